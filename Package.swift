@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+//
+// Luna — a supervised operations agent. No package dependencies: Foundation and
+// Dispatch only, with libcurl and SQLite reached through system library targets.
+import PackageDescription
+
+let package = Package(
+    name: "Luna",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "luna", targets: ["luna"]),
+        .executable(name: "luna-bench", targets: ["luna-bench"]),
+    ],
+    targets: [
+        // C modules, only ever imported by their wrapper room.
+        .systemLibrary(
+            name: "CLunaCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLunaSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // Rooms, one job each (see docs/architecture.md).
+        .target(name: "LunaStore", dependencies: ["CLunaSQLite"]),
+        .target(name: "LunaHTTP", dependencies: ["CLunaCurl"]),
+        .target(name: "LunaConfig"),
+        .target(name: "LunaPolicy"),
+        .target(name: "LunaFleet"),
+        .target(name: "LunaDrift", dependencies: ["LunaFleet"]),
+        .target(
+            name: "LunaAgent",
+            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift"]
+        ),
+        .executableTarget(name: "luna", dependencies: ["LunaAgent"]),
+        .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent"]),
+
+        // Loopback fakes and temp repos for tests; never linked into `luna`.
+        .target(name: "TestSupport", dependencies: ["LunaHTTP"]),
+
+        .testTarget(name: "LunaStoreTests", dependencies: ["LunaStore", "TestSupport"]),
+        .testTarget(name: "LunaHTTPTests", dependencies: ["LunaHTTP", "TestSupport"]),
+        .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),
+        .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
+        .testTarget(
+            name: "LunaAgentTests",
+            dependencies: ["LunaAgent", "TestSupport"],
+            resources: []
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
