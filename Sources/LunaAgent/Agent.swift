@@ -1,0 +1,263 @@
+import Foundation
+import LunaConfig
+import LunaDrift
+import LunaFleet
+import LunaMemory
+import LunaPolicy
+import LunaStore
+
+/// The supervised loop: scan, plan, gate, wait for approval, execute, verify, record.
+///
+/// Each step is durable before the next starts; the Agent holds no state that a
+/// crash could lose. The run lock (see `RunLock`) keeps a second runner out.
+public final class Agent: Sendable {
+    public let config: LunaConfiguration
+    public let ledger: Ledger
+    public let environment: AgentEnvironment
+    public let gate: Gate
+
+    /// Opens the state database under the configured state directory.
+    public init(config: LunaConfiguration, environment: AgentEnvironment = AgentEnvironment()) throws {
+        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        self.config = config
+        self.environment = environment
+        self.ledger = try Ledger(path: config.stateDirectory + "/luna.db", now: environment.now)
+        self.gate = Agent.makeGate(config)
+    }
+
+    /// The gate for a configuration: its inventory, groups and usrmerge settings.
+    public static func makeGate(_ config: LunaConfiguration) -> Gate {
+        var hosts: [String: HostPolicy] = [:]
+        for h in config.hosts {
+            hosts[h.name] = HostPolicy(groups: h.groups, usrmerge: h.usrmerge, local: h.transport == .local)
+        }
+        return Gate(sudoersDirectory: config.sudoersDirectory, hosts: hosts, user: config.identity)
+    }
+
+    var references: References { References(directory: config.configsDirectory) }
+
+    // MARK: Scan
+
+    /// Collects every enabled check on the chosen hosts, diffs against the references and stores the findings.
+    ///
+    /// - Parameters:
+    ///   - hosts: Host names (all when nil); unknown names throw.
+    ///   - checks: Check names (each host's enabled checks when nil).
+    public func scan(hosts: [String]? = nil, checks: [String]? = nil) throws -> ScanReport {
+        let selected: [HostConfig]
+        if let hosts {
+            selected = try hosts.map { name in
+                guard let h = config.host(name) else { throw AgentError(.invalid, "host '\(name)' is not in the inventory (\(config.file))") }
+                return h
+            }
+        } else {
+            selected = config.hosts
+        }
+        for c in checks ?? [] where CheckCatalog.named(c) == nil {
+            throw AgentError(.invalid, "unknown check '\(c)'; known: \(CheckCatalog.names.joined(separator: ", "))")
+        }
+        let scanID = try ledger.beginScan()
+        var results: [CheckResult] = []
+        for host in selected {
+            let names = host.checks.filter { checks == nil || checks!.contains($0) }
+            let executor: any Executor
+            do {
+                executor = try environment.executor(host, config)
+            } catch {
+                results += names.map { CheckResult(host: host.name, check: $0, status: .error, detail: "cannot reach the host: \(error)") }
+                continue
+            }
+            for name in names {
+                guard let check = CheckCatalog.named(name) else { continue }
+                results.append(check.run(host: host.name, executor: executor, references: references,
+                                         timeout: .seconds(config.commandTimeoutSeconds)))
+            }
+        }
+        let open = try ledger.openFindings()
+        // A partial scan only speaks for what it looked at.
+        let scoped = open.filter { key, _ in results.contains { $0.host == key.host && $0.check == key.check } }
+        let events = FindingReconciler.reconcile(results: results, open: scoped)
+        try ledger.finishScan(scanID, results: results, events: events)
+        return ScanReport(results: results, events: events)
+    }
+
+    // MARK: Plan and gate
+
+    /// Plans every open finding that has no proposal yet and passes each proposal through the gate.
+    ///
+    /// - Returns: The proposals made, and the findings left without a plan with the reason.
+    public func plan() throws -> (proposals: [Proposal], unplanned: [(FindingRecord, String)]) {
+        let library = SkillLibrary.load(directory: config.skillsDirectory)
+        for problem in library.problems { environment.log("skill skipped: \(problem)") }
+        let planner = Planner(skills: library, identity: config.identity)
+        var made: [Proposal] = []
+        var unplanned: [(FindingRecord, String)] = []
+        for finding in try ledger.findingsNeedingPlan() {
+            switch planner.plan(finding) {
+            case .none(let reason):
+                unplanned.append((finding, reason))
+            case .proposal(let new):
+                let p = try ledger.insert(new)
+                made.append(try gateProposal(p))
+            }
+        }
+        return (made, unplanned)
+    }
+
+    /// Passes a `proposed` proposal through the gate: `awaiting_approval` or `refused`.
+    public func gateProposal(_ p: Proposal) throws -> Proposal {
+        let verdict = gate.evaluate(host: p.host, argv: p.argv, runas: p.runas)
+        let columns: [(String, SQLValue)] = [
+            ("gate_outcome", .text(verdict.outcome.rawValue)),
+            ("gate_reasons", .text(JSONText.encode(verdict.reasons))),
+            ("gate_rule", verdict.sudo?.rule.map { .text("\($0.file):\($0.line): \($0.text)") } ?? .null),
+            ("gate_detail", .text(verdict.description)),
+        ]
+        if verdict.outcome == .allowed {
+            let expiry = environment.now().addingTimeInterval(Double(config.approvalTTLMinutes) * 60)
+            try ledger.transition(p.id, from: .proposed, to: .awaitingApproval, note: "gate allowed",
+                                  set: columns + [("expires_at", .text(Timestamp.string(expiry)))])
+        } else {
+            try ledger.transition(p.id, from: .proposed, to: .refused,
+                                  note: "gate \(verdict.outcome.rawValue): " + verdict.reasons.joined(separator: "; "),
+                                  set: columns + [("outcome", .text("refused"))])
+        }
+        return try ledger.proposal(p.id)!
+    }
+
+    // MARK: Execute
+
+    /// The argv actually spawned for an approved argv, per the execution mode.
+    public func spawnArgv(_ argv: [String], runas: String) -> [String] {
+        switch config.execution {
+        case .direct: argv
+        case .sudo: [config.sudoPath, "-n"] + (runas == "root" ? [] : ["-u", runas]) + ["--"] + argv
+        }
+    }
+
+    /// Runs every approved proposal once, verifies it and stores the outcome.
+    ///
+    /// - Parameter shouldStop: Checked between proposals, so a stop request waits
+    ///   only for the action in flight.
+    /// - Returns: The ids that ran (or were refused at the last moment).
+    public func executeApproved(shouldStop: () -> Bool = { false }) throws -> [Int64] {
+        var handled: [Int64] = []
+        for p in try ledger.proposals(state: .approved) {
+            if shouldStop() { break }
+            handled.append(p.id)
+            guard let approval = try ledger.approval(p.id), approval.decision == "approved",
+                  approval.digest == p.digest, p.computedDigest == p.digest else {
+                try ledger.transition(p.id, from: .approved, to: .refused,
+                                      note: "the approval does not match the proposal's digest",
+                                      set: [("outcome", .text("refused")),
+                                            ("gate_reasons", .text(JSONText.encode(["the approval does not match the proposal's digest"])))])
+                continue
+            }
+            let verdict = gate.evaluate(host: p.host, argv: p.argv, runas: p.runas)
+            guard verdict.outcome == .allowed else {
+                try ledger.transition(p.id, from: .approved, to: .refused,
+                                      note: "the gate no longer allows it: " + verdict.reasons.joined(separator: "; "),
+                                      set: [("outcome", .text("refused")), ("gate_outcome", .text(verdict.outcome.rawValue)),
+                                            ("gate_reasons", .text(JSONText.encode(verdict.reasons)))])
+                continue
+            }
+            guard let host = config.host(p.host) else { continue }
+            try execute(p, host: host)
+        }
+        return handled
+    }
+
+    func execute(_ p: Proposal, host: HostConfig) throws {
+        let argv = spawnArgv(p.argv, runas: p.runas)
+        // At most once: the row says `executing` before the process starts.
+        try ledger.db.transaction {
+            try ledger.transition(p.id, from: .approved, to: .executing, note: "starting")
+            try ledger.db.run("INSERT INTO executions(proposal_id, argv, started_at) VALUES (?,?,?)",
+                              [.integer(p.id), .text(JSONText.encode(argv)), .text(Timestamp.string(environment.now()))])
+        }
+        environment.log("executing proposal \(p.id) on \(p.host): \(argv.joined(separator: " "))")
+        let timeout = Duration.seconds(config.commandTimeoutSeconds)
+        var result: CommandResult?
+        var failure: String?
+        do {
+            let executor = try environment.executor(host, config)
+            result = try executor.run(argv, timeout: timeout)
+        } catch {
+            failure = "\(error)"
+        }
+        var verifyExit: Int32? = nil
+        var verifyOutput: String? = nil
+        var verifyPassed: Bool? = nil
+        if let result, result.exitStatus == 0, let verify = p.verifyArgv {
+            let verifyArgv = gate.evaluate(host: p.host, argv: verify, runas: p.runas).outcome == .allowed
+                ? spawnArgv(verify, runas: p.runas) : verify
+            do {
+                let v = try environment.executor(host, config).run(verifyArgv, timeout: timeout)
+                verifyExit = v.exitStatus
+                verifyOutput = Self.clip(v.stdoutText, 4000)
+                let printed = v.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+                verifyPassed = v.exitStatus == 0 && (p.expect == nil || printed == p.expect)
+            } catch {
+                verifyOutput = "\(error)"
+                verifyPassed = false
+            }
+        }
+        let succeeded = result?.exitStatus == 0 && verifyPassed != false
+        var notes: [String] = []
+        if let failure { notes.append("not started: \(failure)") }
+        if result?.stdoutTruncated == true { notes.append("stdout truncated at \(config.outputLimitBytes) bytes") }
+        if result?.stderrTruncated == true { notes.append("stderr truncated at \(config.outputLimitBytes) bytes") }
+        if let r = result, String(data: r.stdout, encoding: .utf8) == nil || String(data: r.stderr, encoding: .utf8) == nil {
+            notes.append("output was not valid UTF-8; stored with replacement characters")
+        }
+        if result?.timedOut == true { notes.append("timed out after \(config.commandTimeoutSeconds) s") }
+        let to: ProposalState = succeeded ? .succeeded : .failed
+        try ledger.db.transaction {
+            try ledger.db.run("""
+                UPDATE executions SET finished_at=?, exit_status=?, stdout=?, stderr=?, output_note=?,
+                  verify_exit=?, verify_output=?, verify_passed=? WHERE proposal_id=?
+                """, [.text(Timestamp.string(environment.now())), result.map { .integer(Int64($0.exitStatus)) } ?? .null,
+                      .text(Self.clip(result?.stdoutText ?? "", config.outputLimitBytes)),
+                      .text(Self.clip(result?.stderrText ?? failure ?? "", config.outputLimitBytes)),
+                      notes.isEmpty ? .null : .text(notes.joined(separator: "; ")),
+                      verifyExit.map { .integer(Int64($0)) } ?? .null, verifyOutput.map { .text($0) } ?? .null,
+                      verifyPassed.map { .integer($0 ? 1 : 0) } ?? .null, .integer(p.id)])
+            try ledger.transition(p.id, from: .executing, to: to,
+                                  note: "exit \(result.map { String($0.exitStatus) } ?? "none")" + (verifyPassed.map { $0 ? ", verified" : ", verification failed" } ?? ""),
+                                  set: [("outcome", .text(to.rawValue))])
+        }
+        environment.log("proposal \(p.id) \(to.rawValue)")
+    }
+
+    static func clip(_ s: String, _ limit: Int) -> String {
+        s.utf8.count <= limit ? s : String(decoding: Array(s.utf8.prefix(limit)), as: UTF8.self) + "\n[truncated]"
+    }
+
+    // MARK: Record
+
+    /// The recorder for this configuration.
+    public var recorder: Recorder {
+        Recorder(ledger: ledger, repo: GitRepository(path: config.opsRepo, authorName: config.gitAuthorName,
+                                                     authorEmail: config.gitAuthorEmail,
+                                                     scratchIndex: config.stateDirectory + "/record.index"))
+    }
+
+    // MARK: Cycle
+
+    /// One whole cycle: recover nothing (that is `start`), expire, scan, plan, execute, record.
+    public func cycle(shouldStop: () -> Bool = { false }) throws -> CycleReport {
+        var report = CycleReport()
+        report.expired = try ledger.expireOverdue()
+        if shouldStop() { return report }
+        report.scan = try scan()
+        if shouldStop() { return report }
+        let planned = try plan()
+        report.proposed = planned.proposals
+        report.unplanned = planned.unplanned.map { ($0.0.id, "\($0.0.host)/\($0.0.check): \($0.0.summary)", $0.1) }
+        if shouldStop() { return report }
+        report.executed = try executeApproved(shouldStop: shouldStop)
+        report.recorded = try recorder.recordPending().map(\.0)
+        return report
+    }
+}

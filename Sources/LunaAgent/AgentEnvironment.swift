@@ -1,0 +1,30 @@
+import Foundation
+import LunaConfig
+import LunaFleet
+
+/// The side effects the Agent uses, injected so tests can drive them.
+public struct AgentEnvironment: Sendable {
+    /// The wall clock.
+    public var now: @Sendable () -> Date
+    /// The executor that reaches a host.
+    public var executor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor
+    /// Where progress and problems are written (the journal, under systemd).
+    public var log: @Sendable (String) -> Void
+
+    public init(now: @escaping @Sendable () -> Date = { Date() },
+                executor: @escaping @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = AgentEnvironment.defaultExecutor,
+                log: @escaping @Sendable (String) -> Void = { line in
+                    FileHandle.standardError.write(Data(("luna: " + line + "\n").utf8))
+                }) {
+        self.now = now
+        self.executor = executor
+        self.log = log
+    }
+
+    /// The executor for a host's configured transport.
+    public static let defaultExecutor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = { host, config in
+        switch host.transport {
+        case .local: LocalExecutor(host: host.name, outputLimit: config.outputLimitBytes)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import LunaStore
+
+/// Turns each terminal outcome into a commit in the ops repo plus a memory note.
+///
+/// Idempotent: a commit carrying the proposal's digest and outcome as trailers
+/// is found again after a crash between the commit and the database update, so
+/// an outcome is never committed twice.
+public struct Recorder: Sendable {
+    public var ledger: Ledger
+    public var repo: GitRepository
+
+    public init(ledger: Ledger, repo: GitRepository) {
+        self.ledger = ledger
+        self.repo = repo
+    }
+
+    /// Records every terminal proposal that has no commit yet.
+    ///
+    /// - Returns: The recorded proposal ids with their commit ids.
+    public func recordPending() throws -> [(Int64, String)] {
+        var done: [(Int64, String)] = []
+        let rows = try ledger.db.query("""
+            SELECT id FROM proposals WHERE commit_id IS NULL
+            AND state IN ('refused','denied','expired','interrupted','succeeded','failed') ORDER BY id
+            """)
+        for row in rows {
+            guard let id = row.int("id"), let p = try ledger.proposal(id) else { continue }
+            done.append((id, try record(p)))
+        }
+        return done
+    }
+
+    /// Commits one proposal's outcome and stores the commit id (and `recorded` where the machine says so).
+    public func record(_ p: Proposal) throws -> String {
+        let outcome = p.outcome ?? p.state.rawValue
+        let approval = try ledger.approval(p.id)
+        let execution = try ledger.execution(p.id)
+        let finding = try p.findingID.flatMap { try ledger.finding($0) }
+        let message = Self.message(p, outcome: outcome, approval: approval, execution: execution, finding: finding)
+        let note = Self.note(p, outcome: outcome, approval: approval, execution: execution, finding: finding)
+        let day = String(p.createdAt.prefix(10))
+        let notePath = "memory/outcomes/\(day)-p\(p.id)-\(outcome).md"
+        var files = [notePath: note]
+        if p.gateOutcome == "escalate" {
+            files["docs/runbooks/\(day)-p\(p.id)-\(Self.slug(p.argv.first.map { ($0 as NSString).lastPathComponent } ?? "action")).md"] = Self.runbook(p, finding: finding)
+        }
+
+        let commit = try repo.findCommit(trailers: ["Digest: \(p.digest)", "Outcome: \(outcome)"])
+            ?? repo.commit(files: files, message: message)
+
+        try ledger.db.transaction {
+            try ledger.db.run("UPDATE proposals SET commit_id=?, note_path=? WHERE id=?", [.text(commit), .text(notePath), .integer(p.id)])
+            try ledger.db.run("""
+                INSERT INTO memory_notes(slug, title, body, hosts, tags, source, created_at)
+                VALUES (?,?,?,?,?,?,?) ON CONFLICT(slug) DO NOTHING
+                """, [.text(notePath), .text(Self.title(p, outcome: outcome)), .text(note), .text(p.host),
+                      .text(["outcome", outcome, finding?.check ?? "manual"].joined(separator: " ")),
+                      .text(outcome == "denied" ? "denial" : "outcome"), .text(Timestamp.string(Date()))])
+            if p.state == .succeeded || p.state == .failed {
+                try ledger.transition(p.id, from: p.state, to: .recorded, note: "commit \(commit.prefix(12))")
+            }
+        }
+        return commit
+    }
+
+    /// One line for the commit summary and the note title.
+    static func title(_ p: Proposal, outcome: String) -> String {
+        let what = p.skill ?? ((p.argv.first.map { ($0 as NSString).lastPathComponent }) ?? "action")
+        let subject = oneLine(p.findingSummary ?? p.argv.joined(separator: " "))
+        return clip("luna: \(outcome) on \(p.host): \(what) — \(subject)", 100)
+    }
+
+    /// The commit message: summary, rationale paragraph, trailers.
+    static func message(_ p: Proposal, outcome: String, approval: ApprovalRecord?, execution: ExecutionRecord?, finding: FindingRecord?) -> String {
+        var body: [String] = []
+        if let finding {
+            body.append("Finding (\(finding.check) check on \(finding.host)): \(oneLine(finding.summary)).")
+        }
+        body.append("Proposed \(p.skill.map { "by skill \($0)" } ?? "from \(p.source)"): \(oneLine(p.rationale))")
+        switch outcome {
+        case "refused":
+            body.append("The gate refused it: \(p.gateReasons.map(oneLine).joined(separator: "; ")).")
+            if p.gateOutcome == "escalate" { body.append("It needs the operator's own account: a runbook draft is in docs/runbooks/.") }
+        case "denied":
+            body.append("Denied by \(approval?.approver ?? "?") via \(approval?.channel ?? "?")" + (approval?.reason.map { ": \(oneLine($0))." } ?? "."))
+        case "expired":
+            body.append("Nobody decided before it expired at \(p.expiresAt ?? "?"); it did not run.")
+        case "interrupted":
+            body.append("Luna stopped while it was running; it was not run again. Check the host before proposing it again.")
+        default:
+            if let e = execution {
+                body.append("Ran \(shellLike(e.argv)): exit status \(e.exitStatus.map(String.init) ?? "?").")
+                if let v = p.verifyArgv {
+                    let passed = e.verifyPassed == true ? "passed" : "failed"
+                    body.append("Verification \(shellLike(v)) \(passed)" + (e.verifyOutput.map { ", printed \(clip(oneLine($0), 120))." } ?? "."))
+                }
+            }
+        }
+        var trailers = [
+            "Proposal: \(p.id)",
+            "Host: \(p.host)",
+            "Argv: \(oneLine(JSONText.encode(p.argv)))",
+            "Identity: \(p.identity)",
+            "Runas: \(p.runas)",
+            "Approved-by: \(approval?.decision == "approved" ? approval!.approver : "none")",
+            "Channel: \(approval?.channel ?? "none")",
+            "Exit-status: \(execution?.exitStatus.map(String.init) ?? "none")",
+            "Outcome: \(outcome)",
+        ]
+        if let rule = p.gateRule { trailers.append("Rule: \(oneLine(rule))") }
+        if let skill = p.skill { trailers.append("Skill: \(skill)") }
+        trailers.append("Digest: \(p.digest)")
+        return title(p, outcome: outcome) + "\n\n" + wrap(body.joined(separator: " ")) + "\n\n" + trailers.joined(separator: "\n") + "\n"
+    }
+
+    /// The memory note for the outcome (front matter + body).
+    static func note(_ p: Proposal, outcome: String, approval: ApprovalRecord?, execution: ExecutionRecord?, finding: FindingRecord?) -> String {
+        var text = "---\ntitle: \(title(p, outcome: outcome))\nhosts: \(p.host)\ntags: outcome, \(outcome)\(finding.map { ", " + $0.check } ?? "")\nsource: \(outcome == "denied" ? "denial" : "outcome")\nproposal: \(p.id)\n---\n\n"
+        text += message(p, outcome: outcome, approval: approval, execution: execution, finding: finding)
+        if let e = execution, let out = e.stdout, !out.isEmpty {
+            text += "\nOutput (excerpt):\n\n```\n\(clip(out.replacingOccurrences(of: "```", with: "'''"), 2000))\n```\n"
+        }
+        return text
+    }
+
+    /// A runbook draft for an action luna must not run itself.
+    static func runbook(_ p: Proposal, finding: FindingRecord?) -> String {
+        """
+        # Runbook draft: \(oneLine(p.findingSummary ?? p.argv.joined(separator: " ")))
+
+        Host: \(p.host) · Proposal \(p.id) · Status: draft, for the operator's own account
+
+        ## Why this is not done by luna
+
+        \(p.gateReasons.map { "- " + oneLine($0) }.joined(separator: "\n"))
+
+        ## Proposed step
+
+        ```
+        \(shellLike(p.argv))
+        ```
+
+        ## Rationale
+
+        \(p.rationale)
+
+        ## Before you run it
+
+        - Confirm the finding on the host\(finding.map { " (\($0.check): \(oneLine($0.summary)))" } ?? "").
+        - Make sure a backup or a way back exists.
+        - Run it with your own account, then let Luna's next scan confirm.
+        """
+    }
+
+    static func oneLine(_ s: String) -> String {
+        s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func clip(_ s: String, _ n: Int) -> String { s.count > n ? String(s.prefix(n - 1)) + "…" : s }
+
+    static func slug(_ s: String) -> String {
+        let allowed = s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        return String(String(allowed).split(separator: "-").joined(separator: "-").prefix(40))
+    }
+
+    /// An argv shown readably with POSIX quoting (for people; never executed).
+    static func shellLike(_ argv: [String]) -> String {
+        argv.map { a in
+            a.range(of: "^[A-Za-z0-9_./:=@%+,-]+$", options: .regularExpression) != nil ? a : "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }.joined(separator: " ")
+    }
+
+    static func wrap(_ text: String, width: Int = 72) -> String {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ") {
+            if !line.isEmpty && line.count + word.count + 1 > width { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import LunaDrift
+
+/// What one scan found.
+public struct ScanReport: Sendable {
+    public var results: [CheckResult]
+    public var events: [FindingEvent]
+
+    /// Whether any check saw drift.
+    public var hasDrift: Bool { results.contains { $0.status == .drift } }
+    /// Whether any check failed.
+    public var hasError: Bool { results.contains { $0.status == .error } }
+
+    /// A readable report: per host, each check's status, then the changes since the last scan.
+    public var text: String {
+        var out = ""
+        var lastHost = ""
+        for r in results {
+            if r.host != lastHost { out += "\(r.host)\n"; lastHost = r.host }
+            let mark: String
+            switch r.status {
+            case .ok: mark = "ok         "
+            case .drift: mark = "DRIFT      "
+            case .unavailable: mark = "unavailable"
+            case .error: mark = "ERROR      "
+            }
+            let firstLine = r.status == .drift ? "\(r.items.count) difference\(r.items.count == 1 ? "" : "s")" : r.detail
+            out += "  \(mark) \(r.check.padding(toLength: 9, withPad: " ", startingAt: 0)) \(firstLine)\n"
+            if r.status == .drift {
+                for item in r.items { out += "                         \(item.summary)\n" }
+            }
+        }
+        let changes = events.compactMap { e -> String? in
+            switch e {
+            case .appeared(let k, let i): "  new       \(k.host)/\(k.check): \(i.summary)"
+            case .changed(let k, let i): "  changed   \(k.host)/\(k.check): \(i.summary)"
+            case .resolved(let k): "  resolved  \(k.host)/\(k.check): \(k.subject)"
+            case .ongoing: nil
+            }
+        }
+        out += changes.isEmpty ? "No change since the last scan.\n" : "Changes since the last scan:\n" + changes.joined(separator: "\n") + "\n"
+        return out
+    }
+}
+
+/// What one cycle did.
+public struct CycleReport: Sendable {
+    public var scan: ScanReport?
+    public var expired: [Int64] = []
+    public var proposed: [Proposal] = []
+    public var unplanned: [(Int64, String, String)] = []
+    public var executed: [Int64] = []
+    public var recorded: [Int64] = []
+
+    public init() {}
+}

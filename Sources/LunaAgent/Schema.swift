@@ -1,0 +1,153 @@
+import LunaStore
+
+/// The state database's migrations, in order. Never edit an applied one; add a new one.
+public enum Schema {
+    public static let migrations: [Migration] = [
+        Migration("001-core", """
+        CREATE TABLE scans(
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            summary TEXT
+        );
+        CREATE TABLE observations(
+            id INTEGER PRIMARY KEY,
+            scan_id INTEGER NOT NULL REFERENCES scans(id),
+            host TEXT NOT NULL,
+            check_name TEXT NOT NULL,
+            status TEXT NOT NULL CHECK(status IN ('ok','drift','unavailable','error')),
+            detail TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX observations_by_host ON observations(host, check_name, id);
+        CREATE TABLE findings(
+            id INTEGER PRIMARY KEY,
+            host TEXT NOT NULL,
+            check_name TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            state TEXT NOT NULL CHECK(state IN ('open','resolved')),
+            summary TEXT NOT NULL,
+            params TEXT NOT NULL,
+            observed TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            resolved_at TEXT,
+            last_reported_at TEXT,
+            UNIQUE(host, check_name, subject)
+        );
+        CREATE TABLE proposals(
+            id INTEGER PRIMARY KEY,
+            finding_id INTEGER REFERENCES findings(id),
+            finding_summary TEXT,
+            host TEXT NOT NULL,
+            identity TEXT NOT NULL,
+            runas TEXT NOT NULL,
+            argv TEXT NOT NULL,
+            verify_argv TEXT,
+            expect TEXT,
+            rationale TEXT NOT NULL,
+            source TEXT NOT NULL,
+            skill TEXT,
+            risk TEXT NOT NULL,
+            state TEXT NOT NULL CHECK(state IN ('proposed','refused','awaiting_approval','approved','denied',
+                'expired','executing','succeeded','failed','interrupted','recorded')),
+            outcome TEXT,
+            gate_outcome TEXT,
+            gate_reasons TEXT,
+            gate_rule TEXT,
+            gate_detail TEXT,
+            digest TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            expires_at TEXT,
+            commit_id TEXT,
+            note_path TEXT
+        );
+        CREATE INDEX proposals_by_state ON proposals(state);
+        CREATE INDEX proposals_by_finding ON proposals(finding_id);
+        CREATE TABLE transitions(
+            id INTEGER PRIMARY KEY,
+            proposal_id INTEGER NOT NULL REFERENCES proposals(id),
+            from_state TEXT,
+            to_state TEXT NOT NULL,
+            at TEXT NOT NULL,
+            note TEXT
+        );
+        CREATE TABLE approvals(
+            id INTEGER PRIMARY KEY,
+            proposal_id INTEGER NOT NULL UNIQUE REFERENCES proposals(id),
+            decision TEXT NOT NULL CHECK(decision IN ('approved','denied')),
+            approver TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            reason TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE executions(
+            id INTEGER PRIMARY KEY,
+            proposal_id INTEGER NOT NULL UNIQUE REFERENCES proposals(id),
+            argv TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            exit_status INTEGER,
+            stdout TEXT,
+            stderr TEXT,
+            output_note TEXT,
+            verify_exit INTEGER,
+            verify_output TEXT,
+            verify_passed INTEGER
+        );
+        CREATE TABLE memory_notes(
+            id INTEGER PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            hosts TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active',
+            created_at TEXT NOT NULL,
+            last_used TEXT
+        );
+        CREATE VIRTUAL TABLE memory_fts USING fts5(title, body, hosts, tags, content='memory_notes', content_rowid='id');
+        CREATE TRIGGER memory_ai AFTER INSERT ON memory_notes BEGIN
+            INSERT INTO memory_fts(rowid, title, body, hosts, tags) VALUES (new.id, new.title, new.body, new.hosts, new.tags);
+        END;
+        CREATE TRIGGER memory_ad AFTER DELETE ON memory_notes BEGIN
+            INSERT INTO memory_fts(memory_fts, rowid, title, body, hosts, tags) VALUES ('delete', old.id, old.title, old.body, old.hosts, old.tags);
+        END;
+        CREATE TRIGGER memory_au AFTER UPDATE ON memory_notes BEGIN
+            INSERT INTO memory_fts(memory_fts, rowid, title, body, hosts, tags) VALUES ('delete', old.id, old.title, old.body, old.hosts, old.tags);
+            INSERT INTO memory_fts(rowid, title, body, hosts, tags) VALUES (new.id, new.title, new.body, new.hosts, new.tags);
+        END;
+        CREATE TABLE skills(
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL CHECK(status IN ('pending','approved','rejected','suspended','retired')),
+            check_name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            body TEXT NOT NULL,
+            uses INTEGER NOT NULL DEFAULT 0,
+            successes INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            verify_passes INTEGER NOT NULL DEFAULT 0,
+            last_used TEXT
+        );
+        CREATE VIRTUAL TABLE skills_fts USING fts5(name, description, body, content='skills', content_rowid='id');
+        CREATE TRIGGER skills_ai AFTER INSERT ON skills BEGIN
+            INSERT INTO skills_fts(rowid, name, description, body) VALUES (new.id, new.name, new.description, new.body);
+        END;
+        CREATE TRIGGER skills_ad AFTER DELETE ON skills BEGIN
+            INSERT INTO skills_fts(skills_fts, rowid, name, description, body) VALUES ('delete', old.id, old.name, old.description, old.body);
+        END;
+        CREATE TRIGGER skills_au AFTER UPDATE ON skills BEGIN
+            INSERT INTO skills_fts(skills_fts, rowid, name, description, body) VALUES ('delete', old.id, old.name, old.description, old.body);
+            INSERT INTO skills_fts(rowid, name, description, body) VALUES (new.id, new.name, new.description, new.body);
+        END;
+        CREATE TABLE kv(
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """),
+    ]
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// How an approved argv is started on a host.
+public enum ExecutionMode: String, Sendable, Codable {
+    /// `sudo -n -- ARGV` as the luna identity (the normal case).
+    case sudo
+    /// ARGV directly, for hosts where the service user already is luna, and for tests.
+    case direct
+}
+
+/// How Luna reaches a host.
+public enum Transport: String, Sendable, Codable {
+    /// This machine, by spawning processes directly.
+    case local
+}
+
+/// One host of the inventory.
+public struct HostConfig: Sendable, Equatable {
+    /// The inventory name; also names the host's references (`configs/sudoers/luna-<name>`).
+    public var name: String
+    public var transport: Transport
+    /// Groups the luna identity belongs to on that host (for `%group` sudoers rules).
+    public var groups: [String]
+    /// Whether /bin, /sbin and /lib are links into /usr on that host.
+    public var usrmerge: Bool
+    /// The drift checks enabled for the host.
+    public var checks: [String]
+}
+
+/// Luna's typed configuration, read from a TOML file.
+///
+/// Relative paths resolve against the config file's folder. Secrets never live
+/// here: token and key files are named and read with `SecretFile`.
+public struct LunaConfiguration: Sendable {
+    /// The config file's absolute path.
+    public var file: String
+    /// The ops repository (a git work tree) holding configs/, memory/, skills/, prompts/, docs/.
+    public var opsRepo: String
+    /// Where the SQLite state and lock live.
+    public var stateDirectory: String
+    /// Seconds between scans in `luna run`.
+    public var scanIntervalSeconds: Int
+    /// The limited identity Luna acts as on every host.
+    public var identity: String
+    public var execution: ExecutionMode
+    /// The sudo program used in `sudo` mode.
+    public var sudoPath: String
+    /// Seconds an action or a collection may run.
+    public var commandTimeoutSeconds: Int
+    /// Bytes of each output stream kept; the rest is dropped with a note.
+    public var outputLimitBytes: Int
+    /// Minutes a proposal waits for approval before it expires.
+    public var approvalTTLMinutes: Int
+    public var gitAuthorName: String
+    public var gitAuthorEmail: String
+    public var hosts: [HostConfig]
+
+    /// The host called `name`, or nil when it is not in the inventory.
+    public func host(_ name: String) -> HostConfig? { hosts.first { $0.name == name } }
+
+    /// The ops repo's `configs` folder.
+    public var configsDirectory: String { opsRepo + "/configs" }
+    /// The folder of per-host sudoers references.
+    public var sudoersDirectory: String { configsDirectory + "/sudoers" }
+    /// The ops repo's `skills` folder.
+    public var skillsDirectory: String { opsRepo + "/skills" }
+    /// The ops repo's `memory` folder.
+    public var memoryDirectory: String { opsRepo + "/memory" }
+
+    /// Reads and validates a configuration file.
+    ///
+    /// - Parameters:
+    ///   - path: The TOML file.
+    ///   - stateDirectory: Overrides `state_dir` (the `--state-dir` option).
+    ///   - knownChecks: The drift checks this build has, to validate `checks`.
+    /// - Throws: `ConfigError` naming file:line:column and what was expected.
+    public static func load(path: String, stateDirectory: String? = nil, knownChecks: [String]) throws(ConfigError) -> LunaConfiguration {
+        let absolute = Self.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
+        let root = TableReader(try TOML.load(path: absolute))
+        let folder = (absolute as NSString).deletingLastPathComponent
+        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "discord", "llm"])
+
+        guard let luna = try root.table("luna") else { throw root.error(nil, "missing table [luna]") }
+        try luna.checkKnownKeys(["ops_repo", "state_dir", "scan_interval_seconds", "identity", "execution",
+                                 "sudo_path", "command_timeout_seconds", "output_limit_bytes"])
+        let opsRepo = Self.absolute(try luna.string("ops_repo"), relativeTo: folder)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: opsRepo, isDirectory: &isDir), isDir.boolValue else {
+            throw luna.error("ops_repo", "ops_repo \(opsRepo) is not a directory")
+        }
+        let state = stateDirectory.map { Self.absolute($0, relativeTo: FileManager.default.currentDirectoryPath) }
+            ?? Self.absolute(try luna.optionalString("state_dir") ?? "/var/lib/luna", relativeTo: folder)
+        let interval = Int(try luna.optionalInt("scan_interval_seconds") ?? 300)
+        guard interval >= 10 else { throw luna.error("scan_interval_seconds", "scan_interval_seconds must be at least 10") }
+        let identity = try luna.optionalString("identity") ?? "luna"
+        guard Self.isName(identity) else { throw luna.error("identity", "identity must be a user name like 'luna'") }
+        let executionText = try luna.optionalString("execution") ?? "sudo"
+        guard let execution = ExecutionMode(rawValue: executionText) else {
+            throw luna.error("execution", "execution must be \"sudo\" or \"direct\", found \"\(executionText)\"")
+        }
+        let sudoPath = try luna.optionalString("sudo_path") ?? "/usr/bin/sudo"
+        guard sudoPath.hasPrefix("/") else { throw luna.error("sudo_path", "sudo_path must be absolute") }
+        let timeout = Int(try luna.optionalInt("command_timeout_seconds") ?? 120)
+        guard (1...86_400).contains(timeout) else { throw luna.error("command_timeout_seconds", "command_timeout_seconds must be 1…86400") }
+        let limit = Int(try luna.optionalInt("output_limit_bytes") ?? 1 << 20)
+        guard (1024...(64 << 20)).contains(limit) else { throw luna.error("output_limit_bytes", "output_limit_bytes must be 1024…67108864") }
+
+        var ttl = 60
+        if let approvals = try root.table("approvals") {
+            try approvals.checkKnownKeys(["ttl_minutes"])
+            ttl = Int(try approvals.optionalInt("ttl_minutes") ?? 60)
+            guard (1...10_080).contains(ttl) else { throw approvals.error("ttl_minutes", "ttl_minutes must be 1…10080 (a week)") }
+        }
+
+        var authorName = "Luna", authorEmail = "luna@localhost"
+        if let git = try root.table("git") {
+            try git.checkKnownKeys(["author_name", "author_email"])
+            authorName = try git.optionalString("author_name") ?? authorName
+            authorEmail = try git.optionalString("author_email") ?? authorEmail
+        }
+
+        var hosts: [HostConfig] = []
+        let hostTables = try root.tables("hosts")
+        guard !hostTables.isEmpty else { throw root.error(nil, "the inventory is empty: add at least one [[hosts]] table") }
+        for table in hostTables {
+            try table.checkKnownKeys(["name", "transport", "groups", "usrmerge", "checks"])
+            let name = try table.string("name")
+            guard Self.isName(name) else {
+                throw table.error("name", "host name must be letters, digits, '.', '_' or '-' (it names files under configs/)")
+            }
+            guard !hosts.contains(where: { $0.name == name }) else { throw table.error("name", "host '\(name)' is listed twice") }
+            let transportText = try table.optionalString("transport") ?? "local"
+            guard let transport = Transport(rawValue: transportText) else {
+                throw table.error("transport", "transport '\(transportText)' is not supported by this build; supported: local")
+            }
+            let checks = try table.optionalStringArray("checks") ?? knownChecks
+            for check in checks where !knownChecks.contains(check) {
+                throw table.error("checks", "unknown check '\(check)'; known: \(knownChecks.joined(separator: ", "))")
+            }
+            hosts.append(HostConfig(name: name, transport: transport,
+                                    groups: try table.optionalStringArray("groups") ?? [],
+                                    usrmerge: try table.optionalBool("usrmerge") ?? true,
+                                    checks: checks))
+        }
+
+        return LunaConfiguration(file: absolute, opsRepo: opsRepo, stateDirectory: state,
+                                 scanIntervalSeconds: interval, identity: identity, execution: execution,
+                                 sudoPath: sudoPath, commandTimeoutSeconds: timeout, outputLimitBytes: limit,
+                                 approvalTTLMinutes: ttl, gitAuthorName: authorName, gitAuthorEmail: authorEmail,
+                                 hosts: hosts)
+    }
+
+    static func isName(_ s: String) -> Bool {
+        s.range(of: "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", options: .regularExpression) != nil
+    }
+
+    static func absolute(_ path: String, relativeTo base: String) -> String {
+        let joined = path.hasPrefix("/") ? path : base + "/" + path
+        return (joined as NSString).standardizingPath
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import LunaFleet
+
+/// A listening socket as `ss -H -tulpn` reports it.
+public struct Listener: Sendable, Equatable {
+    /// `tcp` or `udp`.
+    public var proto: String
+    /// The local address and port as printed, e.g. `0.0.0.0:22`, `[::]:22`, `127.0.0.53%lo:53`.
+    public var local: String
+    /// The process names, when ss could see them.
+    public var processes: [String]
+
+    /// The baseline item: protocol and local address.
+    public var item: String { proto + " " + local }
+}
+
+/// Listening ports vs `configs/ports/<host>` (lines `proto address:port [process…]`).
+public struct PortsCheck: DriftCheck {
+    public let name = "ports"
+    public let referenceKind = "ports"
+
+    public init() {}
+
+    public func plan(host: String, references: References) -> CollectionPlan {
+        switch requireReference(host: host, references: references) {
+        case .failure(let box): return .done(box.result)
+        case .success(let baseline): return .run(argv: ["ss", "-H", "-tulpn"], reference: baseline)
+        }
+    }
+
+    public func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult {
+        guard output.exitStatus == 0 else {
+            return failed(host, "ss exited \(output.exitStatus): \(stderrExcerpt(output))")
+        }
+        let live = Self.parse(outputText(output))
+        let expected = Set((reference?.lines ?? []).compactMap { line -> String? in
+            let f = line.fields
+            return f.count >= 2 ? f[0].lowercased() + " " + f[1] : nil
+        })
+        var items: [DriftItem] = []
+        var seen = Set<String>()
+        for listener in live where !seen.contains(listener.item) {
+            seen.insert(listener.item)
+            if !expected.contains(listener.item) {
+                let who = listener.processes.isEmpty ? "" : " (" + listener.processes.joined(separator: ", ") + ")"
+                items.append(DriftItem(
+                    subject: "+" + listener.item,
+                    summary: "new listener \(listener.item)\(who)",
+                    params: ["proto": listener.proto, "change": "added"],
+                    observed: listener.processes.joined(separator: ",")))
+            }
+        }
+        for item in expected.sorted() where !seen.contains(item) {
+            items.append(DriftItem(subject: "-" + item, summary: "expected listener \(item) is gone",
+                                   params: ["change": "removed"]))
+        }
+        return .compared(host: host, check: name, items: items, okDetail: "\(seen.count) listeners match the reference")
+    }
+
+    /// Parses `ss -H -tulpn` output; lines that don't look like sockets are skipped.
+    public static func parse(_ text: String) -> [Listener] {
+        var out: [Listener] = []
+        for raw in text.split(separator: "\n") {
+            let fields = raw.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard fields.count >= 5, ["tcp", "udp"].contains(fields[0]) else { continue }
+            let rest = fields.count > 6 ? fields[6...].joined(separator: " ") : ""
+            out.append(Listener(proto: fields[0], local: fields[4], processes: processNames(rest)))
+        }
+        return out
+    }
+
+    /// Extracts process names from `users:(("name",pid=1,fd=3),("other name",…))`.
+    static func processNames(_ text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: "((\"") ?? rest.range(of: "(\"") {
+            rest = rest[open.upperBound...]
+            guard let close = rest.range(of: "\",") else { break }
+            let name = String(rest[..<close.lowerBound])
+            if !names.contains(name) { names.append(name) }
+            rest = rest[close.upperBound...]
+        }
+        return names
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import LunaFleet
+
+/// What a check needs run on a host, decided before anything runs.
+public enum CollectionPlan: Sendable {
+    /// Run this argv (read-only) on the host and evaluate its output against `reference`.
+    case run(argv: [String], reference: Baseline?)
+    /// No command is needed: the result is already known (unavailable, misconfigured).
+    case done(CheckResult)
+}
+
+/// One drift check: a read-only collection plus a pure parser and comparison.
+///
+/// Collection and evaluation are split so that a transport can batch the
+/// collections of one host into one round trip, and so that parsers are tested
+/// on recorded outputs without any host.
+public protocol DriftCheck: Sendable {
+    /// The check's name as used in configs, findings and `luna scan --check`.
+    var name: String { get }
+    /// The reference kind: the folder under `configs/` holding per-host references.
+    var referenceKind: String { get }
+    /// Decides what to run on `host`, given its reference.
+    func plan(host: String, references: References) -> CollectionPlan
+    /// Compares the collected output with the reference.
+    func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult
+}
+
+extension DriftCheck {
+    /// A result saying the check cannot run, with the reason.
+    public func unavailable(_ host: String, _ reason: String) -> CheckResult {
+        CheckResult(host: host, check: name, status: .unavailable, detail: reason)
+    }
+
+    /// A result saying the check failed, with the reason.
+    public func failed(_ host: String, _ reason: String) -> CheckResult {
+        CheckResult(host: host, check: name, status: .error, detail: reason)
+    }
+
+    /// Loads the reference or turns its absence or a parse error into a result.
+    func requireReference(host: String, references: References) -> Result<Baseline, CheckResultBox> {
+        do {
+            guard let baseline = try references.load(kind: referenceKind, host: host) else {
+                return .failure(CheckResultBox(unavailable(host, "no reference at \(references.path(kind: referenceKind, host: host))")))
+            }
+            return .success(baseline)
+        } catch {
+            return .failure(CheckResultBox(failed(host, "bad reference: \(error)")))
+        }
+    }
+
+    /// Runs the check on one executor (one round trip for this check).
+    public func run(host: String, executor: any Executor, references: References, timeout: Duration = .seconds(60)) -> CheckResult {
+        switch plan(host: host, references: references) {
+        case .done(let result):
+            return result
+        case .run(let argv, let reference):
+            do {
+                let output = try executor.run(argv, timeout: timeout)
+                if output.timedOut {
+                    return failed(host, "\(argv[0]) timed out after \(Int(output.duration)) s")
+                }
+                if output.exitStatus == 127 {
+                    return unavailable(host, "\(argv[0]) not installed")
+                }
+                return evaluate(host: host, output: output, reference: reference)
+            } catch {
+                if error.kind == .programNotFound {
+                    return unavailable(host, "\((argv[0] as NSString).lastPathComponent) not installed")
+                }
+                return failed(host, error.description)
+            }
+        }
+    }
+}
+
+/// Boxes a result so it can travel as a `Result` failure.
+public struct CheckResultBox: Error {
+    public var result: CheckResult
+    init(_ result: CheckResult) { self.result = result }
+}
+
+/// The checks this build knows, by name.
+public enum CheckCatalog {
+    /// Every check, in report order.
+    public static let all: [any DriftCheck] = [PortsCheck(), SSHDCheck(), FileModeCheck(), ServicesCheck()]
+
+    /// The check called `name`, or nil.
+    public static func named(_ name: String) -> (any DriftCheck)? {
+        all.first { $0.name == name }
+    }
+
+    /// The names of every check.
+    public static var names: [String] { all.map(\.name) }
+}
+
+/// Text from command output: lossy UTF-8 with a note when it was cut.
+func outputText(_ output: CommandResult) -> String {
+    var text = output.stdoutText
+    if output.stdoutTruncated { text += "\n[output truncated]" }
+    return text
+}
+
+/// A short excerpt of stderr for error messages.
+func stderrExcerpt(_ output: CommandResult) -> String {
+    let text = output.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+    return text.count > 300 ? String(text.prefix(300)) + "…" : text
+}
