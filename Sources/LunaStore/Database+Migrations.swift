@@ -50,7 +50,18 @@ extension Database {
                 guard try queryOne("SELECT 1 FROM schema_migrations WHERE name = ?", .text(migration.name)) == nil else {
                     return false
                 }
+                // The savepoint proves the migration did not end our transaction itself
+                // (COMMIT/ROLLBACK in its SQL, even followed by a new BEGIN): if it did,
+                // the savepoint is gone and RELEASE fails, so nothing is recorded.
+                try run("SAVEPOINT luna_migration")
                 try execute(migration.sql)
+                do {
+                    try run("RELEASE luna_migration")
+                } catch {
+                    throw StoreError(code: SQLITE_MISUSE,
+                                     message: "the migration ended the surrounding transaction itself (BEGIN/COMMIT/ROLLBACK in its SQL?); some of it may be committed",
+                                     sql: migration.sql, path: path)
+                }
                 try run("INSERT INTO schema_migrations(name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
                         .text(migration.name))
                 return true

@@ -23,7 +23,7 @@ extension Database {
     /// - Parameters:
     ///   - sql: Exactly one statement.
     ///   - params: One value per `?`, in order.
-    /// - Throws: ``StoreError``; see ``run(_:_:)-(String,[SQLValue])``.
+    /// - Throws: ``StoreError``, as the array form of `run`.
     public func run(_ sql: String, _ params: SQLValue...) throws(StoreError) {
         try run(sql, params)
     }

@@ -80,6 +80,17 @@ struct MigrationTests {
         #expect(try db.migrate(Self.first) == [])
     }
 
+    @Test("a migration that commits on its own is reported, not recorded", arguments: ["COMMIT;", "COMMIT; BEGIN;", "ROLLBACK;"])
+    func migrationManagingItsOwnTransaction(ending: String) throws {
+        let dir = try TemporaryDirectory()
+        let db = try Database(path: dir.path("m.db"))
+        let error = #expect(throws: StoreError.self) {
+            try db.migrate([Migration("001-sneaky", "CREATE TABLE a(x); " + ending)])
+        }
+        #expect(error?.message.contains("ended the surrounding transaction") == true, "\(String(describing: error))")
+        #expect(try db.query("SELECT name FROM schema_migrations").isEmpty)
+    }
+
     @Test("duplicate or empty names are refused before anything is applied")
     func duplicateNamesRefused() throws {
         let db = try Database(path: ":memory:")
