@@ -1,0 +1,188 @@
+import CLunaSQLite
+import Foundation
+
+/// One SQLite connection, configured the way Luna needs it: WAL, foreign keys,
+/// `synchronous=NORMAL`, a busy timeout and extended result codes.
+///
+/// Open one `Database` per process role and share it between threads; for
+/// concurrent writers across processes, each process opens its own and
+/// SQLite's locking (with the busy timeout) serializes them. Write through
+/// ``transaction(_:)`` so writes take the lock up front (`BEGIN IMMEDIATE`)
+/// instead of failing on a read-to-write upgrade.
+///
+/// Thread safety (why `@unchecked Sendable` is sound): the only mutable state is
+/// `handle` (the `sqlite3*`), `cache` (prepared `sqlite3_stmt*`s) and
+/// `transactionDepth`. Every read or write of them happens while `lock` is held:
+/// through ``locked(_:)`` or, in ``transaction(_:)``, by holding `lock` for the
+/// whole transaction. The lock is recursive so a transaction body may call back
+/// into the same database on its own thread, while other threads wait until the
+/// transaction ends (so they can never slip statements into it). The connection
+/// is opened with `SQLITE_OPEN_NOMUTEX` because this lock already serializes it.
+public final class Database: @unchecked Sendable {
+    /// The file path given at open (or `":memory:"`).
+    public let path: String
+    /// Whether the connection was opened read-only.
+    public let isReadOnly: Bool
+
+    /// Guards `handle`, `cache` and `transactionDepth`; see the type comment.
+    let lock = NSRecursiveLock()
+    /// The connection; nil once closed. Guarded by `lock`.
+    var handle: OpaquePointer?
+    /// Prepared statements by SQL text. Guarded by `lock`.
+    let cache: StatementCache
+    /// How many ``transaction(_:)`` calls are open on this connection. Guarded by `lock`.
+    var transactionDepth = 0
+
+    /// How many prepared statements are kept (least recently used evicted).
+    public static let statementCacheCapacity = 64
+
+    /// Opens (creating if needed) a database file and configures the connection.
+    ///
+    /// Turns on extended result codes, sets the busy timeout, switches to WAL and
+    /// checks SQLite really answered `wal` (a file system that cannot do WAL is
+    /// an error, not a silent fallback), sets `synchronous=NORMAL` and turns on
+    /// foreign keys, checking they are on. `":memory:"` is the one path exempt
+    /// from WAL (an in-memory database has no journal file); it is meant for
+    /// tests and scratch work only.
+    ///
+    /// - Parameters:
+    ///   - path: File path, or `":memory:"`.
+    ///   - busyTimeout: How long a statement waits for another connection's lock
+    ///     before failing with `SQLITE_BUSY`.
+    ///   - readOnly: Open without write access; the file must exist and already be in WAL mode.
+    /// - Throws: ``StoreError`` when the file cannot be opened or configured.
+    public init(path: String, busyTimeout: Duration = .seconds(5), readOnly: Bool = false) throws(StoreError) {
+        self.path = path
+        self.isReadOnly = readOnly
+        self.cache = StatementCache(capacity: Self.statementCacheCapacity)
+
+        var opened: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        let rc = sqlite3_open_v2(path, &opened, flags, nil)
+        if rc != SQLITE_OK {
+            let error = Self.error(rc, opened, sql: nil, path: path)
+            sqlite3_close_v2(opened)  // a handle is returned even on failure, except out of memory
+            throw error
+        }
+        handle = opened
+        do {
+            try configure(busyTimeout: busyTimeout)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit { close() }
+
+    private func configure(busyTimeout: Duration) throws(StoreError) {
+        try locked { () throws(StoreError) in
+            let db = try connection(sql: nil)
+            try check(sqlite3_extended_result_codes(db, 1), sql: nil)
+            let (seconds, attoseconds) = busyTimeout.components
+            let millis = max(0, min(Int64(Int32.max), seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+            try check(sqlite3_busy_timeout(db, Int32(millis)), sql: nil)
+
+            if path != ":memory:" {
+                // Read-only connections cannot change the journal mode; the file must already be WAL.
+                let pragma = isReadOnly ? "PRAGMA journal_mode" : "PRAGMA journal_mode=WAL"
+                let mode = try queryOne(pragma)?.string("journal_mode")?.lowercased()
+                guard mode == "wal" else {
+                    let hint = isReadOnly
+                        ? "a read-only connection cannot switch it; open the file read-write once first"
+                        : "the file system or SQLite build may not support WAL"
+                    throw StoreError(code: SQLITE_ERROR,
+                                     message: "journal_mode is '\(mode ?? "unknown")', expected 'wal' (\(hint))",
+                                     sql: pragma, path: path)
+                }
+            }
+            try execute("PRAGMA synchronous=NORMAL")
+            try execute("PRAGMA foreign_keys=ON")
+            guard try queryOne("PRAGMA foreign_keys")?.int("foreign_keys") == 1 else {
+                throw StoreError(code: SQLITE_ERROR,
+                                 message: "foreign_keys did not turn on (SQLite built with SQLITE_OMIT_FOREIGN_KEY?)",
+                                 sql: "PRAGMA foreign_keys", path: path)
+            }
+        }
+    }
+
+    /// Closes the connection, finalizing cached statements. Idempotent.
+    ///
+    /// Any later call throws `SQLITE_MISUSE`. Called automatically on deinit.
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        cache.removeAll()
+        if let db = handle {
+            sqlite3_close_v2(db)
+            handle = nil
+        }
+    }
+
+    /// Runs one or more SQL statements separated by `;`, without parameters.
+    ///
+    /// For schema scripts and pragmas. Statements run in order; the first error
+    /// stops the rest (earlier ones stay applied unless inside a transaction).
+    ///
+    /// - Parameters:
+    ///   - sql: The statements.
+    /// - Throws: ``StoreError`` naming the failing code.
+    public func execute(_ sql: String) throws(StoreError) {
+        try locked { () throws(StoreError) in
+            let db = try connection(sql: sql)
+            try check(sqlite3_exec(db, sql, nil, nil, nil), sql: sql)
+        }
+    }
+
+    /// The rowid of the most recent successful INSERT on this connection.
+    public var lastInsertRowID: Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return handle.map { sqlite3_last_insert_rowid($0) } ?? 0
+    }
+
+    /// How many rows the most recent INSERT, UPDATE or DELETE on this connection changed.
+    public var changes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return handle.map { Int(sqlite3_changes64($0)) } ?? 0
+    }
+
+    // MARK: - Internal plumbing
+
+    /// Runs `body` holding the connection lock.
+    func locked<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// The open handle, or a misuse error after ``close()``. Call with `lock` held.
+    func connection(sql: String?) throws(StoreError) -> OpaquePointer {
+        guard let handle else {
+            throw StoreError(code: SQLITE_MISUSE, message: "database is closed", sql: sql, path: path)
+        }
+        return handle
+    }
+
+    /// The single gate for SQLite return codes: passes `SQLITE_OK`, `SQLITE_ROW`
+    /// and `SQLITE_DONE`, throws a ``StoreError`` for everything else. Call with `lock` held.
+    func check(_ rc: Int32, sql: String?) throws(StoreError) {
+        if rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE { return }
+        throw Self.error(rc, handle, sql: sql, path: path)
+    }
+
+    /// Builds the error for a failed return code from the connection's state.
+    static func error(_ rc: Int32, _ db: OpaquePointer?, sql: String?, path: String) -> StoreError {
+        var code = rc
+        var message = String(cString: sqlite3_errstr(rc))
+        if let db {
+            // Prefer the connection's extended code when it refines the same primary code.
+            let extended = sqlite3_extended_errcode(db)
+            if rc & 0xff == rc, extended & 0xff == rc { code = extended }
+            if let text = sqlite3_errmsg(db) { message = String(cString: text) }
+        }
+        return StoreError(code: code, message: message, sql: sql, path: path)
+    }
+}
