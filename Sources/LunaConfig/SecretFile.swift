@@ -1,0 +1,130 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Loads secrets (API tokens, keys) from files that only their owner can read.
+///
+/// Secrets never live in the TOML configuration; the configuration names a file
+/// (or a systemd credential) and this type reads it.
+public enum SecretFile {
+    /// Reads a secret from a file, refusing files that others could read.
+    ///
+    /// The file must be a regular file whose mode grants nothing to group or
+    /// others (0600, 0400 or stricter) and whose owner is the effective user.
+    /// The checks use `fstat` on the opened descriptor, so they describe the
+    /// very file that is read. Trailing newlines (`\n`, `\r\n`) are trimmed.
+    ///
+    /// - Parameter path: The secret file.
+    /// - Returns: The secret, without trailing newlines.
+    /// - Throws: ``ConfigError`` (line 0, `file` = `path`): `.io` when the file
+    ///   cannot be read, `.insecure` with the actual mode or owner and the
+    ///   `chmod`/`chown` command that fixes it, `.invalidValue` when the file is
+    ///   empty or not UTF-8.
+    public static func read(path: String) throws(ConfigError) -> String {
+        let what = "secret file"
+        let fd = try POSIXFile.openForReading(path, what: what)
+        defer { close(fd) }
+        var info = stat()
+        try POSIXFile.syscall("stat", path: path, what: what) { fstat(fd, &info) }
+
+        let fileType = UInt32(info.st_mode) & 0o170000
+        guard fileType == 0o100000 else {
+            throw failure(path, "secret file is not a regular file", kind: .invalidValue)
+        }
+        let mode = UInt32(info.st_mode) & 0o7777
+        guard mode & 0o077 == 0 else {
+            throw failure(
+                path,
+                "secret file has mode \(octal(mode)), which lets group or others access it; "
+                    + "it must be 0600 or stricter. Fix: chmod 600 \(path)",
+                kind: .insecure)
+        }
+        let owner = info.st_uid
+        let me = geteuid()
+        guard owner == me else {
+            throw failure(
+                path,
+                "secret file is owned by \(describeUser(owner)), not by \(describeUser(me)) that runs luna. "
+                    + "Fix: chown \(userName(me) ?? String(me)) \(path)",
+                kind: .insecure)
+        }
+
+        var bytes = try POSIXFile.readAll(fd, path: path, what: what)
+        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        guard !bytes.isEmpty else {
+            throw failure(path, "secret file is empty; put the secret in it (one line)", kind: .invalidValue)
+        }
+        guard let secret = String(validating: bytes, as: UTF8.self) else {
+            throw failure(path, "secret file is not valid UTF-8 text", kind: .invalidValue)
+        }
+        return secret
+    }
+
+    /// Finds a secret: the systemd credential `name` when `$CREDENTIALS_DIRECTORY`
+    /// holds it (`LoadCredential=`/`SetCredential=`), otherwise the file at `file`.
+    ///
+    /// Both sources go through ``read(path:)`` and its mode and owner checks.
+    ///
+    /// - Parameters:
+    ///   - name: The credential name (a single file name, no `/`).
+    ///   - file: The fallback secret file from the configuration, if any.
+    ///   - environment: The environment to consult (injectable for tests).
+    /// - Returns: The secret, or nil when neither source exists or is configured.
+    /// - Throws: ``ConfigError`` from ``read(path:)``, or for an invalid `name`.
+    public static func resolve(
+        credential name: String,
+        file: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> String? {
+        if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
+            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+                throw ConfigError(
+                    file: directory, position: .wholeFile,
+                    message: "invalid credential name '\(name)': it must be a plain file name", kind: .invalidValue)
+            }
+            let candidate = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            if FileManager.default.fileExists(atPath: candidate) {
+                return try read(path: candidate)
+            }
+        }
+        guard let file else { return nil }
+        return try read(path: file)
+    }
+
+    // MARK: Helpers
+
+    private static func failure(_ path: String, _ message: String, kind: ConfigError.Kind) -> ConfigError {
+        ConfigError(file: path, position: .wholeFile, message: message, kind: kind)
+    }
+
+    /// `0644` style.
+    static func octal(_ mode: UInt32) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// `uid 65534 (nobody)`, or `uid 1234` when the user has no name.
+    static func describeUser(_ uid: uid_t) -> String {
+        if let name = userName(uid) { return "uid \(uid) (\(name))" }
+        return "uid \(uid)"
+    }
+
+    /// The login name of `uid` from the password database, or nil (best effort,
+    /// only for messages; a failed lookup is not an error).
+    static func userName(_ uid: uid_t) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        return buffer.withUnsafeMutableBufferPointer { storage -> String? in
+            // pw_name points into `storage`, so it is read inside this scope.
+            guard let base = storage.baseAddress else { return nil }
+            var entry = passwd()
+            var result: UnsafeMutablePointer<passwd>?
+            let status = getpwuid_r(uid, &entry, base, storage.count, &result)
+            guard status == 0, result != nil, let name = entry.pw_name else { return nil }
+            return String(cString: name)
+        }
+    }
+}

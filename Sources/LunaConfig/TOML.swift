@@ -1,0 +1,44 @@
+/// Entry points of Luna's TOML-subset parser.
+///
+/// The subset: comments; bare, quoted and dotted keys; `[table]`, `[a.b]`,
+/// `[[array.of.tables]]`; basic and literal strings, single- and multi-line,
+/// with the TOML escapes; integers (sign, underscores, `0x`/`0o`/`0b`); floats
+/// (fraction, exponent, `inf`, `nan`); booleans; arrays (mixed types,
+/// multi-line, trailing comma, comments); inline tables. Dates and times are
+/// rejected with "dates and times are not supported". Every error names
+/// file:line:column and what was expected.
+public enum TOML {
+    /// Parses TOML text.
+    ///
+    /// - Parameters:
+    ///   - text: The document.
+    ///   - file: The name used in error messages and stored in every table.
+    /// - Returns: The root table (position `.wholeFile`).
+    /// - Throws: ``ConfigError`` at the first problem, with line and column.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> TOMLTable {
+        try parse(utf8: Array(text.utf8), file: file)
+    }
+
+    /// Parses TOML from raw bytes, reporting invalid UTF-8 at its line and column.
+    ///
+    /// - Parameters:
+    ///   - bytes: The document as UTF-8 (a leading byte-order mark is skipped).
+    ///   - file: The name used in error messages and stored in every table.
+    /// - Returns: The root table.
+    /// - Throws: ``ConfigError`` at the first problem, with line and column.
+    public static func parse(utf8 bytes: [UInt8], file: String) throws(ConfigError) -> TOMLTable {
+        var parser = TOMLParser(bytes: bytes, file: file)
+        return try parser.parseDocument()
+    }
+
+    /// Reads and parses a TOML file.
+    ///
+    /// - Parameter path: The file; also the name used in error messages.
+    /// - Returns: The root table.
+    /// - Throws: ``ConfigError`` of kind `.io` (line 0) when the file cannot be
+    ///   read, or a positioned parse error.
+    public static func load(path: String) throws(ConfigError) -> TOMLTable {
+        let bytes = try POSIXFile.readFile(path, what: "config file")
+        return try parse(utf8: bytes, file: path)
+    }
+}
