@@ -25,8 +25,10 @@ final class ResponseSink {
     /// redirects each deliver a block, and only the last one describes the
     /// response we return.
     func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        var line = String(decoding: bytes, as: UTF8.self)
-        while let last = line.last, last == "\r" || last == "\n" { line.removeLast() }
+        // Strip CR/LF as bytes: in a Swift String "\r\n" is one Character.
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0x0D || bytes[end - 1] == 0x0A { end -= 1 }
+        let line = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)
         if line.isEmpty { return }
         if line.hasPrefix("HTTP/") {
             headers.removeAll()

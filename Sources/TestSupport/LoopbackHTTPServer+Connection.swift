@@ -47,6 +47,11 @@ final class Connection {
         var scanned = 0
         while true {
             while buffer.starts(with: [13, 10]) { buffer.removeFirst(2) }
+            if let first = buffer.first, !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first) {
+                // Not a request line (e.g. a TLS ClientHello): hand it over so it is answered 400 at once.
+                defer { buffer.removeAll() }
+                return buffer
+            }
             if let index = Self.find([13, 10, 13, 10], in: buffer, from: scanned) {
                 let head = Array(buffer[0..<index])
                 buffer.removeFirst(index + 4)
