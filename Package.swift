@@ -50,6 +50,7 @@ let package = Package(
             dependencies: ["LunaAgent", "TestSupport"],
             resources: []
         ),
+        .testTarget(name: "LunaSystemdTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
