@@ -51,6 +51,7 @@ let package = Package(
             dependencies: ["LunaAgent", "TestSupport"],
             resources: []
         ),
+        .testTarget(name: "LunaSystemdTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
