@@ -20,7 +20,8 @@ public enum RemoteCommand {
             if element.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D || $0 == 0x00 }) {
                 throw FleetError(
                     .invalidArgument,
-                    "argv[\(index)] contains a newline, carriage return or NUL byte, which is refused for remote commands",
+                    "argv[\(index)] contains a newline, carriage return or NUL byte;"
+                        + " these are refused for remote commands",
                     argv: argv)
             }
         }

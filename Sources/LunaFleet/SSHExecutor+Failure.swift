@@ -31,7 +31,8 @@ extension SSHExecutor {
         if hostKeyMarkers.contains(where: stderr.contains) {
             return Failure(
                 kind: .hostKeyMismatch,
-                message: "host key not verified against the pinned known_hosts (check the entry, do not disable checking): \(summary)")
+                message: "host key not verified against the pinned known_hosts"
+                    + " (check the entry; never disable checking): \(summary)")
         }
         if unreachableMarkers.contains(where: stderr.contains) {
             return Failure(kind: .unreachable, message: "ssh could not connect: \(summary)")

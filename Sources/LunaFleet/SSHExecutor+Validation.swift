@@ -20,13 +20,16 @@ extension SSHExecutor {
             hop.address.allSatisfy({ nameCharacters.contains($0) })
         else {
             throw FleetError(
-                .invalidArgument, "address \(hop.address.debugDescription) of \(hop.host) is not a plain IP address or DNS name",
+                .invalidArgument,
+                "address \(hop.address.debugDescription) of \(hop.host) is not a plain IP address or DNS name",
                 host: hop.host)
         }
         guard !hop.user.isEmpty, !hop.user.hasPrefix("-"), !hop.user.contains(":"),
             hop.user.allSatisfy({ nameCharacters.contains($0) })
         else {
-            throw FleetError(.invalidArgument, "user \(hop.user.debugDescription) of \(hop.host) is not a plain user name", host: hop.host)
+            throw FleetError(
+                .invalidArgument, "user \(hop.user.debugDescription) of \(hop.host) is not a plain user name",
+                host: hop.host)
         }
         guard (1...65535).contains(hop.port) else {
             throw FleetError(.invalidArgument, "port \(hop.port) of \(hop.host) is outside 1...65535", host: hop.host)

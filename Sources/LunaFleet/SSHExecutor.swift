@@ -114,7 +114,8 @@ public struct SSHExecutor: Executor {
         let knownHosts = try Self.safePath(options.knownHostsFile, what: "knownHostsFile")
         _ = try Self.safePath(options.sshPath, what: "sshPath")
         try Self.validate(hop)
-        let seconds = max(1, options.connectTimeout.components.seconds + (options.connectTimeout.components.attoseconds > 0 ? 1 : 0))
+        let timeout = options.connectTimeout.components
+        let seconds = max(1, timeout.seconds + (timeout.attoseconds > 0 ? 1 : 0))
         var argv = [
             "-F", "/dev/null",
             "-o", "BatchMode=yes",
