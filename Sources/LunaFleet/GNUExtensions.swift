@@ -6,7 +6,9 @@ import Glibc
 /// does not import; resolved once with `dlsym` from the already-loaded libc.
 enum GNUExtensions {
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+    typealias AddChdir = @convention(c) (
+        UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>
+    ) -> Int32
 
     /// `pipe2(2)`: creates a pipe with flags (O_CLOEXEC) atomically, so a
     /// concurrent spawn on another thread cannot inherit our pipe ends.

@@ -141,7 +141,8 @@ public enum ProcessRunner {
             if let exitedAt { wait = min(wait, max(.zero, exitedAt.advanced(by: drainGrace) - now)) }
             if !timedOut { wait = min(wait, max(.zero, deadline - now)) }
             if let killAt, !sentKill { wait = min(wait, max(.zero, killAt - now)) }
-            let waitMilliseconds = Int32(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+            let waitMilliseconds = Int32(
+                wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
             let ready = poll(&fds, nfds_t(fds.count), max(waitMilliseconds, 0))
             if ready <= 0 { continue }
 

@@ -7,15 +7,6 @@ import Testing
 import Glibc
 #endif
 
-/// True when `pid` no longer exists, or exists only as a zombie another parent must reap.
-private func isGone(_ pid: Int32) -> Bool {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-    // Format: pid (comm) STATE ...; comm may contain spaces, so split after the last ')'.
-    guard let close = stat.lastIndex(of: ")") else { return false }
-    let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
-    return state == "Z" || state == "X"
-}
-
 @Suite("ProcessRunner")
 struct ProcessRunnerTests {
     @Test("exit status is reported, not thrown", arguments: [0, 1, 3, 42, 255])
