@@ -44,6 +44,12 @@ struct TOMLErrorTests {
         BadInput("t = {a = 1}\n[t]", 2, 2, "'t' is an inline table", .duplicate),
         BadInput("t = {a = 1}\nt.b = 2", 2, 1, "'t' is an inline table", .duplicate),
         BadInput("[a.b]\nx = 1\n[a]\nb.y = 2", 4, 1, "cannot add keys to table 'b'", .duplicate),
+        // From toml-test: injection through dotted keys, extending inline or static tables.
+        BadInput("[a.b.c]\n  z = 9\n[a]\n  b.c.t = 1", 4, 3, "cannot add keys to table 'b'", .duplicate),
+        BadInput(
+            "tbl = { fruit = { apple.color = \"red\" }, fruit.apple.texture = { smooth = true } }", 1, 42,
+            "'fruit' is an inline table", .duplicate),
+        BadInput("a = [{ b = 1 }]\n[a.c]", 2, 2, "key 'a' is already defined as a value", .duplicate),
         // Strings.
         BadInput("a = \"abc", 1, 5, "unterminated string: missing closing '\"' before end of file"),
         BadInput("a = \"abc\nb = 1", 1, 5, "unterminated string: missing closing '\"' before end of line"),
