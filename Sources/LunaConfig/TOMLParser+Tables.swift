@@ -138,6 +138,7 @@ extension TOMLParser {
         let close = isArray ? "]]" : "]"
         guard currentByte == Byte.closeBracket, !isArray || byte(at: index + 1) == Byte.closeBracket else {
             let open = isArray ? "[[" : "["
+            if isArray && currentByte == Byte.closeBracket { index += 1 }  // point past the lone ']'
             throw error(
                 "expected '\(close)' to close the table header \(open)\(Self.display(key)), found \(describeCurrent())")
         }
