@@ -31,20 +31,23 @@ let package = Package(
         .target(name: "LunaPolicy"),
         .target(name: "LunaFleet"),
         .target(name: "LunaDrift", dependencies: ["LunaFleet"]),
+        .target(name: "LunaMemory"),
         .target(
             name: "LunaAgent",
-            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift"]
+            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory"]
         ),
         .executableTarget(name: "luna", dependencies: ["LunaAgent"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
-        .target(name: "TestSupport", dependencies: ["LunaHTTP"]),
+        .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet"]),
 
         .testTarget(name: "LunaStoreTests", dependencies: ["LunaStore", "TestSupport"]),
         .testTarget(name: "LunaHTTPTests", dependencies: ["LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
+        .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet"]),
+        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(
             name: "LunaAgentTests",

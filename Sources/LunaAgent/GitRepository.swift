@@ -52,7 +52,7 @@ public struct GitRepository: Sendable {
     /// The newest commit whose message has all of `trailers` (exact lines), if any.
     public func findCommit(trailers: [String]) throws -> String? {
         guard try head() != nil else { return nil }
-        var args = ["log", "--format=%H", "-n", "1", "--all-match"]
+        var args = ["log", "--format=%H", "-n", "1", "--all-match", "--extended-regexp"]
         for t in trailers {
             args += ["--grep", "^" + NSRegularExpression.escapedPattern(for: t) + "$"]
         }

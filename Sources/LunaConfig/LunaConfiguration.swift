@@ -88,9 +88,10 @@ public struct LunaConfiguration: Sendable {
         guard FileManager.default.fileExists(atPath: opsRepo, isDirectory: &isDir), isDir.boolValue else {
             throw luna.error("ops_repo", "ops_repo \(opsRepo) is not a directory")
         }
+        let configuredState = try luna.optionalString("state_dir") ?? "/var/lib/luna"
         let state = stateDirectory.map { Self.absolute($0, relativeTo: FileManager.default.currentDirectoryPath) }
-            ?? Self.absolute(try luna.optionalString("state_dir") ?? "/var/lib/luna", relativeTo: folder)
-        let interval = Int(try luna.optionalInt("scan_interval_seconds") ?? 300)
+            ?? Self.absolute(configuredState, relativeTo: folder)
+        let interval = try Int(luna.optionalInt("scan_interval_seconds") ?? 300)
         guard interval >= 10 else { throw luna.error("scan_interval_seconds", "scan_interval_seconds must be at least 10") }
         let identity = try luna.optionalString("identity") ?? "luna"
         guard Self.isName(identity) else { throw luna.error("identity", "identity must be a user name like 'luna'") }
@@ -100,15 +101,15 @@ public struct LunaConfiguration: Sendable {
         }
         let sudoPath = try luna.optionalString("sudo_path") ?? "/usr/bin/sudo"
         guard sudoPath.hasPrefix("/") else { throw luna.error("sudo_path", "sudo_path must be absolute") }
-        let timeout = Int(try luna.optionalInt("command_timeout_seconds") ?? 120)
+        let timeout = try Int(luna.optionalInt("command_timeout_seconds") ?? 120)
         guard (1...86_400).contains(timeout) else { throw luna.error("command_timeout_seconds", "command_timeout_seconds must be 1…86400") }
-        let limit = Int(try luna.optionalInt("output_limit_bytes") ?? 1 << 20)
+        let limit = try Int(luna.optionalInt("output_limit_bytes") ?? (1 << 20))
         guard (1024...(64 << 20)).contains(limit) else { throw luna.error("output_limit_bytes", "output_limit_bytes must be 1024…67108864") }
 
         var ttl = 60
         if let approvals = try root.table("approvals") {
             try approvals.checkKnownKeys(["ttl_minutes"])
-            ttl = Int(try approvals.optionalInt("ttl_minutes") ?? 60)
+            ttl = try Int(approvals.optionalInt("ttl_minutes") ?? 60)
             guard (1...10_080).contains(ttl) else { throw approvals.error("ttl_minutes", "ttl_minutes must be 1…10080 (a week)") }
         }
 

@@ -10,6 +10,12 @@ public struct Listener: Sendable, Equatable {
     /// The process names, when ss could see them.
     public var processes: [String]
 
+    public init(proto: String, local: String, processes: [String]) {
+        self.proto = proto
+        self.local = local
+        self.processes = processes
+    }
+
     /// The baseline item: protocol and local address.
     public var item: String { proto + " " + local }
 }

@@ -1,0 +1,132 @@
+/// Help texts, one per command; `luna help COMMAND` and `luna COMMAND --help` print them.
+enum Help {
+    static let main = """
+    luna — a supervised operations agent: finds drift, proposes exact actions,
+    checks them against the luna allowlist, runs only what you approved, and
+    commits every outcome with its reason.
+
+    Usage: luna [--config PATH] [--state-dir DIR] COMMAND [OPTIONS]
+
+    Commands:
+      run [--once]                    the daemon loop (or one cycle): scan, plan, gate,
+                                      execute approved actions, record outcomes
+      scan [--host H] [--check C] [--json]
+                                      collect and diff now; report per host and check
+      proposals [--state S] [--json]  list proposals (all, or in state S)
+      show ID [--json]                a proposal's full record
+      approve ID                      approve a proposal awaiting approval (channel: cli)
+      deny ID [--reason TEXT]         deny it, with the reason recorded
+      allowed ...                     what sudo would decide for the luna identity
+      help [COMMAND]                  this text, or a command's
+
+    Global options:
+      --config PATH     the configuration (default /etc/luna/luna.toml)
+      --state-dir DIR   the state directory (default: state_dir from the
+                        configuration, else /var/lib/luna)
+      -h, --help        help; every command takes --help too
+
+    Exit status:
+      0  success; `scan`: no drift; `allowed`: sudo would allow it
+      1  `scan`: drift found; `allowed`: sudo would deny it
+      2  error: bad usage, bad configuration or reference, unknown, expired or
+         already-decided proposal, another `luna run` holds the lock, I/O failure
+    """
+
+    static let run = """
+    Usage: luna run [--once]
+
+    Runs the supervised loop. Each cycle expires overdue proposals, scans every
+    host, plans open findings (from skills), passes proposals through the gate,
+    executes approved proposals (once: the state says `executing` before the
+    process starts), verifies them and commits each outcome to the ops repo.
+    Between scans it picks up new approvals every few seconds.
+
+    A proposal found `executing` at start (luna was killed mid-action) becomes
+    `interrupted` and is never re-run on its own. Under systemd (Type=notify) it
+    sends READY=1, STATUS= and WATCHDOG=1. SIGTERM or SIGINT stop it between steps.
+
+    Options:
+      --once   run one cycle and print its report, then exit
+    """
+
+    static let scan = """
+    Usage: luna scan [--host H] [--check C] [--json]
+
+    Collects the enabled checks now and compares them with the references under
+    configs/ in the ops repo. Findings are stored (new, changed, resolved) but
+    nothing is planned or run.
+
+    Options:
+      --host H    only this host (repeatable)
+      --check C   only this check (repeatable): ports, sshd, files, services
+      --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[…]}
+
+    Exit status: 0 no drift, 1 drift, 2 error (a check failed, or bad usage).
+    """
+
+    static let proposals = """
+    Usage: luna proposals [--state S] [--json]
+
+    Lists proposals, oldest first. States: proposed, refused, awaiting_approval,
+    approved, denied, expired, executing, succeeded, failed, interrupted, recorded.
+
+    Options:
+      --state S   only proposals in state S
+      --json      a JSON array of proposals
+    """
+
+    static let show = """
+    Usage: luna show ID [--json]
+
+    Shows a proposal's full record: the finding, the exact argv, the gate's
+    verdict and the deciding rule, the approval (who, when, channel, digest),
+    the execution's output and exit status, the verification and the commit.
+    """
+
+    static let approve = """
+    Usage: luna approve ID
+
+    Approves proposal ID, which must be awaiting approval and not expired. The
+    approval binds to the proposal's digest and is recorded with channel `cli`
+    and your user name. The next cycle of `luna run` executes it.
+    """
+
+    static let deny = """
+    Usage: luna deny ID [--reason TEXT]
+
+    Denies proposal ID. The reason is recorded in the commit and in memory.
+    """
+
+    static let allowed = """
+    Usage: luna allowed --host NAME [--runas USER[:GROUP]] [--json] -- PROGRAM [ARG…]
+           luna allowed --sudoers FILE [--user NAME] [--groups G1,G2] [--host NAME]
+                        [--runas USER[:GROUP]] [--json] -- PROGRAM [ARG…]
+           luna allowed --list --host NAME [--json]
+
+    Answers what real sudo would decide for the luna identity. With --host alone
+    it reads that host's reference (configs/sudoers/luna-NAME) and groups from
+    the configuration; with --sudoers it reads FILE (user default luna, host
+    default this machine's short name, runas default root). The output shows the
+    deciding rule (file:line), then the gate's classification and any refusal.
+
+    Exit status: 0 sudo would allow it, 1 sudo would deny it, 2 a syntax error in
+    the reference or a bad call. (Only sudo's verdict sets it; the gate's own
+    refusals are shown but do not change it.)
+
+    Options:
+      --list   print what luna may run on the host, readably
+    """
+
+    static func text(for command: String) -> String? {
+        switch command {
+        case "run": run
+        case "scan": scan
+        case "proposals": proposals
+        case "show": show
+        case "approve": approve
+        case "deny": deny
+        case "allowed": allowed
+        default: nil
+        }
+    }
+}

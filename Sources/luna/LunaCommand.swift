@@ -1,0 +1,94 @@
+import Foundation
+import LunaAgent
+import LunaConfig
+import LunaDrift
+import LunaStore
+
+/// Exit statuses, as `luna --help` documents them.
+enum Exit {
+    static let ok: Int32 = 0
+    static let negative: Int32 = 1
+    static let error: Int32 = 2
+}
+
+/// Global options and the command dispatch.
+enum LunaCommand {
+    static func main(_ argv: [String]) -> Int32 {
+        var args = Arguments(argv, command: "")
+        do {
+            if argv.isEmpty || argv == ["-h"] || argv == ["--help"] {
+                print(Help.main)
+                return argv.isEmpty ? Exit.error : Exit.ok
+            }
+            let configPath = try args.value("--config") ?? "/etc/luna/luna.toml"
+            let stateDir = try args.value("--state-dir")
+            let command = try args.positional("a command")
+            var rest = Arguments(args.wordsAndDashes, command: command)
+            if rest.flag("--help") || rest.flag("-h") {
+                guard let text = Help.text(for: command) else { throw UsageError(message: "unknown command '\(command)'", command: nil) }
+                print(text)
+                return Exit.ok
+            }
+            let context = Context(configPath: configPath, stateDirectory: stateDir)
+            switch command {
+            case "help":
+                let topic = try? rest.positional("a command")
+                print(topic.flatMap(Help.text(for:)) ?? Help.main)
+                return Exit.ok
+            case "run": return try RunCommand.run(&rest, context)
+            case "scan": return try ScanCommand.run(&rest, context)
+            case "proposals": return try ProposalsCommand.list(&rest, context)
+            case "show": return try ProposalsCommand.show(&rest, context)
+            case "approve": return try DecideCommand.run(&rest, context, .approve)
+            case "deny": return try DecideCommand.run(&rest, context, .deny)
+            case "allowed": return try AllowedCommand.run(&rest, context)
+            default:
+                throw UsageError(message: "unknown command '\(command)'", command: nil)
+            }
+        } catch let error as UsageError {
+            printError("luna: \(error.message)")
+            printError(error.command.map { "Run 'luna \($0) --help' for usage." } ?? "Run 'luna --help' for usage.")
+            return Exit.error
+        } catch {
+            printError("luna: \(error)")
+            return Exit.error
+        }
+    }
+}
+
+/// What every command may need: the configuration and the state, loaded on demand.
+struct Context {
+    var configPath: String
+    var stateDirectory: String?
+
+    /// Loads and validates the configuration; a bad one is an error naming file:line:column.
+    func configuration() throws -> LunaConfiguration {
+        guard FileManager.default.fileExists(atPath: configPath) else {
+            throw UsageError(message: "no configuration at \(configPath); pass --config PATH (an example: configs/luna.example.toml)", command: nil)
+        }
+        return try LunaConfiguration.load(path: configPath, stateDirectory: stateDirectory, knownChecks: CheckCatalog.names)
+    }
+
+    /// The Agent over the configured state directory.
+    func agent() throws -> Agent {
+        try Agent(config: configuration())
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Pretty, stable JSON for `--json`.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+extension Arguments {
+    /// The remaining words plus `--` and what follows, for a subcommand to parse.
+    var wordsAndDashes: [String] {
+        words + (afterDashes.map { ["--"] + $0 } ?? [])
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import LunaAgent
+
+/// `luna proposals` and `luna show`.
+enum ProposalsCommand {
+    static func list(_ args: inout Arguments, _ context: Context) throws -> Int32 {
+        let stateText = try args.value("--state")
+        let json = args.flag("--json")
+        try args.finish()
+        var state: ProposalState? = nil
+        if let stateText {
+            guard let s = ProposalState(rawValue: stateText) else {
+                throw UsageError(message: "unknown state '\(stateText)'; states: \(ProposalState.allCases.map(\.rawValue).joined(separator: ", "))", command: "proposals")
+            }
+            state = s
+        }
+        let agent = try context.agent()
+        let proposals = try agent.ledger.proposals(state: state)
+        if json {
+            try printJSON(proposals)
+            return Exit.ok
+        }
+        if proposals.isEmpty {
+            print("No proposals\(state.map { " in state \($0.rawValue)" } ?? "").")
+        }
+        for p in proposals {
+            let state = p.state == .recorded ? "recorded (\(p.outcome ?? "?"))" : p.state.rawValue
+            print("#\(p.id)  \(state.padding(toLength: 22, withPad: " ", startingAt: 0)) \(p.host)  \(p.argv.joined(separator: " "))")
+        }
+        return Exit.ok
+    }
+
+    /// Everything known about one proposal.
+    struct Record: Encodable {
+        var proposal: Proposal
+        var finding: FindingRecord?
+        var transitions: [TransitionRecord]
+        var approval: ApprovalRecord?
+        var execution: ExecutionRecord?
+    }
+
+    static func parseID(_ text: String, command: String) throws -> Int64 {
+        let digits = text.hasPrefix("#") ? String(text.dropFirst()) : text
+        guard let id = Int64(digits), id > 0 else { throw UsageError(message: "'\(text)' is not a proposal id (a number, like 12)", command: command) }
+        return id
+    }
+
+    static func show(_ args: inout Arguments, _ context: Context) throws -> Int32 {
+        let id = try parseID(try args.positional("a proposal id"), command: "show")
+        let json = args.flag("--json")
+        try args.finish()
+        let agent = try context.agent()
+        guard let p = try agent.ledger.proposal(id) else {
+            printError("luna: no proposal \(id)")
+            return Exit.error
+        }
+        let record = Record(proposal: p, finding: try p.findingID.flatMap { try agent.ledger.finding($0) },
+                            transitions: try agent.ledger.transitions(id), approval: try agent.ledger.approval(id),
+                            execution: try agent.ledger.execution(id))
+        if json {
+            try printJSON(record)
+            return Exit.ok
+        }
+        var out = "Proposal #\(p.id) — \(p.state.rawValue)\(p.outcome.map { p.state.rawValue == $0 ? "" : " (\($0))" } ?? "")\n"
+        out += "  host:        \(p.host)\n  identity:    \(p.identity) → runas \(p.runas)\n"
+        out += "  argv:        \(Self.json(p.argv))\n"
+        if let v = p.verifyArgv { out += "  verify:      \(Self.json(v))\(p.expect.map { " expecting \"\($0)\"" } ?? "")\n" }
+        out += "  why:         \(p.rationale)\n  source:      \(p.source)\(p.skill.map { " (skill \($0))" } ?? "")   risk: \(p.risk)\n"
+        if let f = record.finding { out += "  finding:     #\(f.id) \(f.host)/\(f.check): \(f.summary) [\(f.state)]\n" }
+        if let g = p.gateOutcome { out += "  gate:        \(g)\(p.gateReasons.isEmpty ? "" : ": " + p.gateReasons.joined(separator: "; "))\n" }
+        if let rule = p.gateRule { out += "  rule:        \(rule)\n" }
+        out += "  digest:      \(p.digest)\n  created:     \(p.createdAt)\(p.expiresAt.map { "   expires: \($0)" } ?? "")\n"
+        if let a = record.approval {
+            out += "  decision:    \(a.decision) by \(a.approver) via \(a.channel) at \(a.at)\(a.reason.map { ": \($0)" } ?? "")\n"
+            out += "               bound to \(a.digest)\n"
+        }
+        if let e = record.execution {
+            out += "  ran:         \(Self.json(e.argv))\n  exit status: \(e.exitStatus.map(String.init) ?? "none")  (\(e.startedAt) → \(e.finishedAt ?? "not finished"))\n"
+            if let note = e.outputNote { out += "  note:        \(note)\n" }
+            if let s = e.stdout, !s.isEmpty { out += "  stdout:\n" + Self.indent(s) }
+            if let s = e.stderr, !s.isEmpty { out += "  stderr:\n" + Self.indent(s) }
+            if let passed = e.verifyPassed { out += "  verified:    \(passed ? "yes" : "no")\(e.verifyOutput.map { " — printed \($0.trimmingCharacters(in: .whitespacesAndNewlines))" } ?? "")\n" }
+        }
+        if let c = p.commitID { out += "  commit:      \(c)\(p.notePath.map { "  (note \($0))" } ?? "")\n" }
+        out += "  history:\n"
+        for t in record.transitions { out += "    \(t.at)  \(t.from ?? "—") → \(t.to)\(t.note.map { "  \($0)" } ?? "")\n" }
+        print(out, terminator: "")
+        return Exit.ok
+    }
+
+    static func json(_ argv: [String]) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: argv, options: [.withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func indent(_ s: String) -> String {
+        let lines = s.split(separator: "\n", omittingEmptySubsequences: false).prefix(40)
+        return lines.map { "    " + $0 }.joined(separator: "\n") + "\n"
+    }
+}
+
+/// `luna approve ID` and `luna deny ID [--reason TEXT]`.
+enum DecideCommand {
+    static func run(_ args: inout Arguments, _ context: Context, _ decision: Decision) throws -> Int32 {
+        let name = decision == .approve ? "approve" : "deny"
+        let id = try ProposalsCommand.parseID(try args.positional("a proposal id"), command: name)
+        let reason = decision == .deny ? try args.value("--reason") : nil
+        try args.finish()
+        let agent = try context.agent()
+        let p = try agent.ledger.decide(id, decision, approver: localUser(), channel: "cli", reason: reason)
+        print("Proposal \(id) \(p.state.rawValue) by \(localUser()) (bound to \(p.digest)).")
+        if decision == .approve { print("It runs at the next cycle of luna run (or: luna run --once).") }
+        return Exit.ok
+    }
+
+    /// The operator's name: the sudo caller when run through sudo, else the login name.
+    static func localUser() -> String {
+        let env = ProcessInfo.processInfo.environment
+        if geteuid() == 0, let viaSudo = env["SUDO_USER"], !viaSudo.isEmpty { return viaSudo }
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
+        return "uid-\(getuid())"
+    }
+}

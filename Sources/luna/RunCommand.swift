@@ -1,0 +1,78 @@
+import Foundation
+import LunaAgent
+
+/// `luna run [--once]`.
+enum RunCommand {
+    static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
+        let once = args.flag("--once")
+        try args.finish()
+        let config = try context.configuration()
+        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let lock = try RunLock(stateDirectory: config.stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        let agent = try Agent(config: config)
+        Daemon.installSignalHandlers()
+        let daemon = Daemon(agent: agent)
+        let interrupted = try daemon.recover()
+        for id in interrupted {
+            print("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
+        }
+        try daemon.run(once: once) { report in
+            print(CycleText.render(report, agent: agent, context: context))
+            fflush(stdout)
+        }
+        return Exit.ok
+    }
+}
+
+/// The readable report of one cycle.
+enum CycleText {
+    static func render(_ report: CycleReport, agent: Agent, context: Context) -> String {
+        var out = ""
+        if let scan = report.scan {
+            out += "Scan at \(Timestamp.string(agent.environment.now())):\n" + scan.text
+        }
+        for id in report.expired { out += "Proposal \(id) expired without a decision.\n" }
+        for id in report.executed {
+            if let p = try? agent.ledger.proposal(id) {
+                out += "Proposal \(id) \(p.outcome ?? p.state.rawValue): \(p.argv.joined(separator: " "))\n"
+            }
+        }
+        let refused = report.proposed.filter { $0.state == .refused }
+        if !refused.isEmpty {
+            out += "\nRefused by the gate (not run, recorded):\n"
+            for p in refused {
+                out += "  #\(p.id)  \(p.host)  \(p.argv.joined(separator: " "))\n        \(p.gateReasons.joined(separator: "; "))\n"
+            }
+        }
+        if !report.unplanned.isEmpty {
+            out += "\nFindings without a plan:\n"
+            for (_, what, why) in report.unplanned { out += "  \(what)\n        \(why)\n" }
+        }
+        let pending = (try? agent.ledger.proposals(state: .awaitingApproval)) ?? []
+        if pending.isEmpty {
+            out += "\nNo proposal is awaiting approval.\n"
+        } else {
+            let flags = (context.configPath == "/etc/luna/luna.toml" ? "" : " --config \(context.configPath)")
+                + (context.stateDirectory.map { " --state-dir \($0)" } ?? "")
+            out += "\nAwaiting your approval:\n"
+            for p in pending {
+                out += "  #\(p.id)  \(p.host)  as \(p.identity) → \(p.runas)  \(p.argv.joined(separator: " "))\n"
+                out += "        why: \(p.rationale)\n"
+                if let rule = p.gateRule { out += "        allowed by: \(rule)\n" }
+                out += "        expires: \(p.expiresAt ?? "never")\n"
+            }
+            let first = pending[0].id
+            out += "Approve one with:  luna\(flags) approve \(first)\n"
+            out += "Deny it with:      luna\(flags) deny \(first) --reason \"…\"\n"
+            out += "Then run a cycle:  luna\(flags) run --once\n"
+        }
+        for id in report.recorded {
+            if let p = try? agent.ledger.proposal(id), let c = p.commitID {
+                out += "Recorded proposal \(id) (\(p.outcome ?? p.state.rawValue)) as commit \(c.prefix(12)).\n"
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import LunaAgent
+import LunaDrift
+
+/// `luna scan [--host H] [--check C] [--json]`.
+enum ScanCommand {
+    struct JSONReport: Encodable {
+        struct Event: Encodable { var event: String; var host: String; var check: String; var subject: String; var summary: String? }
+        var results: [CheckResult]
+        var events: [Event]
+    }
+
+    static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
+        var hosts: [String] = []
+        while let h = try args.value("--host") { hosts.append(h) }
+        var checks: [String] = []
+        while let c = try args.value("--check") { checks.append(c) }
+        let json = args.flag("--json")
+        try args.finish()
+        let agent = try context.agent()
+        let report = try agent.scan(hosts: hosts.isEmpty ? nil : hosts, checks: checks.isEmpty ? nil : checks)
+        if json {
+            let events = report.events.compactMap { e -> JSONReport.Event? in
+                switch e {
+                case .appeared(let k, let i): .init(event: "new", host: k.host, check: k.check, subject: k.subject, summary: i.summary)
+                case .changed(let k, let i): .init(event: "changed", host: k.host, check: k.check, subject: k.subject, summary: i.summary)
+                case .resolved(let k): .init(event: "resolved", host: k.host, check: k.check, subject: k.subject, summary: nil)
+                case .ongoing: nil
+                }
+            }
+            try printJSON(JSONReport(results: report.results, events: events))
+        } else {
+            print(report.text, terminator: "")
+        }
+        if report.hasError { return Exit.error }
+        return report.hasDrift ? Exit.negative : Exit.ok
+    }
+}
