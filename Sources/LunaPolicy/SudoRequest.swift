@@ -26,6 +26,13 @@ public struct SudoRequest: Sendable {
     public var paths: PathResolution
     /// The user's numeric id, for `#uid` entries.
     public var uid: Int?
+    /// The user who runs sudo, when it is not `user`: for `sudo -l -U luna` run
+    /// by root this is root, and sudo's "run as yourself" rules (`()` and
+    /// group-only runas specs) then refer to root. Nil means `user`.
+    public var invokingUser: String?
+
+    /// The user that "run as yourself" refers to.
+    var invoker: String { invokingUser ?? user }
 
     /// Creates a request.
     ///
@@ -40,7 +47,8 @@ public struct SudoRequest: Sendable {
     ///   - uid: The user's numeric id, if `#uid` rules should match.
     public init(user: String = "luna", groups: [String] = [], host: String, runasUser: String = "root",
                 runasGroup: String? = nil, argv: [String], paths: PathResolution = .canonical(usrmerge: true),
-                uid: Int? = nil) {
+                uid: Int? = nil, invokingUser: String? = nil) {
+        self.invokingUser = invokingUser
         self.user = user
         self.groups = groups
         self.host = host

@@ -205,7 +205,7 @@ extension Sudoers {
                     matched = m.negated ? v.flipped : v
                 }
             case .myself:
-                if runas == ctx.request.user { matched = Verdict(negated: m.negated) }
+                if runas == ctx.request.invoker { matched = Verdict(negated: m.negated) }
             case .netgroup, .address: break
             }
             if let matched { return matched }
@@ -242,7 +242,8 @@ extension Sudoers {
         }
         var userMatched: Verdict? = nil
         if let users = cs.runasUsers { userMatched = runasUserListMatches(users, ctx) }
-        if userMatched == nil && r.runasUser == r.user { userMatched = .allow }
+        // A group-only spec `(:grp)` lets the invoking user run as themselves.
+        if cs.runasUsers == nil && r.runasUser == r.invoker { userMatched = .allow }
         guard userMatched == .allow else { return userMatched.map { ($0, r.runasUser) } }
         if let group = r.runasGroup {
             var groupMatched: Verdict? = nil
