@@ -242,8 +242,10 @@ extension Sudoers {
         }
         var userMatched: Verdict? = nil
         if let users = cs.runasUsers { userMatched = runasUserListMatches(users, ctx) }
-        // A group-only spec `(:grp)` lets the invoking user run as themselves.
-        if cs.runasUsers == nil && r.runasUser == r.invoker { userMatched = .allow }
+        // A group-only spec `(:grp)` is for `sudo -g grp` as oneself; with a
+        // target user given and no group, sudo does not match it (checked
+        // against sudo 1.9.13 by the differential test).
+        if cs.runasUsers == nil && r.runasGroup != nil && r.runasUser == r.invoker { userMatched = .allow }
         guard userMatched == .allow else { return userMatched.map { ($0, r.runasUser) } }
         if let group = r.runasGroup {
             var groupMatched: Verdict? = nil
