@@ -64,7 +64,7 @@ public struct Gate: Sendable {
         if let bad = argv.firstIndex(where: { $0.contains("\0") || $0.contains("\n") || $0.contains("\r") }) {
             return refuse("argument \(bad) contains a NUL or line break, which sudo and logs cannot show faithfully")
         }
-        guard program.hasPrefix("/") else {
+        guard program.hasPrefix("/") || program == "sudoedit" else {
             return refuse("'\(program)' is a relative program path; give the absolute path (sudoers rules name absolute paths)")
         }
         let path = (sudoersDirectory as NSString).appendingPathComponent("luna-\(host)")
