@@ -1,0 +1,134 @@
+import Foundation
+
+/// The deterministic gate every proposed command passes: the host's sudoers
+/// reference (real sudo semantics) plus classification plus structural rules.
+///
+/// Refused: a host not in the inventory, an empty argv, arguments with NUL or
+/// newline, a relative program path, a missing reference or one with a syntax
+/// error, nested sudo/su/doas/pkexec, a shell or interpreter given code, env /
+/// xargs / find -exec / awk / nice / nohup / timeout / stdbuf / setsid / chroot
+/// running another command (unless the reference names that exact command
+/// line), programs with shell escapes (unless sudoedit or NOEXEC), and anything
+/// the reference does not allow. Destructive actions escalate: never allowed.
+public struct Gate: Sendable {
+    /// Folder with `luna-<host>` sudoers references.
+    public let sudoersDirectory: String
+    /// The inventory: host name to policy.
+    public let hosts: [String: HostPolicy]
+    /// The classifier.
+    public let classifier: Classifier
+    /// The identity commands run as.
+    public let user: String
+
+    /// Creates a gate.
+    ///
+    /// - Parameters:
+    ///   - sudoersDirectory: Folder holding `luna-<host>` files.
+    ///   - hosts: The inventory.
+    ///   - classifier: The classifier (built-in knowledge by default).
+    ///   - user: The identity, `luna` by default.
+    public init(sudoersDirectory: String, hosts: [String: HostPolicy], classifier: Classifier = Classifier(), user: String = "luna") {
+        self.sudoersDirectory = sudoersDirectory
+        self.hosts = hosts
+        self.classifier = classifier
+        self.user = user
+    }
+
+    static let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "mksh", "fish", "csh", "tcsh", "ash", "busybox"]
+    static let interpreters: [String: Set<String>] = [
+        "perl": ["-e", "-E"], "ruby": ["-e"], "node": ["-e", "--eval", "-p", "--print"], "nodejs": ["-e", "--eval", "-p"],
+        "php": ["-r"], "lua": ["-e"], "tclsh": [], "osascript": ["-e"],
+    ]
+    static let elevators: Set<String> = ["sudo", "su", "doas", "pkexec", "run0", "sudoedit", "runuser", "setpriv", "machinectl"]
+    static let wrappers: Set<String> = ["env", "xargs", "nice", "nohup", "timeout", "stdbuf", "setsid", "chroot", "ionice",
+                                        "taskset", "flock", "watch", "unshare", "nsenter", "strace", "ltrace", "time", "script", "parallel"]
+    static let awks: Set<String> = ["awk", "gawk", "mawk", "nawk", "busybox-awk"]
+    static let shellEscapes: Set<String> = ["less", "more", "most", "pg", "vi", "vim", "nvim", "view", "vimdiff", "rvim", "nano", "pico",
+                                            "emacs", "ed", "ex", "man", "ftp", "sftp", "telnet", "gdb", "mysql", "psql", "sqlite3",
+                                            "git", "tmux", "screen", "mc", "joe", "red", "lftp"]
+
+    /// Evaluates one proposed command.
+    ///
+    /// - Parameters:
+    ///   - host: Inventory host name.
+    ///   - argv: The command as an argv array (no shell).
+    ///   - runas: Target user, `root` by default.
+    /// - Returns: allowed, refused or escalate, with reasons, sudo's decision and the classification.
+    public func evaluate(host: String, argv: [String], runas: String = "root") -> GateVerdict {
+        let classification = classifier.classify(argv)
+        func refuse(_ reason: String, _ sudo: SudoDecision? = nil) -> GateVerdict {
+            GateVerdict(outcome: .refused, reasons: [reason], sudo: sudo, classification: classification)
+        }
+        guard let policy = hosts[host] else { return refuse("host '\(host)' is not in the inventory") }
+        guard let program = argv.first, !program.isEmpty else { return refuse("the command is empty") }
+        if let bad = argv.firstIndex(where: { $0.contains("\0") || $0.contains("\n") || $0.contains("\r") }) {
+            return refuse("argument \(bad) contains a NUL or line break, which sudo and logs cannot show faithfully")
+        }
+        guard program.hasPrefix("/") || program == "sudoedit" else {
+            return refuse("'\(program)' is a relative program path; give the absolute path (sudoers rules name absolute paths)")
+        }
+        let path = (sudoersDirectory as NSString).appendingPathComponent("luna-\(host)")
+        guard FileManager.default.fileExists(atPath: path) else {
+            return refuse("no sudoers reference for \(host) (expected \(path)); luna may do nothing there")
+        }
+        let sudoers: Sudoers
+        do { sudoers = try Sudoers.load(path: path) } catch {
+            return refuse("the sudoers reference for \(host) has an error, so it allows nothing: \(error)")
+        }
+        let request = SudoRequest(user: user, groups: policy.groups, host: host, runasUser: runas, argv: argv,
+                                  paths: policy.local ? .local : .canonical(usrmerge: policy.usrmerge))
+        let decision = sudoers.decide(request)
+
+        if classification.actionClass == .destructive {
+            var reasons = ["destructive action (\(classification.reason)): never run as \(user); it becomes a runbook for the operator"]
+            if decision.allowed { reasons.append("note: the sudoers reference would allow it (\(decision.rule.map(\.description) ?? "")); consider narrowing it") }
+            return GateVerdict(outcome: .escalate, reasons: reasons, sudo: decision, classification: classification)
+        }
+        if let reason = structuralRefusal(argv, decision) { return refuse(reason, decision) }
+        guard decision.allowed else {
+            let why = decision.rule.map { "rule \($0.file):\($0.line) denies it: \($0.text)" } ?? (decision.note ?? "no rule matches")
+            return refuse("the sudoers reference for \(host) does not allow \(argv.joined(separator: " ")) as \(runas): \(why)", decision)
+        }
+        var reasons = ["allowed as \(decision.runasUser) by \(decision.rule.map { "\($0.file):\($0.line)" } ?? "?")"]
+        if !decision.tags.isEmpty { reasons.append("tags: \(decision.tags.joined(separator: ", "))") }
+        if let note = decision.note { reasons.append(note) }
+        return GateVerdict(outcome: .allowed, reasons: reasons, sudo: decision, classification: classification)
+    }
+
+    /// The structural refusal reason for an argv, or nil.
+    func structuralRefusal(_ argv: [String], _ decision: SudoDecision) -> String? {
+        let base = Classifier.baseName(argv[0])
+        let args = argv.dropFirst()
+        if Self.elevators.contains(base) && base != "sudoedit" {
+            return "\(base) inside a sudo command nests privilege changes; propose the inner command directly"
+        }
+        if base == "sudoedit" { return nil }
+        let exact = decision.allowed && decision.exact
+        let interpreterFlags: Set<String>? = {
+            if Self.shells.contains(base) { return ["-c"] }
+            if base.hasPrefix("python") { return ["-c", "-m"] }
+            return Self.interpreters[base]
+        }()
+        if let flags = interpreterFlags {
+            let givesCode = args.contains { a in flags.contains(a) || (a.hasPrefix("-") && !a.hasPrefix("--") && flags.contains { f in f.count == 2 && a.contains(f.dropFirst()) }) }
+            let runsScript = !args.isEmpty && !givesCode && (Self.shells.contains(base) || base.hasPrefix("python"))
+            if (givesCode || runsScript || args.isEmpty) && !exact {
+                return "\(base) \(givesCode ? "given code on the command line" : "as an interpreter") can run anything; Luna never interposes a shell (allowed only if the reference names this exact command line)"
+            }
+        }
+        if Self.awks.contains(base) && !exact {
+            return "\(base) programs can run commands (system(), pipes); allowed only if the reference names this exact command line"
+        }
+        if base == "find" && args.contains(where: { ["-exec", "-execdir", "-ok", "-okdir"].contains($0) }) && !exact {
+            return "find -exec/-execdir/-ok runs other commands; allowed only if the reference names this exact command line"
+        }
+        if Self.wrappers.contains(base) && !exact {
+            if base == "env" && Classifier.wrappedCommand("env", Array(args))?.isEmpty != false { return nil }
+            return "\(base) runs another command, which hides it from the sudoers rule; propose the inner command directly (or name this exact command line in the reference)"
+        }
+        if Self.shellEscapes.contains(base) && !decision.tags.contains("NOEXEC") {
+            return "\(base) has shell escapes (it can start a shell); use sudoedit, or a rule with NOEXEC"
+        }
+        return nil
+    }
+}
