@@ -1,5 +1,6 @@
 import Foundation
 import LunaStore
+import LunaPolicy
 
 /// A proposed action: exactly what would run, where, as whom, and why.
 public struct Proposal: Sendable, Codable, Equatable {

@@ -42,7 +42,7 @@ public struct SystemdNotifier: Sendable {
         let payload = Array(message.utf8)
         let sent = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                sendto(fd, payload, payload.count, Int32(MSG_NOSIGNAL), sa, length)
+                sendto(fd, payload, payload.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sa, length)
             }
         }
         return sent == payload.count

@@ -123,7 +123,7 @@ extension Skill {
             guard fields[key] == nil else { throw SkillError(file: file, line: i + 1, message: "duplicate key '\(key)'") }
             fields[key] = (value, i + 1)
         }
-        guard let end else { throw SkillError(file: file, line: lines.count, message: "front matter is not closed with '---'") }
+        guard let end else { throw SkillError(file: file, line: 1, message: "the front matter opened here is not closed with '---'") }
 
         func required(_ key: String) throws(SkillError) -> (value: String, line: Int) {
             guard let f = fields[key], !f.value.isEmpty else {

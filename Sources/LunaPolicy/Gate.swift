@@ -77,6 +77,32 @@ public struct Gate: Sendable {
         }
         let request = SudoRequest(user: user, groups: policy.groups, host: host, runasUser: runas, argv: argv,
                                   paths: policy.local ? .local : .canonical(usrmerge: policy.usrmerge))
+        return judge(request, by: sudoers, hostLabel: host)
+    }
+
+    /// Judges a request against an already loaded reference: sudo's decision,
+    /// classification and the structural refusals, without the inventory checks.
+    ///
+    /// `luna allowed --sudoers FILE` uses this for a reference outside the ops repo.
+    /// - Parameters:
+    ///   - request: The request (its argv must be non-empty and absolute).
+    ///   - sudoers: The reference.
+    ///   - hostLabel: How the reference is named in reasons.
+    public func judge(_ request: SudoRequest, by sudoers: Sudoers, hostLabel: String) -> GateVerdict {
+        let argv = request.argv
+        let runas = request.runasUser
+        let host = hostLabel
+        let classification = classifier.classify(argv)
+        func refuse(_ reason: String, _ sudo: SudoDecision? = nil) -> GateVerdict {
+            GateVerdict(outcome: .refused, reasons: [reason], sudo: sudo, classification: classification)
+        }
+        guard let program = argv.first, !program.isEmpty else { return refuse("the command is empty") }
+        if let bad = argv.firstIndex(where: { $0.contains("\0") || $0.contains("\n") || $0.contains("\r") }) {
+            return refuse("argument \(bad) contains a NUL or line break, which sudo and logs cannot show faithfully")
+        }
+        guard program.hasPrefix("/") || program == "sudoedit" else {
+            return refuse("'\(program)' is a relative program path; give the absolute path (sudoers rules name absolute paths)")
+        }
         let decision = sudoers.decide(request)
 
         if classification.actionClass == .destructive {

@@ -119,3 +119,12 @@ enum SHA2 {
         return h.flatMap { v in (0..<8).reversed().map { UInt8(truncatingIfNeeded: v >> (UInt64($0) * 8)) } }
     }
 }
+
+/// SHA-256 for the rest of Luna (approval digests, fingerprints), from the same
+/// implementation that checks sudoers digest specs, so there is one to trust.
+public enum SHA256 {
+    /// The lowercase hex SHA-256 of a string's UTF-8 bytes.
+    public static func hex(_ text: String) -> String {
+        SHA2.digest("sha256", Data(text.utf8))!.map { String(format: "%02x", $0) }.joined()
+    }
+}

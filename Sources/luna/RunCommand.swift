@@ -20,7 +20,7 @@ enum RunCommand {
         }
         try daemon.run(once: once) { report in
             print(CycleText.render(report, agent: agent, context: context))
-            fflush(stdout)
+            fflush(nil)
         }
         return Exit.ok
     }

@@ -81,7 +81,7 @@ struct StateMachineTests {
         let p = try #require(try a.plan().proposals.first)
         try a.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
         // Someone rewrites the argv in the database after the approval.
-        try a.ledger.db.run("UPDATE proposals SET argv=? WHERE id=?", ["[\"/usr/bin/chmod\",\"0777\",\"\(estate.target)\"]", .integer(p.id)])
+        try a.ledger.db.run("UPDATE proposals SET argv=? WHERE id=?", [.text("[\"/usr/bin/chmod\",\"0777\",\"\(estate.target)\"]"), .integer(p.id)])
         #expect(try a.executeApproved() == [p.id])
         let after = try #require(try a.ledger.proposal(p.id))
         #expect(after.state == .refused)

@@ -37,7 +37,7 @@ struct SkillTests {
         ("---\nname: Bad Name\ndescription: d\ncheck: c\nargv: [\"/bin/true\"]\nrisk: mutating\n---\n", 2, "lowercase"),
         ("---\nname: x\ndescription: d\ncheck: c\nargv: /bin/true\nrisk: mutating\n---\n", 5, "JSON array"),
         ("---\nname: x\ndescription: d\ncheck: c\nargv: [\"/bin/true\"]\nrisk: yolo\n---\n", 6, "risk must be"),
-        ("---\nname: x\ndescription: d\n", 3, "not closed"),
+        ("---\nname: x\ndescription: d\n", 1, "not closed"),
         ("---\nname: x\nname: y\n---\n", 3, "duplicate key"),
     ])
     func badFilesNameTheLine(text: String, line: Int, phrase: String) {

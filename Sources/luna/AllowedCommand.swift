@@ -1,0 +1,125 @@
+import Foundation
+import LunaAgent
+import LunaConfig
+import LunaPolicy
+
+/// `luna allowed`: what real sudo would decide for the luna identity, plus the gate's view.
+enum AllowedCommand {
+    struct Report: Encodable {
+        var reference: String
+        var user: String
+        var host: String
+        var argv: [String]
+        var sudo: SudoDecision
+        var gate: GateVerdict
+    }
+
+    struct Listing: Encodable {
+        var reference: String
+        var user: String
+        var host: String
+        var rules: [String]
+    }
+
+    static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
+        let sudoersFile = try args.value("--sudoers")
+        let hostArg = try args.value("--host")
+        let userArg = try args.value("--user")
+        let groupsArg = try args.value("--groups")
+        let runasArg = try args.value("--runas")
+        let list = args.flag("--list")
+        let json = args.flag("--json")
+        try args.finish()
+        let argv = args.afterDashes ?? []
+        if !list && argv.isEmpty {
+            throw UsageError(message: "give the command after --, like: luna allowed --host web1 -- /usr/bin/systemctl restart nginx", command: "allowed")
+        }
+        if list && !argv.isEmpty { throw UsageError(message: "--list takes no command", command: "allowed") }
+
+        // Where the reference, groups and path semantics come from.
+        var user = userArg ?? "luna"
+        var groups = groupsArg.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+        let host: String
+        let path: String
+        var paths: PathResolution = .local
+        var gate: Gate
+        if let sudoersFile {
+            host = hostArg ?? shortHostName()
+            path = sudoersFile
+            gate = Gate(sudoersDirectory: (sudoersFile as NSString).deletingLastPathComponent, hosts: [:], user: user)
+        } else {
+            guard let hostArg else {
+                throw UsageError(message: "give --host NAME (a host of the inventory) or --sudoers FILE", command: "allowed")
+            }
+            let config = try context.configuration()
+            guard let h = config.host(hostArg) else {
+                throw UsageError(message: "host '\(hostArg)' is not in the inventory (\(config.file))", command: "allowed")
+            }
+            host = h.name
+            if userArg == nil { user = config.identity }
+            if groupsArg == nil { groups = h.groups }
+            paths = h.transport == .local ? .local : .canonical(usrmerge: h.usrmerge)
+            path = config.sudoersDirectory + "/luna-" + h.name
+            gate = Agent.makeGate(config)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            printError("luna: no sudoers reference at \(path): luna may do nothing on \(host)")
+            return Exit.error
+        }
+        let sudoers: Sudoers
+        do {
+            sudoers = try Sudoers.load(path: path)
+        } catch {
+            printError("luna: \(error)")
+            printError("luna: a reference with a syntax error allows nothing")
+            return Exit.error
+        }
+
+        if list {
+            let rules = sudoers.listing(user: user, groups: groups, host: host)
+            if json {
+                try printJSON(Listing(reference: path, user: user, host: host, rules: rules))
+            } else {
+                print("\(user) on \(host) may run (from \(path)):")
+                if rules.isEmpty { print("  nothing") }
+                for r in rules { print("  " + r) }
+            }
+            return Exit.ok
+        }
+
+        var runasUser = "root"
+        var runasGroup: String? = nil
+        if let runasArg {
+            let parts = runasArg.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            runasUser = parts[0].isEmpty ? user : parts[0]
+            runasGroup = parts.count > 1 && !parts[1].isEmpty ? parts[1] : nil
+        }
+        gate = Gate(sudoersDirectory: gate.sudoersDirectory, hosts: gate.hosts, classifier: gate.classifier, user: user)
+        let request = SudoRequest(user: user, groups: groups, host: host, runasUser: runasUser, runasGroup: runasGroup,
+                                  argv: argv, paths: paths)
+        let decision = sudoers.decide(request)
+        let verdict = gate.judge(request, by: sudoers, hostLabel: host)
+        if json {
+            try printJSON(Report(reference: path, user: user, host: host, argv: argv, sudo: decision, gate: verdict))
+        } else {
+            print("sudo:  \(decision.allowed ? "ALLOWED" : "DENIED") for \(user) on \(host) as \(decision.runasUser)\(decision.runasGroup.map { ":" + $0 } ?? "")")
+            if let rule = decision.rule {
+                print("       rule \(rule.file):\(rule.line): \(rule.text)")
+            } else {
+                print("       no rule matches\(decision.note.map { " (\($0))" } ?? "")")
+            }
+            if !decision.tags.isEmpty { print("       tags: \(decision.tags.joined(separator: ", "))") }
+            print("class: \(verdict.classification.actionClass.rawValue) — \(verdict.classification.reason)")
+            print("gate:  \(verdict.outcome.rawValue)\(verdict.reasons.isEmpty ? "" : " — " + verdict.reasons.joined(separator: "; "))")
+        }
+        return decision.allowed ? Exit.ok : Exit.negative
+    }
+
+    /// This machine's short host name (up to the first dot), as sudo matches hosts.
+    static func shortHostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        let name = String(cString: buffer)
+        return String(name.split(separator: ".").first ?? Substring(name))
+    }
+}
