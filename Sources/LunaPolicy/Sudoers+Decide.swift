@@ -31,6 +31,21 @@ struct MatchContext {
     let userArgs: String?
     var userStat: (dev: UInt64, ino: UInt64)?
     let canonicalCommand: String
+    /// The host name up to the first dot.
+    var shortHost: Substring { request.host.split(separator: ".", maxSplits: 1).first ?? Substring(request.host) }
+}
+
+/// ASCII case-insensitive equality without allocating (names in sudoers are ASCII).
+@inline(__always)
+func equalsFolded<A: StringProtocol, B: StringProtocol>(_ a: A, _ b: B) -> Bool {
+    let x = a.utf8, y = b.utf8
+    guard x.count == y.count else { return false }
+    for (c, d) in zip(x, y) where c != d {
+        let lc = (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c
+        let ld = (d >= 0x41 && d <= 0x5A) ? d | 0x20 : d
+        if lc != ld { return false }
+    }
+    return true
 }
 
 extension Sudoers {
@@ -46,7 +61,7 @@ extension Sudoers {
             return denied
         }
         let settings = matchSettings(for: request)
-        let base = program.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? program
+        let base = program.lastIndex(of: "/").map { String(program[program.index(after: $0)...]) } ?? program
         let args = request.argv.count > 1 ? request.argv.dropFirst().joined(separator: " ") : nil
         var ctx = MatchContext(request: request, settings: settings, userCommand: program, userBase: base,
                                userArgs: args, userStat: nil, canonicalCommand: Self.canonical(program, request.paths))
@@ -57,35 +72,48 @@ extension Sudoers {
             }
             ctx.userStat = st
         }
+        let key = [request.user, request.groups.joined(separator: ","), request.host, request.runasUser,
+                   request.runasGroup ?? "\u{1}", request.invoker, request.uid.map(String.init) ?? ""].joined(separator: "\u{0}")
+        let applicable = cache.entries(for: key) { applicableEntries(ctx) }
+        for entry in applicable {
+            guard let (verdict, exact) = compiledMatches(entry.compiled, ctx) else { continue }
+            let cs = entry.spec
+            var tags: [String] = []
+            for (key, on) in cs.tags.sorted(by: { $0.key < $1.key }) {
+                switch key {
+                case "PASSWD", "EXEC", "SETENV", "LOG_INPUT", "LOG_OUTPUT", "MAIL", "FOLLOW", "INTERCEPT":
+                    tags.append(on ? key : "NO" + key)
+                default: tags.append(key)
+                }
+            }
+            if settings.noexec && cs.tags["EXEC"] == nil { tags.append("NOEXEC") }
+            var note: String? = verdict == .deny ? "a negated entry (!) matches" : nil
+            if !cs.command.digests.isEmpty, request.paths != .local {
+                note = "the digest is checked by sudo on the host"
+            }
+            return SudoDecision(allowed: verdict == .allow,
+                                rule: RuleReference(file: cs.file, line: cs.line, text: entry.text),
+                                runasUser: entry.runasUser, runasGroup: request.runasGroup,
+                                tags: tags.sorted(), note: note, exact: exact && verdict == .allow)
+        }
+        denied.note = "no rule matches"
+        return denied
+    }
+
+    /// The command entries whose user, host and runas lists allow the context, last first.
+    func applicableEntries(_ ctx: MatchContext) -> [ApplicableEntry] {
+        var out: [ApplicableEntry] = []
         for spec in userSpecs.reversed() {
             guard userListMatches(spec.users, ctx) == .allow else { continue }
             for privilege in spec.privileges.reversed() {
                 guard hostListMatches(privilege.hosts, ctx) == .allow else { continue }
                 for cs in privilege.commands.reversed() {
                     guard let runas = runasMatches(cs, ctx), runas.verdict == .allow else { continue }
-                    guard let (verdict, exact) = commandMatches(cs.command, ctx) else { continue }
-                    var tags: [String] = []
-                    for (key, on) in cs.tags.sorted(by: { $0.key < $1.key }) {
-                        switch key {
-                        case "PASSWD", "EXEC", "SETENV", "LOG_INPUT", "LOG_OUTPUT", "MAIL", "FOLLOW", "INTERCEPT":
-                            tags.append(on ? key : "NO" + key)
-                        default: tags.append(key)
-                        }
-                    }
-                    if settings.noexec && cs.tags["EXEC"] == nil { tags.append("NOEXEC") }
-                    var note: String? = verdict == .deny ? "a negated entry (!) matches" : nil
-                    if case .path = cs.command.kind, !cs.command.digests.isEmpty, request.paths != .local {
-                        note = "the digest is checked by sudo on the host"
-                    }
-                    return SudoDecision(allowed: verdict == .allow,
-                                        rule: RuleReference(file: cs.file, line: cs.line, text: spec.text),
-                                        runasUser: runas.user, runasGroup: request.runasGroup,
-                                        tags: tags.sorted(), note: note, exact: exact && verdict == .allow)
+                    out.append(ApplicableEntry(spec: cs, text: spec.text, runasUser: runas.user, compiled: CompiledCommand(cs.command)))
                 }
             }
         }
-        denied.note = "no rule matches"
-        return denied
+        return out
     }
 
     // MARK: - Defaults
@@ -121,16 +149,13 @@ extension Sudoers {
 
     func userMatches(_ name: String, user: String, uid: Int?, _ ctx: MatchContext) -> Bool {
         if name.hasPrefix("#") { return uid != nil && Int(name.dropFirst()) == uid }
-        return ctx.settings.caseInsensitiveUser ? name.lowercased() == user.lowercased() : name == user
+        return ctx.settings.caseInsensitiveUser ? equalsFolded(name, user) : name == user
     }
 
     func groupMatches(_ name: String, groups: [String], _ ctx: MatchContext) -> Bool {
         if name.hasPrefix(":") { return false } // non-Unix groups need a group plugin
         if name.hasPrefix("#") { return groups.contains(name) }
-        if ctx.settings.caseInsensitiveGroup {
-            let l = name.lowercased()
-            return groups.contains { $0.lowercased() == l }
-        }
+        if ctx.settings.caseInsensitiveGroup { return groups.contains { equalsFolded($0, name) } }
         return groups.contains(name)
     }
 
@@ -147,6 +172,8 @@ extension Sudoers {
                 if let def = aliases[.user]?[name], let v = userListMatches(def.members, ctx) {
                     matched = m.negated ? v.flipped : v
                 }
+            case .resolved(_, let inner):
+                if let v = userListMatches(inner, ctx) { matched = m.negated ? v.flipped : v }
             case .netgroup, .address, .myself: break
             }
             if let matched { return matched }
@@ -155,10 +182,14 @@ extension Sudoers {
     }
 
     func hostMatches(_ pattern: String, _ host: String) -> Bool {
-        let shost = host.split(separator: ".", maxSplits: 1).first.map(String.init) ?? host
-        let target = pattern.contains(".") ? host : shost
-        if Pattern.hasMeta(pattern) { return Pattern.fnmatch(pattern, target, flags: Pattern.casefold) }
-        return pattern.lowercased() == target.lowercased()
+        let hasDot = pattern.utf8.contains(0x2E)
+        if Pattern.hasMeta(pattern) {
+            let shost = host.split(separator: ".", maxSplits: 1).first.map(String.init) ?? host
+            return Pattern.fnmatch(pattern, hasDot ? host : shost, flags: Pattern.casefold)
+        }
+        if hasDot { return equalsFolded(pattern, host) }
+        let shost = host.utf8.firstIndex(of: 0x2E).map { host[..<$0] } ?? Substring(host)
+        return equalsFolded(pattern, shost)
     }
 
     func hostListMatches(_ list: [Member], _ ctx: MatchContext) -> Verdict? {
@@ -174,6 +205,8 @@ extension Sudoers {
                 if let def = aliases[.host]?[name], let v = hostListMatches(def.members, ctx) {
                     matched = m.negated ? v.flipped : v
                 }
+            case .resolved(_, let inner):
+                if let v = hostListMatches(inner, ctx) { matched = m.negated ? v.flipped : v }
             case .group, .netgroup, .myself: break
             }
             if let matched { return matched }
@@ -204,6 +237,8 @@ extension Sudoers {
                 if let def = aliases[.runas]?[name], let v = runasUserListMatches(def.members, ctx) {
                     matched = m.negated ? v.flipped : v
                 }
+            case .resolved(_, let inner):
+                if let v = runasUserListMatches(inner, ctx) { matched = m.negated ? v.flipped : v }
             case .myself:
                 if runas == ctx.request.invoker { matched = Verdict(negated: m.negated) }
             case .netgroup, .address: break
@@ -219,12 +254,14 @@ extension Sudoers {
             switch m.kind {
             case .all: matched = Verdict(negated: m.negated)
             case .word(let w):
-                let same = w.hasPrefix("#") ? w == group : (ctx.settings.caseInsensitiveGroup ? w.lowercased() == group.lowercased() : w == group)
+                let same = w.hasPrefix("#") ? w == group : (ctx.settings.caseInsensitiveGroup ? equalsFolded(w, group) : w == group)
                 if same { matched = Verdict(negated: m.negated) }
             case .alias(let name):
                 if let def = aliases[.runas]?[name], let v = runasGroupListMatches(def.members, group: group, ctx) {
                     matched = m.negated ? v.flipped : v
                 }
+            case .resolved(_, let inner):
+                if let v = runasGroupListMatches(inner, group: group, ctx) { matched = m.negated ? v.flipped : v }
             default: break
             }
             if let matched { return matched }
@@ -271,6 +308,13 @@ extension Sudoers {
                 }
             }
             return nil
+        case .resolved(_, let inner):
+            for c in inner.reversed() {
+                if let (v, exact) = commandMatches(c, ctx) {
+                    return (command.negated ? v.flipped : v, exact)
+                }
+            }
+            return nil
         case .path(let path, let args):
             guard pathMatches(path, args: args, digests: command.digests, ctx) else { return nil }
             let exact = !path.hasPrefix("^") && !path.hasSuffix("/") && !Pattern.hasMeta(path)
@@ -281,6 +325,7 @@ extension Sudoers {
 
     static func canonical(_ path: String, _ mode: PathResolution) -> String {
         guard case .canonical(let usrmerge) = mode, usrmerge else { return path }
+        if path.hasPrefix("/usr/") { return path }
         for prefix in ["/bin/", "/sbin/", "/lib/", "/lib64/"] where path.hasPrefix(prefix) {
             return "/usr" + path
         }
@@ -322,6 +367,9 @@ extension Sudoers {
                     : String(u[...slash]) == p
             }
             if Pattern.hasMeta(p) {
+                // Cheap rejection on the literal text before the first meta character.
+                let literal = p.utf8.prefix { !($0 == 0x5C || $0 == 0x3F || $0 == 0x2A || $0 == 0x5B || $0 == 0x5D) }
+                guard u.utf8.starts(with: literal) else { return false }
                 guard Pattern.fnmatch(p, u, flags: Pattern.pathname | Pattern.period) else { return false }
             } else if p != u {
                 return false

@@ -60,6 +60,8 @@ extension Sudoers {
             case .alias(let name):
                 let inner = aliases[kind]?[name].map { render($0.members, kind) } ?? name
                 return bang + "{" + inner + "}"
+            case .resolved(_, let inner):
+                return bang + "{" + render(inner, kind) + "}"
             }
         }
         return (list.contains { $0.negated } ? parts : parts.sorted()).joined(separator: ", ")
@@ -74,6 +76,10 @@ extension Sudoers {
             guard let def = aliases[.command]?[name] else { return bang + name }
             let parts = def.commands.map(render)
             let ordered = def.commands.contains { $0.negated } ? parts : parts.sorted()
+            return bang + digests + "{" + ordered.joined(separator: ", ") + "}"
+        case .resolved(_, let inner):
+            let parts = inner.map(render)
+            let ordered = inner.contains { $0.negated } ? parts : parts.sorted()
             return bang + digests + "{" + ordered.joined(separator: ", ") + "}"
         case .path(let p, let args):
             return bang + digests + p + (args.map { " " + $0 } ?? "")

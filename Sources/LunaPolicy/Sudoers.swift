@@ -11,6 +11,9 @@ public struct Sudoers: Sendable {
     var defaults: [DefaultEntry]
     /// The file the reference was read from.
     public let file: String
+    /// Entries that apply per (user, groups, host, runas): memoized, since the
+    /// gate asks about many commands for the same identity and host.
+    let cache = ApplicableCache()
 
     /// Loads a sudoers file, following `@include`, `@includedir` and `#include`
     /// relative to the file.
@@ -78,9 +81,37 @@ public struct Sudoers: Sendable {
             }
             aliases[a.kind, default: [:]][a.name] = a
         }
-        let s = Sudoers(userSpecs: pieces.userSpecs, aliases: aliases, defaults: pieces.defaults, file: file)
+        var s = Sudoers(userSpecs: pieces.userSpecs, aliases: aliases, defaults: pieces.defaults, file: file)
         try s.validateAliases()
+        s.resolveAliases()
         return s
+    }
+
+    /// Inlines alias members into the user specifications (validated: no cycles).
+    mutating func resolveAliases() {
+        func members(_ list: [Member], _ kind: AliasKind) -> [Member] {
+            list.map { m in
+                guard case .alias(let name) = m.kind, let def = aliases[kind]?[name] else { return m }
+                return Member(negated: m.negated, kind: .resolved(name, members(def.members, kind)))
+            }
+        }
+        func command(_ c: Command) -> Command {
+            guard case .alias(let name) = c.kind, let def = aliases[.command]?[name] else { return c }
+            return Command(negated: c.negated, kind: .resolved(name, def.commands.map(command)), digests: c.digests)
+        }
+        for i in userSpecs.indices {
+            userSpecs[i].users = members(userSpecs[i].users, .user)
+            for j in userSpecs[i].privileges.indices {
+                userSpecs[i].privileges[j].hosts = members(userSpecs[i].privileges[j].hosts, .host)
+                for k in userSpecs[i].privileges[j].commands.indices {
+                    var cs = userSpecs[i].privileges[j].commands[k]
+                    cs.runasUsers = cs.runasUsers.map { members($0, .runas) }
+                    cs.runasGroups = cs.runasGroups.map { members($0, .runas) }
+                    cs.command = command(cs.command)
+                    userSpecs[i].privileges[j].commands[k] = cs
+                }
+            }
+        }
     }
 
     /// Every alias used is defined (visudo refuses the file otherwise) and none refers to itself.

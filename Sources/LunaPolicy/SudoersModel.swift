@@ -13,6 +13,9 @@ struct Member: Sendable, Hashable {
         case alias(String)
         /// An empty runas user list `()`: the invoking user.
         case myself
+        /// An alias with its members inlined (built once after parsing, so
+        /// matching needs no lookups).
+        indirect case resolved(String, [Member])
     }
     var negated: Bool
     var kind: Kind
@@ -26,6 +29,8 @@ struct Command: Sendable, Hashable {
         /// A path (possibly with wildcards, or ending in `/`), `sudoedit`, or a
         /// `^…$` regular expression; `args` nil = any arguments.
         case path(String, args: String?)
+        /// A Cmnd_Alias with its commands inlined.
+        indirect case resolved(String, [Command])
     }
     var negated: Bool
     var kind: Kind
