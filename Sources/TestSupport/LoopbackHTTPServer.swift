@@ -19,6 +19,8 @@ import Glibc
 /// let response = try client.send(HTTPRequest(url: server.baseURL + "/ping"))
 /// ```
 ///
+/// Always call ``stop()`` (e.g. in a `defer`): the server threads keep it alive until then.
+///
 /// Thread safety: all mutable state lives in one `Mutex`; the socket descriptors
 /// are `let`s; the handler is `@Sendable`. Hence plain `Sendable`.
 public final class LoopbackHTTPServer: Sendable {
