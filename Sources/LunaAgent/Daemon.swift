@@ -31,6 +31,13 @@ public struct Daemon: Sendable {
         signal(SIGTERM, handler)
         signal(SIGINT, handler)
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have started us with these blocked (a signal mask is
+        // inherited across exec); a daemon that cannot see SIGTERM cannot stop cleanly.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Whether a stop was requested.

@@ -119,7 +119,7 @@ enum AllowedCommand {
     static func shortHostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count)
-        let name = String(cString: buffer)
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return String(name.split(separator: ".").first ?? Substring(name))
     }
 }

@@ -214,6 +214,12 @@ struct EndToEndTests {
         #expect(messages.first?.contains("READY=1") == true, "\(messages)")
         #expect(messages.contains("WATCHDOG=1"), "\(messages)")
         kill(child.processIdentifier, SIGTERM)
+        let stopBy = Date().addingTimeInterval(30)
+        while child.isRunning && Date() < stopBy { Thread.sleep(forTimeInterval: 0.1) }
+        if child.isRunning {
+            Issue.record("luna did not stop within 30 s of SIGTERM")
+            kill(child.processIdentifier, SIGKILL)
+        }
         child.waitUntilExit()
         #expect(child.terminationStatus == 0)
         var rest: [String] = []
