@@ -254,7 +254,16 @@ public final class Agent: Sendable {
         if shouldStop() { return report }
         let planned = try plan()
         report.proposed = planned.proposals
-        report.unplanned = planned.unplanned.map { ($0.0.id, "\($0.0.host)/\($0.0.check): \($0.0.summary)", $0.1) }
+        // Say "no plan" when a finding appears or changes, not at every cycle.
+        let fresh = Set(report.scan?.events.compactMap { e -> FindingKey? in
+            switch e {
+            case .appeared(let k, _), .changed(let k, _): k
+            default: nil
+            }
+        } ?? [])
+        report.unplanned = planned.unplanned
+            .filter { fresh.contains(FindingKey(host: $0.0.host, check: $0.0.check, subject: $0.0.subject)) }
+            .map { ($0.0.id, "\($0.0.host)/\($0.0.check): \($0.0.summary)", $0.1) }
         if shouldStop() { return report }
         report.executed = try executeApproved(shouldStop: shouldStop)
         report.recorded = try recorder.recordPending().map(\.0)

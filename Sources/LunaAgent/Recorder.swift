@@ -93,7 +93,7 @@ public struct Recorder: Sendable {
                 body.append("Ran \(shellLike(e.argv)): exit status \(e.exitStatus.map(String.init) ?? "?").")
                 if let v = p.verifyArgv {
                     let passed = e.verifyPassed == true ? "passed" : "failed"
-                    body.append("Verification \(shellLike(v)) \(passed)" + (e.verifyOutput.map { ", printed \(clip(oneLine($0), 120))." } ?? "."))
+                    body.append("Verification \(shellLike(v)) \(passed)" + (e.verifyOutput.map { ", printed \(clip(oneLine($0).trimmingCharacters(in: .whitespaces), 120))." } ?? "."))
                 }
             }
         }

@@ -106,7 +106,7 @@ enum AllowedCommand {
             if let rule = decision.rule {
                 print("       rule \(rule.file):\(rule.line): \(rule.text)")
             } else {
-                print("       no rule matches\(decision.note.map { " (\($0))" } ?? "")")
+                print("       no rule matches\(decision.note.map { $0 == "no rule matches" ? "" : " (\($0))" } ?? "")")
             }
             if !decision.tags.isEmpty { print("       tags: \(decision.tags.joined(separator: ", "))") }
             print("class: \(verdict.classification.actionClass.rawValue) — \(verdict.classification.reason)")
