@@ -1,5 +1,6 @@
 import Foundation
 import LunaConfig
+import LunaMemory
 import LunaFleet
 import LunaModel
 import LunaPolicy
@@ -38,7 +39,9 @@ public struct ModelPrompts: Sendable, Equatable {
 extension Agent {
     static let maxModelTurns = 4
     static let maxInspectionsPerFinding = 5
+    /// Proposals per finding that may pass the gate, and that may be made at all.
     static let maxProposalsPerFinding = 3
+    static let maxAttemptsPerFinding = 16
     /// The recon context is cut at about this many tokens (4 characters each).
     static let contextTokenBudget = 6000
     static let mentionPattern = try! NSRegularExpression(pattern: #"@everyone|@here|<@[!&]?[0-9]+>|<#[0-9]+>"#)
@@ -197,6 +200,7 @@ extension Agent {
         var promptHash: String
         var inspections = 0
         var proposals = 0
+        var attempts = 0
     }
 
     /// Handles one tool call; returns the text sent back to the model.
@@ -229,10 +233,10 @@ extension Agent {
         case PlannerTools.proposeAction.name:
             let host = input.string("host")
             guard config.host(host) != nil else { return try refuse("host '\(host)' is not in the inventory") }
-            guard session.proposals < Self.maxProposalsPerFinding else {
-                return try refuse("at most \(Self.maxProposalsPerFinding) proposals per finding")
+            guard session.proposals < Self.maxProposalsPerFinding, session.attempts < Self.maxAttemptsPerFinding else {
+                return try refuse("at most \(Self.maxProposalsPerFinding) proposals (\(Self.maxAttemptsPerFinding) attempts) per finding")
             }
-            session.proposals += 1
+            session.attempts += 1
             let verify = input.array("verify_argv")
             let inserted = try ledger.insert(Ledger.NewProposal(
                 finding: finding, host: host, identity: config.identity, runas: "root", argv: input.array("argv"),
@@ -245,6 +249,7 @@ extension Agent {
                 _ = try refuse("the gate said \(gated.gateOutcome ?? "no"): " + gated.gateReasons.joined(separator: "; "), proposal: gated.id)
                 return ("proposal \(gated.id) refused by the gate: " + gated.gateReasons.joined(separator: "; "), true)
             }
+            session.proposals += 1
             return ("proposal \(gated.id) passed the gate and awaits the operator's approval", false)
 
         case PlannerTools.inspect.name:
@@ -311,5 +316,32 @@ extension Agent {
     static func dataBlock(_ name: String, _ text: String) -> String {
         let safe = text.replacingOccurrences(of: "<<<", with: "‹‹‹").replacingOccurrences(of: ">>>", with: "›››")
         return "<<<DATA \(name)>>>\n\(safe)\n<<<END DATA \(name)>>>"
+    }
+}
+
+extension Agent {
+    /// Plans one finding now (`luna plan`): an approved skill first, otherwise the model.
+    ///
+    /// - Parameter findingID: An open finding without an active proposal.
+    /// - Returns: What came of it.
+    /// - Throws: `AgentError` — `.notFound`, `.conflict` (resolved, or a proposal is already active).
+    public func planFinding(_ findingID: Int64, sleep: (@Sendable (Duration) -> Void)? = nil) throws -> ModelPlanResult {
+        guard let finding = try ledger.finding(findingID) else { throw AgentError(.notFound, "no finding \(findingID)") }
+        guard finding.state == "open" else { throw AgentError(.conflict, "finding \(findingID) is \(finding.state), not open") }
+        if let active = try ledger.proposals().first(where: {
+            $0.findingID == findingID && [.proposed, .awaitingApproval, .approved, .executing].contains($0.state)
+        }) {
+            throw AgentError(.conflict, "finding \(findingID) already has proposal \(active.id) (\(active.state.rawValue))")
+        }
+        let library = SkillLibrary.load(directory: config.skillsDirectory)
+        switch Planner(skills: library, identity: config.identity).plan(finding) {
+        case .proposal(let new):
+            var result = ModelPlanResult()
+            result.proposals = [try gateProposal(try ledger.insert(new))]
+            if result.proposals[0].state != .awaitingApproval { result.unplannedReason = "the skill's proposal was refused by the gate" }
+            return result
+        case .none(let reason):
+            return try planWithModel(finding, skillReason: reason, force: true, sleep: sleep)
+        }
     }
 }

@@ -25,6 +25,18 @@ public struct LLMConfiguration: Sendable, Equatable {
     /// Total time allowed for one HTTP call.
     public var timeoutSeconds: Int
 
+    /// Creates a section (for tests and tools; `parse` is the normal way).
+    public init(provider: String, apiBase: String, model: String, keyFile: String?, maxTokens: Int = 2048,
+                dailyTokenBudget: Int = 200_000, timeoutSeconds: Int = 120) {
+        self.provider = provider
+        self.apiBase = apiBase
+        self.model = model
+        self.keyFile = keyFile
+        self.maxTokens = maxTokens
+        self.dailyTokenBudget = dailyTokenBudget
+        self.timeoutSeconds = timeoutSeconds
+    }
+
     /// Parses the section; nil when it is absent.
     ///
     /// - Parameters:
