@@ -129,7 +129,11 @@ extension Agent {
             result.unplannedReason = "the model had no plan for this finding: \(earlier)"
             return result
         }
-        let prompts = try loadPrompts()
+        let prompts: ModelPrompts
+        do { prompts = try loadPrompts() } catch {
+            result.unplannedReason = "\(error)"
+            return result
+        }
         let redactor = redactor()
         let client: ModelClient
         do {
