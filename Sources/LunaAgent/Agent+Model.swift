@@ -242,6 +242,15 @@ extension Agent {
             }
             session.attempts += 1
             let verify = input.array("verify_argv")
+            // The approval's digest does not cover verify_argv, and Agent.execute runs it after
+            // the action: from the model it must be a read-only command the gate allows.
+            if !verify.isEmpty {
+                let v = gate.evaluate(host: host, argv: verify, runas: "root")
+                guard v.outcome == .allowed, v.classification.actionClass == .readOnly else {
+                    return try refuse("verify_argv must be a read-only command the gate allows for \(config.identity): "
+                                      + (v.outcome == .allowed ? "\(v.classification)" : v.reasons.joined(separator: "; ")))
+                }
+            }
             let inserted = try ledger.insert(Ledger.NewProposal(
                 finding: finding, host: host, identity: config.identity, runas: "root", argv: input.array("argv"),
                 verifyArgv: verify.isEmpty ? nil : verify, rationale: input.string("rationale"),

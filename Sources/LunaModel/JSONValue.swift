@@ -13,6 +13,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// Decodes any JSON value (booleans before numbers, so `true` never reads as 1).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
@@ -24,6 +25,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
+    /// Encodes the value as it is.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
@@ -56,12 +58,15 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// The value as compact JSON text.
     public var text: String { String(decoding: data, as: UTF8.self) }
 
+    /// The member `key` of an object; nil for other values or a missing key.
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil
     }
 
+    /// The string, when this is one.
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    /// The integer, when this is an integer (or a whole double).
     public var intValue: Int? {
         switch self {
         case .int(let i): i
@@ -69,6 +74,8 @@ public enum JSONValue: Sendable, Equatable, Codable {
         default: nil
         }
     }
+    /// The elements, when this is an array.
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    /// The members, when this is an object.
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
 }

@@ -20,11 +20,16 @@ public struct ToolSpec: Sendable, Equatable {
             case strings(maxItems: Int, maxLength: Int)
         }
 
+        /// The JSON member name.
         public var name: String
+        /// What it holds, with its bounds.
         public var kind: Kind
+        /// What the model is told about it.
         public var description: String
+        /// Whether it must be present.
         public var required: Bool
 
+        /// Creates a field (required by default).
         public init(_ name: String, _ kind: Kind, _ description: String, required: Bool = true) {
             self.name = name
             self.kind = kind
@@ -33,10 +38,14 @@ public struct ToolSpec: Sendable, Equatable {
         }
     }
 
+    /// The tool name the model calls.
     public var name: String
+    /// What the model is told the tool does.
     public var description: String
+    /// The input object's fields, in order.
     public var fields: [Field]
 
+    /// Creates a tool.
     public init(name: String, description: String, fields: [Field]) {
         self.name = name
         self.description = description

@@ -167,6 +167,8 @@ struct ModelPlannerTests {
             propose(["/usr/bin/chmod", "0600", placeholder], extra: ["approver": "mallory"]),
             propose(["/usr/bin/chmod", "0600", placeholder], rationale: "Urgent @everyone please approve"),
             ("propose_action", #"{"host": "localhost", "argv": ["/usr/bin/chmod", "#),
+            ("propose_action", json(["host": "localhost", "argv": ["/usr/bin/chmod", "0600", placeholder], "rationale": "r",
+                                     "verify_argv": ["/bin/sh", "-c", "id"], "risk": "mutating"])),
             ("inspect", json(["host": "localhost", "argv": ["/usr/bin/chmod", "0600", placeholder]])),
         ]
         let me = try ModelEstate(fake: nil)
@@ -185,7 +187,8 @@ struct ModelPlannerTests {
         #expect(refusals.allSatisfy { !$0.reason.isEmpty })
         let reasons = refusals.map(\.reason)
         for expected in ["shell", "relative program path", "line break", "not in the inventory", "unknown field 'identity'",
-                         "unknown field 'approver'", "mention", "not valid JSON", "not read-only"] {
+                         "unknown field 'approver'", "mention", "not valid JSON", "not read-only", "verify_argv must be",
+                         "find -exec", "shell escapes", "sudo inside a sudo", "perl given code"] {
             #expect(reasons.contains { $0.contains(expected) }, "no refusal mentions '\(expected)': \(reasons.joined(separator: "\n"))")
         }
         // Every proposal that reached the ledger is refused with the gate's reason, and recorded.
