@@ -29,7 +29,7 @@ enum Help {
 
     Exit status:
       0  success; `scan`: no drift; `allowed`: sudo would allow it
-      1  `scan`: drift found; `allowed`: sudo would deny it
+      1  `scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan
       2  error: bad usage, bad configuration or reference, unknown, expired or
          already-decided proposal, another `luna run` holds the lock, I/O failure
     """
