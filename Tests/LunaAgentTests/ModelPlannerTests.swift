@@ -40,24 +40,27 @@ struct ModelEstate {
         try "APP_TOKEN=\(Self.plantedEnvSecret)\n".write(toFile: estate.ops.repo + "/.env", atomically: true, encoding: .utf8)
         let key = estate.ops.root + "/llm-key"
         _ = FileManager.default.createFile(atPath: key, contents: Data("sk-test-key-not-real\n".utf8), attributes: [.posixPermissions: 0o600])
-        if let fake {
-            let section = """
+        if let fake { try appendLLMSection(fake, budget: budget) }
+    }
 
-                [llm]
-                provider = "\(fake.format.rawValue)"
-                api_base = "\(fake.baseURL)"
-                model = "fake-model"
-                key_file = "\(key)"
-                max_tokens = 1024
-                daily_token_budget = \(budget)
-                timeout_seconds = 20
+    /// Appends an `[llm]` section for `fake` to the configuration file, as an operator would write it.
+    func appendLLMSection(_ fake: FakeLLM, budget: Int = 200_000) throws {
+        let section = """
 
-                """
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: estate.ops.config))
-            handle.seekToEndOfFile()
-            handle.write(Data(section.utf8))
-            try handle.close()
-        }
+            [llm]
+            provider = "\(fake.format.rawValue)"
+            api_base = "\(fake.baseURL)"
+            model = "fake-model"
+            key_file = "\(keyFile)"
+            max_tokens = 1024
+            daily_token_budget = \(budget)
+            timeout_seconds = 20
+
+            """
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: estate.ops.config))
+        handle.seekToEndOfFile()
+        handle.write(Data(section.utf8))
+        try handle.close()
     }
 
     /// The configuration with an `[llm]` section for `fake`.
@@ -306,6 +309,32 @@ struct ModelPlannerTests {
         #expect(cut.contains("<<<DATA finding and diff>>>"))
         #expect(cut.contains("[cut: context budget]"))
         #expect(!cut.contains("<<<DATA memory notes>>>"))
+    }
+
+    @Test func modelProposalApprovedThroughTheCLI() throws {
+        let me = try ModelEstate(fake: nil)
+        defer { me.remove() }
+        let target = me.estate.target
+        let fake = try FakeLLM(.anthropic, steps: [
+            .tools([("propose_action", json(["host": "localhost", "argv": ["/usr/bin/chmod", "0600", target],
+                                              "rationale": "Restore 0600: app.conf holds a database password.",
+                                              "verify_argv": ["/usr/bin/stat", "-c", "%04a", target], "risk": "mutating"]))]),
+        ])
+        defer { fake.stop() }
+        try me.appendLLMSection(fake)
+        let first = try me.estate.luna("run", "--once")
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.contains("approve 1"), "\(first.out)")
+        #expect(try me.estate.mode() == 0o644)
+        let approve = try me.estate.luna("approve", "1")
+        #expect(approve.status == 0, "\(approve.err)")
+        let second = try me.estate.luna("run", "--once")
+        #expect(second.status == 0, "\(second.err)")
+        #expect(try me.estate.mode() == 0o600)
+        let message = try me.estate.ops.git("log", "-1", "--format=%B", "--grep", "Proposal: 1")
+        #expect(message.contains("Proposed from model: Restore 0600: app.conf holds a database password."), "\(message)")
+        #expect(message.contains("Outcome: succeeded"))
+        #expect(fake.requests.count == 1, "the second cycle does not ask the model again")
     }
 }
 
