@@ -96,7 +96,10 @@ public final class Agent: Sendable {
         for finding in try ledger.findingsNeedingPlan() {
             switch planner.plan(finding) {
             case .none(let reason):
-                unplanned.append((finding, reason))
+                // Issue 6: no skill fits, so the model planner (Agent+Model.swift) is asked.
+                let modelPlan = try planWithModel(finding, skillReason: reason)
+                made += modelPlan.proposals
+                if let why = modelPlan.unplannedReason { unplanned.append((finding, why)) }
             case .proposal(let new):
                 let p = try ledger.insert(new)
                 made.append(try gateProposal(p))

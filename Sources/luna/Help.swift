@@ -17,6 +17,8 @@ enum Help {
       approve ID                      approve a proposal awaiting approval (channel: cli)
       deny ID [--reason TEXT]         deny it, with the reason recorded
       allowed ...                     what sudo would decide for the luna identity
+      plan FINDING-ID [--dry-run] [--json]
+                                      plan one finding now: a skill, else the model
       help [COMMAND]                  this text, or a command's
 
     Global options:
@@ -27,7 +29,7 @@ enum Help {
 
     Exit status:
       0  success; `scan`: no drift; `allowed`: sudo would allow it
-      1  `scan`: drift found; `allowed`: sudo would deny it
+      1  `scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan
       2  error: bad usage, bad configuration or reference, unknown, expired or
          already-decided proposal, another `luna run` holds the lock, I/O failure
     """
@@ -117,6 +119,23 @@ enum Help {
       --list   print what luna may run on the host, readably
     """
 
+    static let plan = """
+    Usage: luna plan FINDING-ID [--dry-run] [--json]
+
+    Plans one open finding now: an approved skill first (no model call),
+    otherwise the model of the [llm] section, with recon (the finding, the
+    host's references, what luna may run, memory notes, skills, last outcomes).
+    Model proposals pass the gate and wait for `luna approve`.
+
+      --dry-run   print the exact (redacted) request body the model would get;
+                  nothing is sent
+      --json      machine-readable result, with today's model use
+
+    Prints today's model use against daily_token_budget.
+    Exit status: 0 a proposal awaits approval (or --dry-run); 1 no plan;
+    2 error (unknown or resolved finding, a proposal is already active).
+    """
+
     static func text(for command: String) -> String? {
         switch command {
         case "run": run
@@ -126,6 +145,7 @@ enum Help {
         case "approve": approve
         case "deny": deny
         case "allowed": allowed
+        case "plan": plan
         default: nil
         }
     }
