@@ -32,9 +32,10 @@ let package = Package(
         .target(name: "LunaFleet"),
         .target(name: "LunaDrift", dependencies: ["LunaFleet"]),
         .target(name: "LunaMemory"),
+        .target(name: "LunaDiscord", dependencies: ["LunaHTTP"]),
         .target(
             name: "LunaAgent",
-            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory"]
+            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaDiscord"]
         ),
         .executableTarget(name: "luna", dependencies: ["LunaAgent"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent"]),
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet"], exclude: ["Fixtures"]),
         .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory"]),
+        .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(
             name: "LunaAgentTests",

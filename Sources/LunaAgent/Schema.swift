@@ -149,5 +149,6 @@ public enum Schema {
             value TEXT NOT NULL
         );
         """),
+        Schema.discord, // issue 5: Discord approvals (Ledger+Discord.swift)
     ]
 }

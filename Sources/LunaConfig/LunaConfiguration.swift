@@ -54,6 +54,8 @@ public struct LunaConfiguration: Sendable {
     public var gitAuthorName: String
     public var gitAuthorEmail: String
     public var hosts: [HostConfig]
+    /// The `[discord]` approval channel, or nil when the CLI is the only channel.
+    public var discord: DiscordSettings? = nil
 
     /// The host called `name`, or nil when it is not in the inventory.
     public func host(_ name: String) -> HostConfig? { hosts.first { $0.name == name } }
@@ -148,7 +150,7 @@ public struct LunaConfiguration: Sendable {
                                  scanIntervalSeconds: interval, identity: identity, execution: execution,
                                  sudoPath: sudoPath, commandTimeoutSeconds: timeout, outputLimitBytes: limit,
                                  approvalTTLMinutes: ttl, gitAuthorName: authorName, gitAuthorEmail: authorEmail,
-                                 hosts: hosts)
+                                 hosts: hosts, discord: try DiscordSettings.parse(root.table("discord"), folder: folder))
     }
 
     static func isName(_ s: String) -> Bool {

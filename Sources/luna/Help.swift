@@ -17,6 +17,8 @@ enum Help {
       approve ID                      approve a proposal awaiting approval (channel: cli)
       deny ID [--reason TEXT]         deny it, with the reason recorded
       allowed ...                     what sudo would decide for the luna identity
+      status [--json]                 approval channels' health, pending proposals,
+                                      the last scan and the last error
       help [COMMAND]                  this text, or a command's
 
     Global options:
@@ -117,6 +119,21 @@ enum Help {
       --list   print what luna may run on the host, readably
     """
 
+    static let status = """
+    Usage: luna status [--json]
+
+    Shows each approval channel's health (cli; discord when [discord] is
+    configured: ok, degraded while Discord fails and luna backs off, halted
+    after a 401/403 until luna is restarted with a working token), the
+    proposals awaiting approval, when the last scan finished and the last
+    channel error. It reads the state database only; it never calls Discord.
+
+    Exit status: 0, or 2 on a bad configuration or state.
+
+    Options:
+      --json   the same as JSON
+    """
+
     static func text(for command: String) -> String? {
         switch command {
         case "run": run
@@ -126,6 +143,7 @@ enum Help {
         case "approve": approve
         case "deny": deny
         case "allowed": allowed
+        case "status": status
         default: nil
         }
     }
