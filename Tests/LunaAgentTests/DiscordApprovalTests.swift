@@ -313,6 +313,47 @@ struct DiscordApprovalTests {
         #expect(d.fake.problems.isEmpty, "\(d.fake.problems)")
     }
 
+    @Test func statusShowsChannelHealthPendingProposalsAndTheLastError() throws {
+        let d = try DiscordEstate()
+        defer { d.remove() }
+        let agent = try d.agent()
+        let discord = try d.channel(agent)
+        _ = try agent.cycle()
+        d.fake.setDown(502)
+        #expect(discord.tick(force: true) == false)
+        let r = try d.estate.luna("status", "--json")
+        #expect(r.status == 0, "\(r.err)")
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let channels = try #require(status["channels"] as? [[String: Any]])
+        let discordHealth = try #require(channels.first { $0["channel"] as? String == "discord" })
+        #expect(discordHealth["state"] as? String == "degraded")
+        #expect((status["lastError"] as? String)?.contains("502") == true)
+        #expect((status["pending"] as? [[String: Any]])?.count == 1)
+        #expect(status["lastScan"] as? String != nil)
+        let text = try d.estate.luna("status")
+        #expect(text.out.contains("discord") && text.out.contains("degraded") && text.out.contains("#1"))
+    }
+
+    @Test func statusWithoutDiscordSaysNotConfigured() throws {
+        let estate = try Estate()
+        defer { estate.remove() }
+        let r = try estate.luna("status")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("not configured") && r.out.contains("Last scan: never"))
+    }
+
+    @Test func aCLIDecisionIsAnnouncedOnDiscordToo() throws {
+        let d = try DiscordEstate()
+        defer { d.remove() }
+        let agent = try d.agent()
+        let discord = try d.channel(agent)
+        let message = try d.proposeAndPost(agent, discord)
+        try agent.ledger.decide(1, .deny, approver: "alice", channel: "cli", reason: "manual fix instead")
+        try discord.sync()
+        let reply = try #require(d.fake.replies(to: message).first).content
+        #expect(reply.contains("denied") && reply.contains("alice") && reply.contains("via cli") && reply.contains("manual fix instead"))
+    }
+
     @Test func driftIsReportedOncePerScanWithChanges() throws {
         let d = try DiscordEstate()
         defer { d.remove() }
