@@ -53,6 +53,7 @@ public final class FakeDiscord: Sendable {
         var log: [Logged] = []
         var problems: [String] = []
         var nonces: [String: String] = [:]
+        var exhaustAfter: Double?
     }
 
     /// The token the fake accepts.
@@ -146,6 +147,10 @@ public final class FakeDiscord: Sendable {
         }
     }
 
+    /// Makes the next successful answer say its bucket is used up (`X-RateLimit-Remaining: 0`)
+    /// until `resetAfter` seconds pass.
+    public func exhaustBucket(resetAfter: Double) { store.mutex.withLock { $0.exhaustAfter = resetAfter } }
+
     /// Answers every request with `status` (a 5xx storm) until called with nil.
     public func setDown(_ status: Int?) { store.mutex.withLock { $0.downStatus = status } }
 
@@ -177,7 +182,18 @@ public final class FakeDiscord: Sendable {
     static func handle(_ request: LoopbackHTTPServer.Request, store: Store, token: String,
                        channelID: String) -> LoopbackHTTPServer.Response {
         let response = store.mutex.withLock { s -> LoopbackHTTPServer.Response in
-            route(request, &s, token: token, channelID: channelID)
+            var r = route(request, &s, token: token, channelID: channelID)
+            if let after = s.exhaustAfter, (200..<300).contains(r.status) {
+                s.exhaustAfter = nil
+                r.headers = r.headers.map { h in
+                    switch h.name {
+                    case "X-RateLimit-Remaining": HTTPHeaderPair(h.name, "0")
+                    case "X-RateLimit-Reset-After": HTTPHeaderPair(h.name, String(after))
+                    default: h
+                    }
+                }
+            }
+            return r
         }
         store.mutex.withLock { $0.log.append(Logged(method: request.method, path: request.path, at: .now, status: response.status)) }
         return response
@@ -255,8 +271,6 @@ public final class FakeDiscord: Sendable {
             }
             // Discord returns newest first.
             return json(list.reversed().map(messageObject), headers: rateHeaders("list"))
-        case ("PUT", 6) where parts[4] == "reactions" && parts[5 ..< parts.count].last == "@me":
-            return json(["message": "bad reaction path", "code": 0], status: 400)
         case ("PUT", 7) where parts[4] == "reactions" && parts[6] == "@me":
             guard find(parts[3]) != nil else { return json(["message": "Unknown Message", "code": 10008], status: 404) }
             let emoji = parts[5].removingPercentEncoding ?? parts[5]

@@ -46,6 +46,17 @@ struct DiscordClientTests {
         }
     }
 
+    @Test func anExhaustedBucketWaitsForItsReset() throws {
+        try withFake { fake, client in
+            fake.exhaustBucket(resetAfter: 0.4)
+            _ = try client.messages(channelID: fake.channelID, after: nil)
+            _ = try client.messages(channelID: fake.channelID, after: nil)
+            let gets = fake.log.filter { $0.method == "GET" }
+            try #require(gets.count == 2)
+            #expect(gets[1].at - gets[0].at >= .milliseconds(400))
+        }
+    }
+
     @Test func aLongRateLimitThrowsAndSendsNothingToThatRouteUntilItPasses() throws {
         try withFake { fake, client in
             fake.fail(1, method: "POST", pathContains: "/messages", status: 429, retryAfter: 30)
