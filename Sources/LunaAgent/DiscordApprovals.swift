@@ -13,7 +13,9 @@ import Synchronization
 ///    messages after the stored cursor, keeps only signals from `operator_ids`
 ///    (others are logged once and ignored), and decides through
 ///    `Ledger.decide(…, channel: "discord")` — the one path every channel uses,
-/// 4. queues a reply naming who decided, and one with the outcome once it is committed.
+/// 4. queues a reply naming who decided, and one with the outcome once it is committed,
+/// 5. edits each decided approval message to show the proposal's status (so an
+///    old card never looks open).
 ///
 /// Everything it needs to resume lives in the state database (the outbox, the
 /// cursor), so a restart loses nothing; reactions are re-read and a proposal
@@ -122,6 +124,20 @@ public final class DiscordApprovals: Sendable {
         try readDecisions()
         try queueReplies()
         try flush()
+        try updateCards()
+    }
+
+    /// Edits decided approval messages: a status line on top, the how-to line replaced.
+    func updateCards() throws {
+        for (item, _, status) in try ledger.discordCardsToUpdate() {
+            guard let id = item.messageID else { continue }
+            let body = item.content.components(separatedBy: "\n")
+                .map { $0.hasPrefix("Approve: react") ? "Decided: reactions and replies on this message are no longer read." : $0 }
+                .joined(separator: "\n")
+            let text = "**Status: \(DiscordText.inert(status))**\n" + body
+            try client.editMessage(channelID: settings.channelID, messageID: id, content: DiscordText.clip(text, DiscordText.contentLimit))
+            try ledger.discordMarkShown(item.id, status: status)
+        }
     }
 
     /// Posts what is queued and adds the ✅ ❌ reactions to approval messages.

@@ -15,6 +15,7 @@ extension Schema {
         nonce TEXT NOT NULL UNIQUE,
         message_id TEXT,
         reactions_added INTEGER NOT NULL DEFAULT 0,
+        shown_status TEXT,
         created_at TEXT NOT NULL,
         sent_at TEXT,
         UNIQUE(kind, proposal_id)
@@ -165,6 +166,27 @@ extension Ledger {
               AND NOT EXISTS (SELECT 1 FROM discord_outbox o WHERE o.kind='outcome' AND o.proposal_id=p.id)
             ORDER BY p.id
             """).map(Proposal.init)
+    }
+
+    /// Posted approval messages whose proposal moved on since the message last showed its status.
+    func discordCardsToUpdate() throws -> [(DiscordOutboxItem, Proposal, String)] {
+        try db.query("""
+            SELECT p.*, o.id AS o_id, o.kind AS o_kind, o.content AS o_content, o.nonce AS o_nonce, o.message_id AS o_message_id,
+                   o.reactions_added AS o_reactions, coalesce(p.outcome, p.state) AS status
+            FROM discord_outbox o JOIN proposals p ON p.id=o.proposal_id
+            WHERE o.kind='proposal' AND o.message_id IS NOT NULL AND p.state!='awaiting_approval'
+              AND coalesce(o.shown_status,'') != coalesce(p.outcome, p.state)
+            ORDER BY o.id
+            """).map {
+            (DiscordOutboxItem(id: $0.int("o_id") ?? 0, kind: "proposal", proposalID: $0.int("id"), content: $0.string("o_content") ?? "",
+                               nonce: $0.string("o_nonce") ?? "", messageID: $0.string("o_message_id"),
+                               reactionsAdded: ($0.int("o_reactions") ?? 0) != 0),
+             Proposal(row: $0), $0.string("status") ?? "")
+        }
+    }
+
+    func discordMarkShown(_ id: Int64, status: String) throws {
+        try db.run("UPDATE discord_outbox SET shown_status=? WHERE id=?", [.text(status), .integer(id)])
     }
 
     /// Records a signal (a reaction or a reply) once.

@@ -86,6 +86,7 @@ struct DiscordApprovalTests {
         let approval = try #require(try agent.ledger.approval(1))
         #expect(approval.decision == "approved" && approval.approver == DiscordEstate.operatorID && approval.channel == "discord")
         #expect(d.fake.replies(to: message).first?.content.contains(DiscordEstate.operatorID) == true)
+        #expect(d.fake.messages.first { $0.id == message }?.content.hasPrefix("**Status: approved**") == true)
 
         #expect(try agent.executeApproved() == [1])
         _ = try agent.recorder.recordPending()
@@ -97,6 +98,8 @@ struct DiscordApprovalTests {
         let commit = try #require(try agent.ledger.proposal(1)?.commitID)
         #expect(outcome.contains("succeeded") && outcome.contains("exit status 0") && outcome.contains(String(commit.prefix(12))))
         #expect(try d.estate.ops.git("log", "-1", "--format=%B", commit).contains("Channel: discord"))
+        let card = try #require(d.fake.messages.first { $0.id == message }).content
+        #expect(card.hasPrefix("**Status: succeeded**") && card.contains("no longer read") && !card.contains("Approve: react"))
         #expect(d.fake.problems.isEmpty, "\(d.fake.problems)")
         // Nothing more to say: another round posts nothing.
         let count = d.fake.botMessages.count

@@ -163,6 +163,16 @@ struct DiscordClientTests {
         }
     }
 
+    @Test func anEditReplacesTheTextWithMentionsStillOff() throws {
+        try withFake { fake, client in
+            let m = try client.createMessage(channelID: fake.channelID, content: "before", nonce: "n7")
+            try client.editMessage(channelID: fake.channelID, messageID: m.id, content: "after")
+            #expect(fake.messages.first { $0.id == m.id }?.content == "after")
+            #expect(fake.log.last?.method == "PATCH")
+            #expect(fake.problems.isEmpty, "\(fake.problems)")
+        }
+    }
+
     @Test func contentOverTheLimitIsCut() throws {
         try withFake { fake, client in
             _ = try client.createMessage(channelID: fake.channelID, content: String(repeating: "é", count: 5000), nonce: "n6")
