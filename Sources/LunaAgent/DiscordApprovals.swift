@@ -159,8 +159,13 @@ public final class DiscordApprovals: Sendable {
         }
         for item in try ledger.discordMissingReactions() {
             guard let id = item.messageID else { continue }
-            try client.addReaction(channelID: settings.channelID, messageID: id, emoji: Self.approveEmoji)
-            try client.addReaction(channelID: settings.channelID, messageID: id, emoji: Self.denyEmoji)
+            do {
+                try client.addReaction(channelID: settings.channelID, messageID: id, emoji: Self.approveEmoji)
+                try client.addReaction(channelID: settings.channelID, messageID: id, emoji: Self.denyEmoji)
+            } catch {
+                guard error.status == 404 else { throw error }
+                try noteDeleted(id, proposal: item.proposalID)
+            }
             try ledger.discordMarkReactions(item.id)
         }
     }
@@ -179,7 +184,16 @@ public final class DiscordApprovals: Sendable {
         var signals: [Int64: [Signal]] = [:]
         for (p, messageID) in try ledger.proposalsAwaitingOnDiscord() {
             for (emoji, decision) in [(Self.approveEmoji, Decision.approve), (Self.denyEmoji, Decision.deny)] {
-                for user in try client.reactionUsers(channelID: settings.channelID, messageID: messageID, emoji: emoji) where user != bot {
+                let users: [String]
+                do {
+                    users = try client.reactionUsers(channelID: settings.channelID, messageID: messageID, emoji: emoji)
+                } catch {
+                    // Someone deleted the card: this proposal can still be decided with the CLI.
+                    guard error.status == 404 else { throw error }
+                    try noteDeleted(messageID, proposal: p.id)
+                    break
+                }
+                for user in users where user != bot {
                     signals[p.id, default: []].append(Signal(user: user, decision: decision, reason: nil, source: "reaction"))
                 }
             }
@@ -198,6 +212,15 @@ public final class DiscordApprovals: Sendable {
             try decide(pid, signals[pid]!)
         }
         if let newest { try ledger.setDiscordCursor(newest) }
+    }
+
+    /// Logs once that an approval message is gone (a 404), instead of failing every sync.
+    func noteDeleted(_ messageID: String, proposal: Int64?) throws {
+        let key = "discord.deleted." + messageID
+        guard try ledger.value(key) == nil else { return }
+        try ledger.setValue(key, Timestamp.string(agent.environment.now()))
+        log("the approval message \(messageID) for proposal \(proposal.map(String.init) ?? "?") was deleted on Discord; "
+            + "decide it with `luna approve/deny \(proposal.map(String.init) ?? "ID")`")
     }
 
     /// `approve`, or `deny [reason]`, as the whole reply (case-insensitive); anything else is chatter.

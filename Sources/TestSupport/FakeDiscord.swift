@@ -111,6 +111,14 @@ public final class FakeDiscord: Sendable {
         }
     }
 
+    /// Deletes a message (as a moderator would), with its reactions.
+    public func delete(_ messageID: String) {
+        store.mutex.withLock { s in
+            s.messages.removeAll { $0.id == messageID }
+            s.reactions[messageID] = nil
+        }
+    }
+
     // MARK: Inspection
 
     /// Every message in the channel, oldest first.

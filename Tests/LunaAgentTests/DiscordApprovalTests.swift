@@ -20,7 +20,7 @@ final class DiscordEstate: Sendable {
         estate = try Estate(ttlMinutes: ttlMinutes)
         fake = try FakeDiscord()
         let tokenFile = estate.ops.root + "/discord-token"
-        FileManager.default.createFile(atPath: tokenFile, contents: Data((fake.token + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: tokenFile, contents: Data((fake.token + "\n").utf8), attributes: [.posixPermissions: 0o600])
         let section = """
 
             [discord]
@@ -355,6 +355,21 @@ struct DiscordApprovalTests {
         try discord.sync()
         let reply = try #require(d.fake.replies(to: message).first).content
         #expect(reply.contains("denied") && reply.contains("alice") && reply.contains("via cli") && reply.contains("manual fix instead"))
+    }
+
+    @Test func aDeletedCardDoesNotStallTheChannel() throws {
+        let d = try DiscordEstate()
+        defer { d.remove() }
+        let agent = try d.agent()
+        let discord = try d.channel(agent)
+        let message = try d.proposeAndPost(agent, discord)
+        d.fake.delete(message)
+        #expect(discord.tick(force: true))
+        #expect(discord.tick(force: true))
+        #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
+        #expect(d.log.filter { $0.contains("was deleted") }.count == 1)
+        try agent.ledger.decide(1, .approve, approver: "alice", channel: "cli")
+        #expect(try agent.executeApproved() == [1])
     }
 
     @Test func driftIsReportedOncePerScanWithChanges() throws {

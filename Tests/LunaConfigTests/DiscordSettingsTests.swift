@@ -60,10 +60,10 @@ struct DiscordSettingsTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("luna-tok-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir + "/creds", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: dir + "/token", contents: Data("from-file\n".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: dir + "/token", contents: Data("from-file\n".utf8), attributes: [.posixPermissions: 0o600])
         var settings = DiscordSettings(channelID: "1", operatorIDs: [], tokenFile: dir + "/token")
         #expect(try settings.token(environment: [:]) == "from-file")
-        FileManager.default.createFile(atPath: dir + "/creds/discord-token", contents: Data("from-cred".utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: dir + "/creds/discord-token", contents: Data("from-cred".utf8), attributes: [.posixPermissions: 0o600])
         #expect(try settings.token(environment: ["CREDENTIALS_DIRECTORY": dir + "/creds"]) == "from-cred")
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir + "/token")
         #expect(throws: ConfigError.self) { _ = try settings.token(environment: [:]) }
