@@ -34,7 +34,10 @@ public final class DiscordApprovals: Sendable {
     public static let denyEmoji = "❌"
 
     struct State {
+        /// When the next scheduled poll is due.
         var nextPoll: Date?
+        /// No call before this after a failure, even when forced.
+        var backoffUntil: Date?
         var failures = 0
     }
 
@@ -71,15 +74,20 @@ public final class DiscordApprovals: Sendable {
     // MARK: The loop's hook
 
     /// Syncs when due (every `poll_seconds` while anything is pending, `idleSeconds`
-    /// otherwise, longer after failures); never throws.
+    /// otherwise); never throws. After a failure nothing is sent until the backoff
+    /// (`poll_seconds × 2^failures`, at most 5 min) has passed, forced or not.
     ///
-    /// - Parameter force: Sync now unless the client is halted (after a cycle or an execution).
+    /// - Parameter force: Sync now rather than at the scheduled time (after a cycle
+    ///   or an execution), unless backing off or halted.
     /// - Returns: Whether a sync ran and succeeded.
     @discardableResult
     public func tick(force: Bool = false) -> Bool {
         let now = agent.environment.now()
         if client.haltedBy != nil { return false }
-        let due = state.withLock { s in force || s.nextPoll.map { now >= $0 } ?? true }
+        let due = state.withLock { s in
+            if let b = s.backoffUntil, now < b { return false }
+            return force || s.nextPoll.map { now >= $0 } ?? true
+        }
         guard due else { return false }
         do {
             try sync()
@@ -87,6 +95,7 @@ public final class DiscordApprovals: Sendable {
             let pending = (try? ledger.proposals(state: .awaitingApproval).isEmpty == false) ?? false
             state.withLock { s in
                 s.failures = 0
+                s.backoffUntil = nil
                 s.nextPoll = now.addingTimeInterval(Double(pending ? settings.pollSeconds : idleSeconds))
             }
             return true
@@ -94,7 +103,10 @@ public final class DiscordApprovals: Sendable {
             let failures = state.withLock { s in s.failures += 1; return s.failures }
             let backoff = min(300, Double(settings.pollSeconds) * pow(2, Double(min(failures, 10))))
             let next = now.addingTimeInterval(backoff)
-            state.withLock { $0.nextPoll = next }
+            state.withLock { s in
+                s.nextPoll = next
+                s.backoffUntil = next
+            }
             let halted = (error as? DiscordError)?.kind == .unauthorized
             _ = try? ledger.channelFailed(Self.channel, state: halted ? "halted" : "degraded", error: "\(error)",
                                           nextAttempt: halted ? nil : next)

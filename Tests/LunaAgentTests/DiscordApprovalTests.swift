@@ -241,19 +241,25 @@ struct DiscordApprovalTests {
         let message = try d.proposeAndPost(agent, discord)
         d.fake.react(to: message, emoji: "✅", as: DiscordEstate.operatorID)
         d.fake.setDown(503)
-        for _ in 0..<4 { #expect(discord.tick(force: true) == false) }
+        for _ in 0..<4 {
+            #expect(discord.tick(force: true) == false)
+            d.clock.advance(301) // past the longest backoff
+        }
         // The daemon's cycle still scans with Discord down.
         try Daemon(agent: agent, notifier: SystemdNotifier(environment: [:]), discord: discord).run(once: true) { _ in }
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
         #expect(try agent.ledger.approval(1) == nil)
         let health = try #require(try agent.ledger.channelHealth().first { $0.channel == "discord" })
         #expect(health.state == "degraded" && health.failures >= 4 && health.lastError?.contains("503") == true)
-        // Backing off: an unforced tick right away does nothing.
+        // Backing off: right after a failure nothing is sent, forced or not.
+        #expect(discord.tick(force: true) == false)
         let before = d.fake.log.count
         #expect(discord.tick() == false)
+        #expect(discord.tick(force: true) == false)
         #expect(d.fake.log.count == before)
 
         d.fake.setDown(nil)
+        d.clock.advance(301)
         #expect(discord.tick(force: true))
         #expect(try agent.ledger.proposal(1)?.state == .approved)
         #expect(try agent.ledger.channelHealth().first?.state == "ok")
@@ -370,6 +376,25 @@ struct DiscordApprovalTests {
         #expect(d.log.filter { $0.contains("was deleted") }.count == 1)
         try agent.ledger.decide(1, .approve, approver: "alice", channel: "cli")
         #expect(try agent.executeApproved() == [1])
+    }
+
+    @Test func anUnauthorizedAnswerHaltsTheChannelUntilRestart() throws {
+        let d = try DiscordEstate()
+        defer { d.remove() }
+        let agent = try d.agent()
+        let discord = try d.channel(agent)
+        _ = try agent.cycle()
+        d.fake.fail(1, method: "POST", pathContains: "/messages", status: 401)
+        #expect(discord.tick(force: true) == false)
+        let sent = d.fake.log.count
+        d.clock.advance(600)
+        #expect(discord.tick(force: true) == false)
+        #expect(d.fake.log.count == sent, "no hammering after a 401")
+        let health = try #require(try agent.ledger.channelHealth().first)
+        #expect(health.state == "halted" && health.lastError?.contains("token") == true)
+        #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
+        // A restart (a new client) tries again.
+        #expect(try d.channel(try d.agent()).tick(force: true))
     }
 
     @Test func driftIsReportedOncePerScanWithChanges() throws {
