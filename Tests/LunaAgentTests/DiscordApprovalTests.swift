@@ -397,6 +397,57 @@ struct DiscordApprovalTests {
         #expect(try d.channel(try d.agent()).tick(force: true))
     }
 
+    /// A proposal awaiting approval with `argv`, made by hand (the gate is not the subject here).
+    func manualProposal(_ d: DiscordEstate, _ agent: Agent, argv: [String]) throws -> Int64 {
+        let p = try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna", argv: argv,
+                                              rationale: "manual test", source: "manual", risk: "mutating"))
+        try agent.ledger.transition(p.id, from: .proposed, to: .awaitingApproval,
+                                    set: [("expires_at", .text(Timestamp.string(d.clock.now.addingTimeInterval(600))))])
+        return p.id
+    }
+
+    @Test func anApprovalCountsOnlyForTheProposalWhoseMessageItIsOn() throws {
+        let d = try DiscordEstate()
+        defer { d.remove() }
+        let agent = try d.agent()
+        let discord = try d.channel(agent)
+        let first = try d.proposeAndPost(agent, discord)
+        let second = try manualProposal(d, agent, argv: ["/bin/true", "second"])
+        let long = try manualProposal(d, agent, argv: (0..<400).map { "argument-\($0)" })
+        try discord.sync()
+        let secondMessage = try #require(try agent.ledger.discordItem(kind: "proposal", proposalID: second)?.messageID)
+        d.fake.react(to: secondMessage, emoji: "✅", as: DiscordEstate.operatorID)
+        d.fake.post("deny", replyingTo: secondMessage, as: DiscordEstate.strangerID)
+        try discord.sync()
+        #expect(try agent.ledger.proposal(second)?.state == .approved)
+        #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
+        #expect(try agent.ledger.proposal(long)?.state == .awaitingApproval)
+        #expect(d.fake.replies(to: first).isEmpty)
+        let longCard = try #require(d.fake.messages.first { $0.id == (try? agent.ledger.discordItem(kind: "proposal", proposalID: long)?.messageID) })
+        #expect(longCard.content.utf16.count <= 2000 && longCard.content.contains("too long to show"))
+        #expect(d.fake.problems.isEmpty, "\(d.fake.problems)")
+    }
+
+    @Test func lunaRunOncePostsTheProposalAndTheDriftReport() throws {
+        let d = try DiscordEstate()
+        defer { d.remove() }
+        let r = try d.estate.luna("run", "--once")
+        #expect(r.status == 0, "\(r.err)")
+        let posted = d.fake.botMessages.map(\.content)
+        #expect(posted.contains { $0.hasPrefix("**Drift**") })
+        let card = try #require(d.fake.botMessages.first { $0.content.contains("Luna proposal #1") })
+        #expect(d.fake.reactions(on: card.id, emoji: "✅") == [FakeDiscord.botUserID])
+        #expect(d.fake.problems.isEmpty, "\(d.fake.problems)")
+        // The operator approves on Discord; the next cycle reads it, runs it and replies with the outcome.
+        d.fake.react(to: card.id, emoji: "✅", as: DiscordEstate.operatorID)
+        let again = try d.estate.luna("run", "--once")
+        #expect(again.status == 0, "\(again.err)")
+        let third = try d.estate.luna("run", "--once")
+        #expect(third.status == 0, "\(third.err)")
+        #expect(try d.estate.mode() == 0o600)
+        #expect(d.fake.replies(to: card.id).contains { $0.content.contains("succeeded") })
+    }
+
     @Test func driftIsReportedOncePerScanWithChanges() throws {
         let d = try DiscordEstate()
         defer { d.remove() }
