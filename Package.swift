@@ -33,9 +33,10 @@ let package = Package(
         .target(name: "LunaDrift", dependencies: ["LunaFleet"]),
         .target(name: "LunaMemory"),
         .target(name: "LunaModel", dependencies: ["LunaHTTP"]),
+        .target(name: "LunaDiscord", dependencies: ["LunaHTTP"]),
         .target(
             name: "LunaAgent",
-            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel"]
+            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord"]
         ),
         .executableTarget(name: "luna", dependencies: ["LunaAgent"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent"]),
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet"], exclude: ["Fixtures"]),
         .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory"]),
         .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "TestSupport"]),
+        .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(
             name: "LunaAgentTests",

@@ -189,5 +189,6 @@ public enum Schema {
         CREATE INDEX model_plans_by_finding ON model_plans(finding_id);
         ALTER TABLE proposals ADD COLUMN prompt_sha256 TEXT;
         """),
+        Schema.discord, // issue 5: Discord approvals (Ledger+Discord.swift)
     ]
 }

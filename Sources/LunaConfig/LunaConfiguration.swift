@@ -56,6 +56,8 @@ public struct LunaConfiguration: Sendable {
     public var hosts: [HostConfig]
     /// The model planner's `[llm]` section; nil without one (skills only).
     public var llm: LLMConfiguration? = nil
+    /// The `[discord]` approval channel, or nil when the CLI is the only channel.
+    public var discord: DiscordSettings? = nil
 
     /// The host called `name`, or nil when it is not in the inventory.
     public func host(_ name: String) -> HostConfig? { hosts.first { $0.name == name } }
@@ -150,7 +152,8 @@ public struct LunaConfiguration: Sendable {
                                  scanIntervalSeconds: interval, identity: identity, execution: execution,
                                  sudoPath: sudoPath, commandTimeoutSeconds: timeout, outputLimitBytes: limit,
                                  approvalTTLMinutes: ttl, gitAuthorName: authorName, gitAuthorEmail: authorEmail,
-                                 hosts: hosts, llm: try LLMConfiguration.parse(root.table("llm"), folder: folder))
+                                 hosts: hosts, llm: try LLMConfiguration.parse(root.table("llm"), folder: folder),
+                                 discord: try DiscordSettings.parse(root.table("discord"), folder: folder))
     }
 
     static func isName(_ s: String) -> Bool {

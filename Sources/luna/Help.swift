@@ -19,6 +19,8 @@ enum Help {
       allowed ...                     what sudo would decide for the luna identity
       plan FINDING-ID [--dry-run] [--json]
                                       plan one finding now: a skill, else the model
+      status [--json]                 approval channels' health, pending proposals,
+                                      the last scan and the last error
       help [COMMAND]                  this text, or a command's
 
     Global options:
@@ -136,6 +138,21 @@ enum Help {
     2 error (unknown or resolved finding, a proposal is already active).
     """
 
+    static let status = """
+    Usage: luna status [--json]
+
+    Shows each approval channel's health (cli; discord when [discord] is
+    configured: ok, degraded while Discord fails and luna backs off, halted
+    after a 401/403 until luna is restarted with a working token), the
+    proposals awaiting approval, when the last scan finished and the last
+    channel error. It reads the state database only; it never calls Discord.
+
+    Exit status: 0, or 2 on a bad configuration or state.
+
+    Options:
+      --json   the same as JSON
+    """
+
     static func text(for command: String) -> String? {
         switch command {
         case "run": run
@@ -146,6 +163,7 @@ enum Help {
         case "deny": deny
         case "allowed": allowed
         case "plan": plan
+        case "status": status
         default: nil
         }
     }

@@ -43,6 +43,7 @@ enum LunaCommand {
             case "deny": return try DecideCommand.run(&rest, context, .deny)
             case "allowed": return try AllowedCommand.run(&rest, context)
             case "plan": return try PlanCommand.run(&rest, context)
+            case "status": return try StatusCommand.run(&rest, context)
             default:
                 throw UsageError(message: "unknown command '\(command)'", command: nil)
             }
