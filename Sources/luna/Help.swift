@@ -17,6 +17,9 @@ enum Help {
       approve ID                      approve a proposal awaiting approval (channel: cli)
       deny ID [--reason TEXT]         deny it, with the reason recorded
       allowed ...                     what sudo would decide for the luna identity
+      baseline capture|diff --host H [--check C] [--reason TEXT] [--json]
+                                      write the current state as the reference and
+                                      commit it (capture), or show what that would change
       help [COMMAND]                  this text, or a command's
 
     Global options:
@@ -62,6 +65,31 @@ enum Help {
       --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[…]}
 
     Exit status: 0 no drift, 1 drift, 2 error (a check failed, or bad usage).
+    """
+
+    static let baseline = """
+    Usage: luna baseline capture --host H [--check C] --reason TEXT [--json]
+           luna baseline diff --host H [--check C] [--json]
+
+    capture collects the host's current state for each capturable check (ports,
+    sshd, files, services) and writes it as the reference configs/<kind>/<host>
+    in the ops repo: plain text, sorted, one item a line. It commits exactly those
+    files with TEXT as the reason; the operator's index is left alone. If any
+    check cannot be captured nothing is written. diff shows what capture would
+    change (- removed, + added).
+
+    The files check captures the mode and owner of the paths its reference
+    already lists; the sshd check the keywords its reference lists (or a default
+    hardening set).
+
+    Options:
+      --host H       the host (required)
+      --check C      only this check (repeatable)
+      --reason TEXT  why this state becomes the reference (required for capture)
+      --json         capture: {"commit","changes":[…]}; diff: [{"host","check","path","added","removed",…}]
+
+    Exit status: capture 0 done (or nothing to do), 2 error;
+    diff 0 no change, 1 a capture would change something, 2 error.
     """
 
     static let proposals = """
@@ -126,6 +154,7 @@ enum Help {
         case "approve": approve
         case "deny": deny
         case "allowed": allowed
+        case "baseline": baseline
         default: nil
         }
     }

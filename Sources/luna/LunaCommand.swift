@@ -42,6 +42,7 @@ enum LunaCommand {
             case "approve": return try DecideCommand.run(&rest, context, .approve)
             case "deny": return try DecideCommand.run(&rest, context, .deny)
             case "allowed": return try AllowedCommand.run(&rest, context)
+            case "baseline": return try BaselineCommand.run(&rest, context)
             default:
                 throw UsageError(message: "unknown command '\(command)'", command: nil)
             }
