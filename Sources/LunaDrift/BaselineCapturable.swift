@@ -45,10 +45,13 @@ extension BaselineCapturable {
 extension PortsCheck: BaselineCapturable {
     public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { ["ss", "-H", "-tulpn"] }
 
-    /// `proto address:port` per listener (process names are left out: they depend on privileges).
+    /// `proto address:port [process,…]` per listener (process names when ss could see them).
     public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
         try requireSuccess(output, "ss")
-        return Self.parse(outputText(output)).map(\.item)
+        return Self.parse(outputText(output)).map { listener in
+            let names = listener.processes.map { $0.replacingOccurrences(of: " ", with: "_") }.joined(separator: ",")
+            return names.isEmpty ? listener.item : listener.item + " " + names
+        }
     }
 }
 
