@@ -72,9 +72,6 @@ public struct Daemon: Sendable {
             let pending = (try? agent.ledger.proposals(state: .awaitingApproval).count) ?? 0
             notifier.notify("STATUS=last scan \(Timestamp.string(agent.environment.now())); \(open) open findings; \(pending) awaiting approval")
             if once || Daemon.shouldStop { break }
-            // A scan runs hosts on up to max_parallel threads, each leaving a malloc
-            // arena behind; hand the freed pages back before idling until the next scan.
-            malloc_trim(0)
             // Wait for the next scan, executing approvals as they arrive.
             // The interval, or the daily scan time when it comes first (ScanSchedule.swift).
             let wallNow = agent.environment.now()
