@@ -124,8 +124,8 @@ func scanBench(_ args: [String]) throws {
     let elapsed = Date().timeIntervalSince(t0)
     let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
     let cpu = Double(ticks1 - ticks0) / hz / elapsed * 100
-    print(String(format: "scan: daemon idle between scans: RSS %.1f MiB (target < 30), CPU %.2f %% over %.0f s (target ≈ 0)",
-                 Double(rssKiB(pid)) / 1024, cpu, elapsed))
+    print(String(format: "scan: daemon idle between scans: RSS %.1f MiB (target < 30) = %.1f MiB private (RssAnon) + %.1f MiB shared library pages (RssFile); CPU %.2f %% over %.0f s (target ≈ 0)",
+                 Double(rssKiB(pid)) / 1024, Double(rssKiB(pid, "RssAnon:")) / 1024, Double(rssKiB(pid, "RssFile:")) / 1024, cpu, elapsed))
     daemon.terminate()
     daemon.waitUntilExit()
 }
@@ -138,11 +138,11 @@ func cpuTicks(_ pid: Int32) -> Int {
     return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
 }
 
-/// VmRSS of a process, in KiB.
-func rssKiB(_ pid: Int32) -> Int {
+/// A resident-memory figure of a process from /proc/PID/status (VmRSS by default), in KiB.
+func rssKiB(_ pid: Int32, _ field: String = "VmRSS:") -> Int {
     let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
-    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
+    return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "0") ?? 0
 }
 
 /// User + system CPU seconds of this process and its reaped children.

@@ -59,10 +59,17 @@ enum Help {
     configs/ in the ops repo. Findings are stored (new, changed, resolved) but
     nothing is planned or run.
 
+    ssh hosts are scanned in parallel ([ssh] max_parallel), all of a host's
+    collections in one ssh round trip through the bastion. Each ssh host also
+    reports the check `reach`: ok, or drift `unreachable` / `hostkey-mismatch`
+    (its other checks are then unavailable). The report lists only what changed
+    since the last scan, plus reminders of findings still open after
+    [scan] reminder_hours.
+
     Options:
       --host H    only this host (repeatable)
       --check C   only this check (repeatable): ports, sshd, files, services
-      --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[…]}
+      --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[{"event":"new|changed|resolved|reminder",…}]}
 
     Exit status: 0 no drift, 1 drift, 2 error (a check failed, or bad usage).
     """
