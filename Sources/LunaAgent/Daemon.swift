@@ -79,7 +79,10 @@ public struct Daemon: Sendable {
             notifier.notify("STATUS=last scan \(Timestamp.string(agent.environment.now())); \(open) open findings; \(pending) awaiting approval")
             if once || Daemon.shouldStop { break }
             // Wait for the next scan, executing approvals as they arrive.
-            let next = ContinuousClock.now + .seconds(agent.config.scanIntervalSeconds)
+            // The interval, or the daily scan time when it comes first (ScanSchedule.swift).
+            let wallNow = agent.environment.now()
+            let wait = max(1, ScanSchedule(agent.config).nextScan(after: wallNow).timeIntervalSince(wallNow))
+            let next = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
             var nextPoll = ContinuousClock.now + approvalPoll
             while ContinuousClock.now < next && !Daemon.shouldStop {
                 ping()

@@ -21,6 +21,9 @@ enum Help {
                                       plan one finding now: a skill, else the model
       status [--json]                 approval channels' health, pending proposals,
                                       the last scan and the last error
+      baseline capture|diff --host H [--check C] [--reason TEXT] [--json]
+                                      write the current state as the reference and
+                                      commit it (capture), or show what that would change
       help [COMMAND]                  this text, or a command's
 
     Global options:
@@ -60,12 +63,44 @@ enum Help {
     configs/ in the ops repo. Findings are stored (new, changed, resolved) but
     nothing is planned or run.
 
+    ssh hosts are scanned in parallel ([ssh] max_parallel), all of a host's
+    collections in one ssh round trip through the bastion. Each ssh host also
+    reports the check `reach`: ok, or drift `unreachable` / `hostkey-mismatch`
+    (its other checks are then unavailable). The report lists only what changed
+    since the last scan, plus reminders of findings still open after
+    [scan] reminder_hours.
+
     Options:
       --host H    only this host (repeatable)
       --check C   only this check (repeatable): ports, sshd, files, services
-      --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[…]}
+      --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[{"event":"new|changed|resolved|reminder",…}]}
 
     Exit status: 0 no drift, 1 drift, 2 error (a check failed, or bad usage).
+    """
+
+    static let baseline = """
+    Usage: luna baseline capture --host H [--check C] --reason TEXT [--json]
+           luna baseline diff --host H [--check C] [--json]
+
+    capture collects the host's current state for each capturable check (ports,
+    sshd, files, services) and writes it as the reference configs/<kind>/<host>
+    in the ops repo: plain text, sorted, one item a line. It commits exactly those
+    files with TEXT as the reason; the operator's index is left alone. If any
+    check cannot be captured nothing is written. diff shows what capture would
+    change (- removed, + added).
+
+    The files check captures the mode and owner of the paths its reference
+    already lists; the sshd check the keywords its reference lists (or a default
+    hardening set).
+
+    Options:
+      --host H       the host (required)
+      --check C      only this check (repeatable)
+      --reason TEXT  why this state becomes the reference (required for capture)
+      --json         capture: {"commit","changes":[…]}; diff: [{"host","check","path","added","removed",…}]
+
+    Exit status: capture 0 done (or nothing to do), 2 error;
+    diff 0 no change, 1 a capture would change something, 2 error.
     """
 
     static let proposals = """
@@ -164,6 +199,7 @@ enum Help {
         case "allowed": allowed
         case "plan": plan
         case "status": status
+        case "baseline": baseline
         default: nil
         }
     }

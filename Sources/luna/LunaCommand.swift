@@ -44,6 +44,7 @@ enum LunaCommand {
             case "allowed": return try AllowedCommand.run(&rest, context)
             case "plan": return try PlanCommand.run(&rest, context)
             case "status": return try StatusCommand.run(&rest, context)
+            case "baseline": return try BaselineCommand.run(&rest, context)
             default:
                 throw UsageError(message: "unknown command '\(command)'", command: nil)
             }
