@@ -1,5 +1,6 @@
 import Foundation
 import LunaDiscord
+import LunaModel
 import LunaDrift
 
 /// The texts Luna posts on Discord. Everything that came from a host, a skill,
@@ -12,7 +13,9 @@ extension Agent {
     /// - Returns: At most 2000 characters.
     public func discordProposalText(_ p: Proposal) -> String {
         let more = "see `luna show \(p.id)`"
-        var argv = DiscordText.argvJSON(p.argv)
+        // Secrets never leave the host: the same redaction as for the model.
+        let r = redactor()
+        var argv = r.redact(DiscordText.argvJSON(p.argv))
         var argvNote = ""
         if DiscordText.length(argv) > 900 {
             argv = DiscordText.clip(argv, 900)
@@ -23,10 +26,10 @@ extension Agent {
             "**Host:** \(DiscordText.inert(p.host))   **as** \(DiscordText.inert(p.identity)) → **runas** \(DiscordText.inert(p.runas))",
             "**Command** (exact argv, JSON):",
             DiscordText.codeBlock(argv, language: "json") + argvNote,
-            "**Why:** " + DiscordText.clip(DiscordText.inert(p.rationale), 300, note: more),
+            "**Why:** " + DiscordText.clip(DiscordText.inert(r.redact(p.rationale)), 300, note: more),
         ]
         if let finding = p.findingSummary {
-            lines.append("**Finding:** " + DiscordText.clip(DiscordText.inert(finding), 200, note: more))
+            lines.append("**Finding:** " + DiscordText.clip(DiscordText.inert(r.redact(finding)), 200, note: more))
         }
         lines.append("**Risk:** \(DiscordText.inert(p.risk))" + (p.skill.map { "   **Skill:** \(DiscordText.inert($0))" } ?? ""))
         lines.append("**Allowed by sudoers rule:** " + DiscordText.codeBlock(DiscordText.clip(p.gateRule ?? "(none recorded)", 250)))
@@ -61,7 +64,7 @@ extension Agent {
         }
         text += ". Commit `\(DiscordText.inert(String((p.commitID ?? "none").prefix(12))))`."
         if let e {
-            let output = [e.stdout ?? "", e.stderr ?? "", e.outputNote ?? ""].filter { !$0.isEmpty }.joined(separator: "\n")
+            let output = redactor().redact([e.stdout ?? "", e.stderr ?? "", e.outputNote ?? ""].filter { !$0.isEmpty }.joined(separator: "\n"))
             if !output.isEmpty {
                 text += "\nOutput (excerpt):\n" + DiscordText.codeBlock(DiscordText.clip(output, 600, note: "see `luna show \(p.id)`"))
             }
@@ -81,7 +84,7 @@ extension Agent {
             }
         }
         guard !lines.isEmpty else { return nil }
-        let body = DiscordText.clip(lines.joined(separator: "\n"), 1700, note: "see `luna scan`")
+        let body = DiscordText.clip(redactor().redact(lines.joined(separator: "\n")), 1700, note: "see `luna scan`")
         return DiscordText.clip("**Drift** (scan at \(Timestamp.string(at))): \(lines.count) change\(lines.count == 1 ? "" : "s")\n"
                                 + DiscordText.codeBlock(body), DiscordText.contentLimit)
     }

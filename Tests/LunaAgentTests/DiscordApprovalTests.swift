@@ -16,8 +16,8 @@ final class DiscordEstate: Sendable {
     let clock = TestClock()
     let logLines = LogLines()
 
-    init(operators: [String] = [DiscordEstate.operatorID], ttlMinutes: Int = 60) throws {
-        estate = try Estate(ttlMinutes: ttlMinutes)
+    init(operators: [String] = [DiscordEstate.operatorID], ttlMinutes: Int = 60, sudoers: String = "") throws {
+        estate = try Estate(sudoers: sudoers, ttlMinutes: ttlMinutes)
         fake = try FakeDiscord()
         let tokenFile = estate.ops.root + "/discord-token"
         _ = FileManager.default.createFile(atPath: tokenFile, contents: Data((fake.token + "\n").utf8), attributes: [.posixPermissions: 0o600])
@@ -467,4 +467,30 @@ final class LogLines: Sendable {
     private let mutex = Mutex<[String]>([])
     func append(_ line: String) { mutex.withLock { $0.append(line) } }
     var lines: [String] { mutex.withLock { $0 } }
+
+    @Test func secretsInOutputNeverReachDiscord() throws {
+        let secret = "s3cr3t-from-env-file-42"
+        let d = try DiscordEstate(sudoers: "luna ALL = (root) NOPASSWD: /usr/bin/cat")
+        defer { d.remove() }
+        try d.estate.ops.write(".gitignore", ".env\n")
+        try d.estate.ops.write(".env", "API_KEY=\(secret)\n")
+        let leak = d.estate.ops.root + "/target/leak.txt"
+        try "config loaded, api key \(secret), password=hunter2hunter2\n".write(toFile: leak, atomically: true, encoding: .utf8)
+        let agent = try d.agent()
+        let discord = try d.channel(agent)
+        let p = try agent.gateProposal(try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna",
+            argv: ["/usr/bin/cat", leak], rationale: "read the config", source: "manual", risk: "read-only")))
+        #expect(p.state == .awaitingApproval, "\(p.gateReasons)")
+        try discord.sync()
+        try agent.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
+        #expect(try agent.executeApproved() == [p.id])
+        #expect(try agent.ledger.execution(p.id)?.stdout?.contains(secret) == true, "the local record keeps the real output")
+        _ = try agent.recorder.recordPending()
+        try discord.sync()
+        let sent = d.fake.botMessages.map(\.content).joined(separator: "\n")
+        #expect(sent.contains("Output (excerpt)"))
+        #expect(!sent.contains(secret), "a value from .env reached Discord")
+        #expect(!sent.contains("hunter2hunter2"), "a password reached Discord")
+        #expect(sent.contains("REDACTED"))
+    }
 }
