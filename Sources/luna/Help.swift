@@ -179,8 +179,9 @@ enum Help {
     Shows each approval channel's health (cli; discord when [discord] is
     configured: ok, degraded while Discord fails and luna backs off, halted
     after a 401/403 until luna is restarted with a working token), the
-    proposals awaiting approval, when the last scan finished and the last
-    channel error. It reads the state database only; it never calls Discord.
+    proposals awaiting approval, when the last scan finished, the last
+    channel error, and today's model use against daily_token_budget. It reads
+    the state database only; it never calls Discord or the model.
 
     Exit status: 0, or 2 on a bad configuration or state.
 

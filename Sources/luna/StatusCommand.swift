@@ -27,6 +27,8 @@ enum StatusCommand {
         var pending: [Pending]
         var lastScan: String?
         var lastError: String?
+        /// Today's model use against the daily budget (budget nil without `[llm]`).
+        var model: ModelUsage
     }
 
     static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
@@ -49,7 +51,8 @@ enum StatusCommand {
         }
         let lastError = health.filter { $0.lastError != nil }.max { ($0.lastErrorAt ?? "") < ($1.lastErrorAt ?? "") }
         let status = Status(channels: channels, pending: pending, lastScan: try agent.ledger.lastScanAt(),
-                            lastError: lastError.map { "\($0.channel) at \($0.lastErrorAt ?? "?"): \($0.lastError ?? "")" })
+                            lastError: lastError.map { "\($0.channel) at \($0.lastErrorAt ?? "?"): \($0.lastError ?? "")" },
+                            model: try agent.modelUsageToday())
         if json {
             try printJSON(status)
             return Exit.ok
@@ -64,6 +67,13 @@ enum StatusCommand {
         }
         print("Last scan: \(status.lastScan ?? "never")")
         print("Last error: \(status.lastError ?? "none")")
+        let m = status.model
+        if let budget = m.budget {
+            print("Model use today (\(m.day) UTC): \(m.tokens) of \(budget) tokens in \(m.calls) call\(m.calls == 1 ? "" : "s")"
+                  + (m.tokens >= budget ? " — over budget: the planner stops calling the model until tomorrow" : ""))
+        } else {
+            print("Model: not configured (planning from skills only)")
+        }
         if pending.isEmpty {
             print("No proposal is awaiting approval.")
         } else {

@@ -335,6 +335,15 @@ struct ModelPlannerTests {
         #expect(message.contains("Proposed from model: Restore 0600: app.conf holds a database password."), "\(message)")
         #expect(message.contains("Outcome: succeeded"))
         #expect(fake.requests.count == 1, "the second cycle does not ask the model again")
+        // `luna status` shows today's use against the budget.
+        let status = try me.estate.luna("status", "--json")
+        #expect(status.status == 0, "\(status.err)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])
+        let model = try #require(object["model"] as? [String: Any])
+        #expect(model["calls"] as? Int == 1)
+        #expect((model["tokens"] as? Int ?? 0) > 0)
+        #expect(model["budget"] != nil)
+        #expect(try me.estate.luna("status").out.contains("Model use today"))
     }
 }
 
