@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "LunaConfig"),
         .target(name: "LunaPolicy"),
         .target(name: "LunaFleet"),
-        .target(name: "LunaDrift", dependencies: ["LunaFleet"]),
+        .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy"]),
         .target(name: "LunaMemory"),
         .target(
             name: "LunaAgent",

@@ -70,6 +70,16 @@ public final class Agent: Sendable {
             }
             for name in names {
                 guard let check = CheckCatalog.named(name) else { continue }
+                // A stateful check (failed logins since the last scan) resumes from the
+                // state it saved last time, and saves where this collection ended.
+                if let stateful = check as? any StatefulDriftCheck {
+                    let key = stateful.stateKey(host: host.name)
+                    let (result, next) = stateful.run(host: host.name, executor: executor, references: references,
+                                                      state: try ledger.value(key), timeout: .seconds(config.commandTimeoutSeconds))
+                    results.append(result)
+                    if let next { try ledger.setValue(key, next) }
+                    continue
+                }
                 results.append(check.run(host: host.name, executor: executor, references: references,
                                          timeout: .seconds(config.commandTimeoutSeconds)))
             }
