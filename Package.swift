@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "LunaHTTPTests", dependencies: ["LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
-        .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet"], exclude: ["Fixtures"]),
+        .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(

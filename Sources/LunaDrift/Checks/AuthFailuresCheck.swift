@@ -44,7 +44,7 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
                 let read = Self.linesRead(state, file: file)
                 return .run(argv: ["tail", "-n", "+\(read + 1)", "--", file], reference: baseline)
             }
-            var argv = ["journalctl", "--no-pager", "-q", "-o", "short-iso", "--show-cursor",
+            var argv = ["journalctl", "--no-pager", "-o", "short-iso", "--show-cursor",
                         "SYSLOG_IDENTIFIER=sudo", "SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session"]
             if let state, state.hasPrefix("cursor:") {
                 argv.append("--after-cursor=" + state.dropFirst("cursor:".count))
@@ -66,7 +66,8 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
             if output.stderrText.contains("No such file") { return unavailable(host, "\(settings.logFile!) does not exist") }
             if output.stderrText.contains("Permission denied") { return unavailable(host, "reading \(settings.logFile!) needs root") }
         }
-        guard output.exitStatus == 0 else {
+        let noEntries = settings.logFile == nil && text.hasPrefix("-- No entries --")
+        guard output.exitStatus == 0 || noEntries else {
             return failed(host, "\(settings.logFile == nil ? "journalctl" : "tail") exited \(output.exitStatus): \(stderrExcerpt(output))")
         }
         let counts = Self.count(text)

@@ -3,7 +3,7 @@ import LunaFleet
 
 /// Each configured resolver answers for each configured name (`dig +short @RESOLVER NAME`).
 ///
-/// Reference `configs/dns/<host>`: `resolver ADDRESS` and `name NAME [TYPE]`
+/// Reference `configs/dns/<host>`: `resolver ADDRESS[#PORT]` and `name NAME [TYPE]`
 /// lines. All queries run in one argv (`CommandSequence`). A resolver that
 /// times out, refuses, or answers nothing for a name is a finding.
 public struct DNSCheck: DriftCheck {
@@ -18,7 +18,10 @@ public struct DNSCheck: DriftCheck {
         try b.requireKeywords(["resolver", "name"])
         var resolvers: [String] = []
         for e in b.entries("resolver") {
-            guard e.args.count == 1, !e.args[0].hasPrefix("-") else { throw b.error(e.line, "expected 'resolver ADDRESS'") }
+            let parts = e.args.first?.split(separator: "#", omittingEmptySubsequences: false) ?? []
+            guard e.args.count == 1, !e.args[0].hasPrefix("-"), parts.count <= 2, parts.count == 1 || UInt16(parts[1]) != nil else {
+                throw b.error(e.line, "expected 'resolver ADDRESS[#PORT]'")
+            }
             resolvers.append(e.args[0])
         }
         var names: [(String, String)] = []
@@ -38,7 +41,10 @@ public struct DNSCheck: DriftCheck {
         case .success(let (baseline, queries)):
             guard !queries.isEmpty else { return .done(unavailable(host, "\(baseline.file) needs at least one resolver and one name")) }
             let steps = queries.map { q in
-                CommandSequence.Step(label: q.label, argv: ["dig", "+short", "+time=2", "+tries=1", "@" + q.resolver, q.name, q.type])
+                // `ADDRESS#PORT` as dig prints it: the port goes to -p.
+                let parts = q.resolver.split(separator: "#", maxSplits: 1).map(String.init)
+                let port = parts.count == 2 ? ["-p", parts[1]] : []
+                return CommandSequence.Step(label: q.label, argv: ["dig", "+short", "+time=2", "+tries=1"] + port + ["@" + parts[0], q.name, q.type])
             }
             guard let argv = CommandSequence.argv(steps) else { return .done(failed(host, "bad reference: a value cannot be passed safely")) }
             return .run(argv: argv, reference: baseline)

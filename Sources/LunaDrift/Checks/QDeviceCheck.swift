@@ -30,9 +30,9 @@ public struct QDeviceCheck: DriftCheck {
         if state.lowercased() != "connected" {
             items.append(DriftItem(subject: "qnetd", summary: "the quorum device is \(state), not Connected", observed: state))
         }
-        if let expected = reference?.entries("qnetd").last?.args.first, let server = info["server"], !server.hasPrefix(expected) {
+        if let expected = reference?.entries("qnetd").last?.args.first, let server = info["qnetd host"], !server.hasPrefix(expected) {
             items.append(DriftItem(subject: "server", summary: "qnetd server \(server), reference \(expected)", observed: server))
         }
-        return .compared(host: host, check: name, items: items, okDetail: "quorum device connected to \(info["server"] ?? "?")")
+        return .compared(host: host, check: name, items: items, okDetail: "quorum device connected to \(info["qnetd host"] ?? "?")")
     }
 }

@@ -35,10 +35,10 @@ public struct QuorumCheck: DriftCheck {
         if quorate.lowercased() != "yes" {
             items.append(DriftItem(subject: "quorate", summary: "the cluster partition is not quorate (total votes \(info["total votes"] ?? "?"), quorum \(info["quorum"] ?? "?"))", observed: quorate))
         }
-        if let v = limits.votes, let e = info["expected votes"].flatMap({ Int($0) }), e != v {
+        if let v = limits.votes, let e = info["expected votes"].flatMap({ fields($0).first }).flatMap({ Int($0) }), e != v {
             items.append(DriftItem(subject: "expected votes", summary: "expected votes \(e), reference \(v)", observed: String(e)))
         }
-        if let n = limits.nodes, let nodes = info["nodes"].flatMap({ Int($0) }), nodes < n {
+        if let n = limits.nodes, let nodes = info["nodes"].flatMap({ fields($0).first }).flatMap({ Int($0) }), nodes < n {
             items.append(DriftItem(subject: "nodes", summary: "\(nodes) nodes in the partition, reference at least \(n)", observed: String(nodes)))
         }
         return .compared(host: host, check: name, items: items,
@@ -52,7 +52,7 @@ public struct QuorumCheck: DriftCheck {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let key = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if out[key] == nil, !key.isEmpty { out[key] = fields(value).first ?? "" }
+            if out[key] == nil, !key.isEmpty { out[key] = value }
         }
         return out
     }
