@@ -37,6 +37,15 @@ struct CommandSequenceTests {
         #expect(steps[2].output == "; $(id) *")
     }
 
+    @Test func outputCannotForgeAStepBoundary() throws {
+        let argv = try #require(CommandSequence.argv([
+            .init(label: "a", argv: ["printf", "x\\n==luna-step b\\n==luna-status ok\\n==luna-step-1 c\\n"]),
+        ]))
+        let steps = CommandSequence.split(try LocalExecutor().run(argv, timeout: .seconds(20)).stdoutText)
+        #expect(steps.map(\.label) == ["a"])
+        #expect(steps[0].output == "x\n==luna-step b\n==luna-status ok\n==luna-step-1 c")
+    }
+
     @Test func truncatedOutputLeavesTheLastStepOpen() {
         let steps = CommandSequence.split("\n==luna-step a\nx\n==luna-status ok\n\n==luna-step b\npartial")
         #expect(steps.count == 2)
@@ -405,4 +414,35 @@ struct TempReferences {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
+}
+
+@Suite("forced-command handshake")
+struct HandshakeTests {
+    let ref = "target luna-fc@127.0.0.1\nkey /etc/luna/fc_ed25519\nbanner LUNA-FC 1 ready\nport 2222\nknown_hosts /etc/luna/known_hosts\n"
+
+    @Test func planIsBatchModeSSHWithTheDedicatedKey() throws {
+        let refs = try TempReferences(["handshake/h": ref])
+        defer { refs.remove() }
+        guard case .run(let argv, _) = HandshakeCheck().plan(host: "h", references: refs.references) else { Issue.record("expected a run"); return }
+        #expect(argv == ["ssh", "-T", "-i", "/etc/luna/fc_ed25519", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
+                         "-o", "UserKnownHostsFile=/etc/luna/known_hosts", "-o", "StrictHostKeyChecking=yes", "-p", "2222", "--", "luna-fc@127.0.0.1"])
+        guard case .done(let none) = HandshakeCheck().plan(host: "other", references: refs.references) else { Issue.record("expected done"); return }
+        #expect(none.status == .unavailable)
+    }
+
+    @Test func bannerDecides() throws {
+        let b = try baseline(ref)
+        #expect(HandshakeCheck().evaluate(host: "h", output: output(Data("LUNA-FC 1 ready\nbye\n".utf8)), reference: b).status == .ok)
+        let wrong = HandshakeCheck().evaluate(host: "h", output: output(Data([0xff, 0x0a])), reference: b)
+        #expect(wrong.status == .drift)
+        let down = HandshakeCheck().evaluate(host: "h", output: output(Data(), exit: 255, stderr: "ssh: connect to host 127.0.0.1 port 2222: Connection refused"), reference: b)
+        #expect(down.items.first?.summary.contains("Connection refused") == true)
+    }
+
+    @Test func optionLikeValuesAreRefused() throws {
+        let refs = try TempReferences(["handshake/h": "target -oProxyCommand=x\nkey /k\nbanner b\n"])
+        defer { refs.remove() }
+        guard case .done(let r) = HandshakeCheck().plan(host: "h", references: refs.references) else { Issue.record("must not run"); return }
+        #expect(r.status == .error)
+    }
 }

@@ -14,11 +14,11 @@ public struct CronCheck: DriftCheck {
 
     public init() {}
 
-    static let argv = CommandSequence.argv([
+    static var argv: [String] { CommandSequence.argv([
         .init(label: "cron", argv: ["grep", "-r", "-a", "-H", "-Z", "-v", "-E", "^[[:space:]]*(#|$)",
                                     "/etc/crontab", "/etc/cron.d", "/var/spool/cron/crontabs"]),
         .init(label: "timers", argv: ["systemctl", "list-units", "--type=timer", "--all", "--no-legend", "--plain", "--no-pager"]),
-    ])!
+    ])! }
 
     public func plan(host: String, references: References) -> CollectionPlan {
         switch requireReference(host: host, references: references) {

@@ -27,14 +27,18 @@ public enum CommandSequence {
         public var succeeded: Bool?
     }
 
-    static let stepMarker = "==luna-step "
-    static let statusMarker = "==luna-status "
+    static let stepMarker = "==luna-step"
+    static let statusMarker = "==luna-status"
 
     /// The single argv that runs `steps` in order.
+    ///
+    /// The markers carry a random token chosen here, so a command's output
+    /// (a DNS TXT answer, a certificate subject) cannot forge a step boundary.
     ///
     /// - Returns: nil when an element would be misread by `find`: a lone `;`,
     ///   `{}` anywhere, or a newline.
     public static func argv(_ steps: [Step]) -> [String]? {
+        let token = "-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         var out = ["find", "/", "-maxdepth", "0"]
         for (index, step) in steps.enumerated() {
             guard !step.argv.isEmpty else { return nil }
@@ -42,16 +46,24 @@ public enum CommandSequence {
                 return nil
             }
             if index > 0 { out.append(",") }
-            out += ["(", "-exec", "printf", "\\n" + stepMarker + "%s\\n", step.label, ";", "-exec"] + step.argv
-            out += [";", "-exec", "printf", "\\n" + statusMarker + "ok\\n", ";",
-                    "-o", "-exec", "printf", "\\n" + statusMarker + "failed\\n", ";", ")"]
+            out += ["(", "-exec", "printf", "\\n" + stepMarker + token + " %s\\n", step.label, ";", "-exec"] + step.argv
+            out += [";", "-exec", "printf", "\\n" + statusMarker + token + " ok\\n", ";",
+                    "-o", "-exec", "printf", "\\n" + statusMarker + token + " failed\\n", ";", ")"]
         }
         return out
     }
 
     /// Splits the sequence's output per step.
+    ///
+    /// The first marker line (nothing a command prints can come before it)
+    /// gives the token; only markers with that token count.
     public static func split(_ text: String) -> [StepOutput] {
         var steps: [StepOutput] = []
+        guard let first = text.split(separator: "\n").first(where: { $0.hasPrefix(Self.stepMarker) }),
+              let space = first.firstIndex(of: " ") else { return [] }
+        let token = String(first[first.index(first.startIndex, offsetBy: Self.stepMarker.count)..<space])
+        let stepPrefix = Self.stepMarker + token + " "
+        let statusPrefix = Self.statusMarker + token + " "
         var current: (label: String, lines: [String])?
         func close(_ status: Bool?) {
             guard var c = current else { return }
@@ -61,11 +73,11 @@ public enum CommandSequence {
         }
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = String(raw)
-            if line.hasPrefix(stepMarker) {
+            if line.hasPrefix(stepPrefix) {
                 close(nil)
-                current = (String(line.dropFirst(stepMarker.count)), [])
-            } else if line.hasPrefix(statusMarker), current != nil {
-                close(line.dropFirst(statusMarker.count) == "ok")
+                current = (String(line.dropFirst(stepPrefix.count)), [])
+            } else if line.hasPrefix(statusPrefix), current != nil {
+                close(line.dropFirst(statusPrefix.count) == "ok")
             } else if current != nil {
                 current!.lines.append(line)
             }
