@@ -76,13 +76,22 @@ extension Agent {
             return names.map { CheckResult(host: host.name, check: $0, status: .error, detail: "cannot reach the host: \(error)") }
         }
         let timeout = Duration.seconds(config.commandTimeoutSeconds)
+        // Stateful checks (failed logins since the last scan) resume from the state
+        // saved in the ledger and save where this collection ended.
+        let ledger = self.ledger
+        func collectKeepingState() throws(FleetError) -> [CheckResult] {
+            let (results, states) = try HostCollection.check(selected, host: host.name, executor: executor, references: references,
+                                                             timeout: timeout, state: { key in try? ledger.value(key) })
+            for (key, value) in states {
+                do { try ledger.setValue(key, value) } catch { environment.log("cannot save check state \(key): \(error)") }
+            }
+            return results
+        }
         guard host.transport == .ssh else {
-            return (try? HostCollection.check(selected, host: host.name, executor: executor, references: references, timeout: timeout))
-                ?? []
+            return (try? collectKeepingState()) ?? []
         }
         do {
-            let results = try HostCollection.check(selected, host: host.name, executor: executor, references: references,
-                                                   timeout: timeout)
+            let results = try collectKeepingState()
             return [CheckResult(host: host.name, check: ReachCheck.name, status: .ok, detail: "reached over ssh")] + results
         } catch {
             let subject: String

@@ -82,7 +82,24 @@ public struct CheckResultBox: Error {
 /// The checks this build knows, by name.
 public enum CheckCatalog {
     /// Every check, in report order.
-    public static let all: [any DriftCheck] = [PortsCheck(), SSHDCheck(), FileModeCheck(), ServicesCheck()]
+    public static let all: [any DriftCheck] = [
+        PortsCheck(), SSHDCheck(), FileModeCheck(), ServicesCheck(),
+        SudoersCheck(),
+        AuthFailuresCheck(),
+        SUIDCheck(),
+        CronCheck(),
+        HandshakeCheck(),
+        TLSCheck(),
+        DiskCheck(),
+        MemoryCheck(),
+        ContainersCheck(),
+        BackupCheck(),
+        QuorumCheck(),
+        QDeviceCheck(),
+        DNSCheck(),
+        VPNCheck(),
+        GitLagCheck(),
+    ]
 
     /// The check called `name`, or nil.
     public static func named(_ name: String) -> (any DriftCheck)? {

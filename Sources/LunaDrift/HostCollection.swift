@@ -42,21 +42,43 @@ public enum HostCollection {
     /// - Throws: ``FleetError`` when the host could not be reached (see ``run(_:executor:timeout:)``).
     public static func check(_ checks: [any DriftCheck], host: String, executor: any Executor, references: References,
                              timeout: Duration) throws(FleetError) -> [CheckResult] {
+        try check(checks, host: host, executor: executor, references: references, timeout: timeout, state: { _ in nil }).results
+    }
+
+    /// Like ``check(_:host:executor:references:timeout:)``, for checks that keep state
+    /// between scans (``StatefulDriftCheck``): each starts from `state(key)` and the
+    /// states to keep are returned (only for collections that were evaluated, `ok` or
+    /// `drift`, so a failed run is counted again by the next one).
+    ///
+    /// - Returns: The results in check order, and `(key, value)` pairs to store.
+    public static func check(_ checks: [any DriftCheck], host: String, executor: any Executor, references: References,
+                             timeout: Duration, state: (String) -> String?) throws(FleetError)
+        -> (results: [CheckResult], states: [(key: String, value: String)]) {
         var results: [CheckResult?] = []
-        var pending: [(index: Int, check: any DriftCheck, argv: [String], reference: Baseline?)] = []
+        var pending: [(index: Int, check: any DriftCheck, argv: [String], reference: Baseline?, previous: String?)] = []
         for check in checks {
-            switch check.plan(host: host, references: references) {
+            let previous = (check as? any StatefulDriftCheck).flatMap { state($0.stateKey(host: host)) }
+            let plan = (check as? any StatefulDriftCheck).map { $0.plan(host: host, references: references, state: previous) }
+                ?? check.plan(host: host, references: references)
+            switch plan {
             case .done(let result): results.append(result)
             case .run(let argv, let reference):
-                pending.append((results.count, check, argv, reference))
+                pending.append((results.count, check, argv, reference, previous))
                 results.append(nil)
             }
         }
         let outputs = try run(pending.map(\.argv), executor: executor, timeout: timeout)
+        var states: [(key: String, value: String)] = []
         for (entry, output) in zip(pending, outputs) {
-            results[entry.index] = interpret(entry.check, host: host, argv: entry.argv, output: output, reference: entry.reference)
+            let result = interpret(entry.check, host: host, argv: entry.argv, output: output, reference: entry.reference)
+            results[entry.index] = result
+            if let stateful = entry.check as? any StatefulDriftCheck, case .success(let out) = output,
+               result.status == .ok || result.status == .drift,
+               let next = stateful.nextState(host: host, output: out, reference: entry.reference, previous: entry.previous) {
+                states.append((stateful.stateKey(host: host), next))
+            }
         }
-        return results.compactMap { $0 }
+        return (results.compactMap { $0 }, states)
     }
 
     /// Turns one collection's outcome into the check's result (as ``DriftCheck/run(host:executor:references:timeout:)`` does).

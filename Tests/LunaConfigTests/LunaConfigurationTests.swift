@@ -5,7 +5,8 @@ import Testing
 /// The typed configuration: relative paths, defaults and validation errors with file:line:column.
 @Suite("Luna configuration")
 struct LunaConfigurationTests {
-    let checks = ["ports", "sshd", "files", "services"]
+    let checks = ["ports", "sshd", "files", "services", "sudoers", "auth", "suid", "cron", "handshake", "tls",
+                  "disk", "memory", "containers", "backup", "quorum", "qdevice", "dns", "vpn", "gitlag"]
 
     func write(_ text: String) throws -> (dir: String, file: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("luna-cfg-\(UUID().uuidString.prefix(8))").path

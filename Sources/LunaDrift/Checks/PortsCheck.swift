@@ -18,9 +18,16 @@ public struct Listener: Sendable, Equatable {
 
     /// The baseline item: protocol and local address.
     public var item: String { proto + " " + local }
+
+    /// Whether only this machine can reach it: 127.0.0.0/8, `::1` or `::ffff:127.x`.
+    public var isLoopback: Bool { PortsCheck.isLoopback(address: local) }
 }
 
 /// Listening ports vs `configs/ports/<host>` (lines `proto address:port [process…]`).
+///
+/// Loopback-aware: listeners on 127.0.0.0/8 and `::1` are reported apart from
+/// public ones (`*`, `0.0.0.0`, `[::]` and every other address), and each
+/// finding carries its `scope` so a report can rank a new public port first.
 public struct PortsCheck: DriftCheck {
     public let name = "ports"
     public let referenceKind = "ports"
@@ -49,18 +56,44 @@ public struct PortsCheck: DriftCheck {
             seen.insert(listener.item)
             if !expected.contains(listener.item) {
                 let who = listener.processes.isEmpty ? "" : " (" + listener.processes.joined(separator: ", ") + ")"
+                let scope = listener.isLoopback ? "loopback" : "public"
                 items.append(DriftItem(
                     subject: "+" + listener.item,
-                    summary: "new listener \(listener.item)\(who)",
-                    params: ["proto": listener.proto, "change": "added"],
+                    summary: "new \(scope) listener \(listener.item)\(who)",
+                    params: ["proto": listener.proto, "change": "added", "scope": scope],
                     observed: listener.processes.joined(separator: ",")))
             }
         }
         for item in expected.sorted() where !seen.contains(item) {
-            items.append(DriftItem(subject: "-" + item, summary: "expected listener \(item) is gone",
-                                   params: ["change": "removed"]))
+            let scope = Self.isLoopback(address: String(item.split(separator: " ").last ?? "")) ? "loopback" : "public"
+            items.append(DriftItem(subject: "-" + item, summary: "expected \(scope) listener \(item) is gone",
+                                   params: ["change": "removed", "scope": scope]))
         }
-        return .compared(host: host, check: name, items: items, okDetail: "\(seen.count) listeners match the reference")
+        let loopback = live.filter(\.isLoopback).map(\.item)
+        let counts = "\(seen.count - Set(loopback).count) public, \(Set(loopback).count) loopback"
+        var result = CheckResult.compared(host: host, check: name, items: items,
+                                          okDetail: "\(seen.count) listeners match the reference (\(counts))")
+        if result.status == .drift {
+            // Public changes first, loopback ones apart: a new public port is the one to read.
+            let publicItems = items.filter { $0.params["scope"] == "public" }.map { "  " + $0.summary }
+            let loopbackItems = items.filter { $0.params["scope"] == "loopback" }.map { "  " + $0.summary }
+            let sections = (publicItems.isEmpty ? [] : ["public:"] + publicItems)
+                + (loopbackItems.isEmpty ? [] : ["loopback only:"] + loopbackItems)
+            result.detail = sections.joined(separator: "\n")
+        }
+        return result
+    }
+
+    /// Whether a local address as `ss` prints it (`127.0.0.53%lo:53`, `[::1]:631`, `*:80`) is loopback.
+    public static func isLoopback(address: String) -> Bool {
+        var host = address
+        if let colon = host.lastIndex(of: ":") { host = String(host[..<colon]) }
+        if let percent = host.firstIndex(of: "%") { host = String(host[..<percent]) }
+        host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
+        if host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
+        if host.hasPrefix("::ffff:") { host = String(host.dropFirst(7)) }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     /// Parses `ss -H -tulpn` output; lines that don't look like sockets are skipped.

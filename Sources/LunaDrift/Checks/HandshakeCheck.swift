@@ -1,0 +1,67 @@
+import Foundation
+import LunaFleet
+
+/// A forced-command SSH surface answers its handshake over its dedicated key.
+///
+/// Reference `configs/handshake/<host>`: `target USER@ADDRESS`, `key PATH`,
+/// `banner TEXT` (the first line the forced command must print), optional
+/// `port N` and `known_hosts PATH` (then host keys are checked strictly
+/// against it). Runs `ssh -T` with `BatchMode=yes`, `IdentitiesOnly=yes` and no
+/// remote command: the forced command decides what runs.
+public struct HandshakeCheck: DriftCheck {
+    public let name = "handshake"
+    public let referenceKind = "handshake"
+
+    public init() {}
+
+    struct Settings: Equatable {
+        var target: String
+        var key: String
+        var banner: String
+        var port: Int?
+        var knownHosts: String?
+    }
+
+    static func settings(_ b: Baseline) throws(BaselineError) -> Settings {
+        try b.requireKeywords(["target", "key", "banner", "port", "known_hosts"])
+        func one(_ keyword: String) throws(BaselineError) -> String? {
+            guard let e = b.entries(keyword).last else { return nil }
+            let value = e.args.joined(separator: " ")
+            guard !value.isEmpty, !value.hasPrefix("-") else { throw b.error(e.line, "\(keyword) needs a value not starting with '-'") }
+            return value
+        }
+        guard let target = try one("target"), let key = try one("key"), let banner = try one("banner") else {
+            throw BaselineError(file: b.file, line: 0, message: "needs 'target USER@ADDRESS', 'key PATH' and 'banner TEXT'")
+        }
+        guard !target.contains(" ") else { throw BaselineError(file: b.file, line: 0, message: "target has a blank") }
+        let port = b.entries("port").isEmpty ? nil : try b.integer("port", default: 22, range: 1...65535)
+        return Settings(target: target, key: key, banner: banner, port: port, knownHosts: try one("known_hosts"))
+    }
+
+    static func argv(_ s: Settings) -> [String] {
+        var argv = ["ssh", "-T", "-i", s.key, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10"]
+        if let k = s.knownHosts { argv += ["-o", "UserKnownHostsFile=" + k, "-o", "StrictHostKeyChecking=yes"] }
+        if let p = s.port { argv += ["-p", String(p)] }
+        return argv + ["--", s.target]
+    }
+
+    public func plan(host: String, references: References) -> CollectionPlan {
+        switch reference(host: host, references: references, Self.settings) {
+        case .failure(let box): return .done(box.result)
+        case .success(let (baseline, settings)): return .run(argv: Self.argv(settings), reference: baseline)
+        }
+    }
+
+    public func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult {
+        guard let reference, let s = try? Self.settings(reference) else { return failed(host, "no usable reference") }
+        let first = outputText(output).split(separator: "\n").first.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        if first == s.banner {
+            return CheckResult(host: host, check: name, status: .ok, detail: "\(s.target) answered '\(s.banner)'")
+        }
+        let why = output.exitStatus == 255 ? "ssh failed: \(stderrExcerpt(output))"
+            : first.isEmpty ? "no banner (exit \(output.exitStatus))" : "answered '\(first.prefix(120))'"
+        return .compared(host: host, check: name, items: [DriftItem(
+            subject: s.target, summary: "\(s.target) did not answer its handshake '\(s.banner)': \(why)",
+            params: ["target": s.target], observed: String(first.prefix(200)))], okDetail: "")
+    }
+}

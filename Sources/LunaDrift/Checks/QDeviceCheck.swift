@@ -1,0 +1,38 @@
+import Foundation
+import LunaFleet
+
+/// Quorum device reachability (`corosync-qdevice-tool -s`): the qnetd server is connected.
+///
+/// Reference `configs/qdevice/<host>`: empty, or `qnetd ADDRESS` to also check
+/// the server address the node reports.
+public struct QDeviceCheck: DriftCheck {
+    public let name = "qdevice"
+    public let referenceKind = "qdevice"
+
+    public init() {}
+
+    public func plan(host: String, references: References) -> CollectionPlan {
+        switch reference(host: host, references: references, { (b: Baseline) throws(BaselineError) in try b.requireKeywords(["qnetd"]) }) {
+        case .failure(let box): return .done(box.result)
+        case .success(let (baseline, _)): return .run(argv: ["corosync-qdevice-tool", "-s"], reference: baseline)
+        }
+    }
+
+    public func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult {
+        let info = QuorumCheck.parse(outputText(output))
+        guard let state = info["state"] else {
+            if output.stderrText.contains("Can't connect") || output.stderrText.contains("Cannot") {
+                return unavailable(host, "corosync-qdevice is not running: \(stderrExcerpt(output))")
+            }
+            return failed(host, "corosync-qdevice-tool exited \(output.exitStatus) without a State line: \(stderrExcerpt(output))")
+        }
+        var items: [DriftItem] = []
+        if state.lowercased() != "connected" {
+            items.append(DriftItem(subject: "qnetd", summary: "the quorum device is \(state), not Connected", observed: state))
+        }
+        if let expected = reference?.entries("qnetd").last?.args.first, let server = info["qnetd host"], !server.hasPrefix(expected) {
+            items.append(DriftItem(subject: "server", summary: "qnetd server \(server), reference \(expected)", observed: server))
+        }
+        return .compared(host: host, check: name, items: items, okDetail: "quorum device connected to \(info["qnetd host"] ?? "?")")
+    }
+}
