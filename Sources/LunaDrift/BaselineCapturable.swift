@@ -68,7 +68,26 @@ extension SSHDCheck: BaselineCapturable {
         let live = Self.parse(outputText(output))
         guard !live.isEmpty else { throw CaptureError("sshd -T printed no settings") }
         let keys = current.map { $0.lines.compactMap { $0.fields.first?.lowercased() } } ?? Self.defaultKeywords
-        return keys.compactMap { key in live[key].map { key + " " + $0 } }
+        // Exceptions already in the reference stay with their reason while the value is
+        // the same. A value weaker than the policy gets an explicit exception line, so
+        // the capture is valid and the weakening is visible in the diff and the commit,
+        // never silent.
+        var reasons: [String: (value: String, reason: String)] = [:]
+        for line in current?.lines ?? [] {
+            guard let hash = line.text.firstIndex(of: "#") else { continue }
+            let comment = line.text[line.text.index(after: hash)...].trimmingCharacters(in: .whitespaces)
+            let fields = line.text[..<hash].split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard fields.count >= 2, comment.lowercased().hasPrefix("exception:") else { continue }
+            reasons[fields[0].lowercased()] = (fields[1...].joined(separator: " ").lowercased(), comment)
+        }
+        return keys.compactMap { key in
+            guard let value = live[key] else { return nil }
+            if let kept = reasons[key], kept.value == value.lowercased() { return key + " " + value + "  # " + kept.reason }
+            if let required = Self.policy[key], required != value.lowercased() {
+                return key + " " + value + "  # exception: captured from the live host, weaker than the policy (\(required)); review"
+            }
+            return key + " " + value
+        }
     }
 }
 

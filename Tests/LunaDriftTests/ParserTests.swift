@@ -201,3 +201,22 @@ struct BaselineTests {
         #expect(Baseline.render(["b", "a", "b"], header: "hdr") == "# hdr\na\nb\n")
     }
 }
+
+@Suite("sshd baseline capture")
+struct SSHDCaptureTests {
+    @Test func aWeakerLiveValueIsCapturedAsAVisibleExceptionAndKeptReasonsStay() throws {
+        let live = output(Data("permitrootlogin without-password\npasswordauthentication no\nx11forwarding yes\n".utf8))
+        let current = try baseline("permitrootlogin no\npasswordauthentication no\nx11forwarding yes  # exception: the lab needs X\n", file: "ref")
+        let lines = try SSHDCheck().capture(output: live, current: current)
+        #expect(lines.contains("passwordauthentication no"))
+        #expect(lines.contains("x11forwarding yes  # exception: the lab needs X"))
+        let weak = try #require(lines.first { $0.hasPrefix("permitrootlogin") })
+        #expect(weak.contains("# exception: captured from the live host"))
+        // What capture writes is a valid reference (a silent weakening would be refused).
+        let written = try Baseline.parse(Baseline.render(lines), file: "ref")
+        let result = SSHDCheck().evaluate(host: "h", output: live, reference: written)
+        #expect(result.status == .ok, "\(result.detail)")
+        let silent = try Baseline.parse("permitrootlogin without-password\n", file: "ref")
+        #expect(SSHDCheck().evaluate(host: "h", output: live, reference: silent).status == .error)
+    }
+}
