@@ -31,13 +31,13 @@ let package = Package(
         .target(name: "LunaPolicy"),
         .target(name: "LunaFleet"),
         .target(name: "LunaDrift", dependencies: ["LunaFleet"]),
-        .target(name: "LunaMemory"),
+        .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy"]),
         .target(
             name: "LunaAgent",
             dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory"]
         ),
         .executableTarget(name: "luna", dependencies: ["LunaAgent"]),
-        .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent"]),
+        .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent", "LunaMemory"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
         .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet"]),
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet"], exclude: ["Fixtures"]),
-        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory"]),
+        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "LunaAgent", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(
             name: "LunaAgentTests",
