@@ -178,8 +178,9 @@ public struct MemoryStore: Sendable {
                     continue
                 }
                 do {
-                    let note = try MemoryNote.parse(text, slug: slug, file: path, fallbackCreated: now)
+                    // A file without `created` keeps the date it was first indexed.
                     let before = try self.note(slug)
+                    let note = try MemoryNote.parse(text, slug: slug, file: path, fallbackCreated: before?.created ?? now)
                     try index(note)
                     report.indexed += 1
                     if before != nil && db.changes > 0 { report.updated.append(slug) }
