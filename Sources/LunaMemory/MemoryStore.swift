@@ -22,11 +22,15 @@ public struct MemoryStore: Sendable {
         self.directory = directory
     }
 
+    /// What the `hosts` column holds for a note about no host in particular: one
+    /// FTS token, so a host filter can be part of the FTS query.
+    static let anyHost = "lunaanyhost"
+
     static let columns = "id, slug, title, body, hosts, tags, source, status, created_at, last_used, proposal"
 
     static func note(_ row: Row) -> MemoryNote {
         MemoryNote(slug: row.string("slug") ?? "", title: row.string("title") ?? "", body: row.string("body") ?? "",
-                   hosts: (row.string("hosts") ?? "").split(separator: " ").map(String.init),
+                   hosts: (row.string("hosts") ?? "").split(separator: " ").map(String.init).filter { $0 != anyHost },
                    tags: (row.string("tags") ?? "").split(separator: " ").map(String.init),
                    source: MemoryNote.Source(rawValue: row.string("source") ?? "") ?? .agent,
                    status: row.string("status") ?? "active", created: row.string("created_at") ?? "",
@@ -48,7 +52,7 @@ public struct MemoryStore: Sendable {
             WHERE title IS NOT excluded.title OR body IS NOT excluded.body OR hosts IS NOT excluded.hosts
               OR tags IS NOT excluded.tags OR source IS NOT excluded.source OR status IS NOT excluded.status
               OR created_at IS NOT excluded.created_at OR proposal IS NOT excluded.proposal
-            """, [.text(note.slug), .text(note.title), .text(note.body), .text(note.hosts.joined(separator: " ")),
+            """, [.text(note.slug), .text(note.title), .text(note.body), .text(note.hosts.isEmpty ? Self.anyHost : note.hosts.joined(separator: " ")),
                   .text(note.tags.joined(separator: " ")), .text(note.source.rawValue), .text(note.status),
                   .text(note.created), note.proposal.map { .integer($0) } ?? .null])
     }
@@ -84,7 +88,7 @@ public struct MemoryStore: Sendable {
         var params: [SQLValue] = []
         if let status { clauses.append("\(alias)status=?"); params.append(.text(status)) }
         if let host {
-            clauses.append("(\(alias)hosts='' OR instr(' '||\(alias)hosts||' ', ' '||?||' ')>0)")
+            clauses.append("(\(alias)hosts='\(anyHost)' OR instr(' '||\(alias)hosts||' ', ' '||?||' ')>0)")
             params.append(.text(host))
         }
         if let tag {
@@ -107,13 +111,31 @@ public struct MemoryStore: Sendable {
     ///   - touch: Mark the results used now (the agent does; the CLI does not).
     /// - Returns: The notes, best first; none when the query has no words.
     public func search(_ query: String, host: String? = nil, tag: String? = nil, limit: Int = 10, touch: String? = nil) throws -> [MemoryNote] {
-        guard let fts = Self.ftsQuery(query) else { return [] }
+        let terms = Self.ftsTerms(query)
+        guard !terms.isEmpty else { return [] }
+        var fts = "(" + terms.map(\.fts).joined(separator: " AND ") + ")"
+        // The host and tag filters narrow the FTS match too (the SQL filter below keeps them exact).
+        var candidates = try rarestDocumentCount(terms.flatMap(\.words))
+        let hostWords = host.map { Self.words(Substring($0)) } ?? []
+        if !hostWords.isEmpty {
+            fts += " AND ({hosts} : \"\(hostWords.joined(separator: " "))\" OR {hosts} : \"\(Self.anyHost)\")"
+            candidates = min(candidates, try rarestDocumentCount(hostWords) + rarestDocumentCount([Self.anyHost]))
+        }
+        let tagWords = tag.map { Self.words(Substring($0)) } ?? []
+        if !tagWords.isEmpty {
+            fts += " AND {tags} : \"\(tagWords.joined(separator: " "))\""
+            candidates = min(candidates, try rarestDocumentCount(tagWords))
+        }
+        // Broad queries (more than `rankingLimit` candidates) are ordered newest
+        // first: FTS5 walks the matches in rowid order and stops at the limit,
+        // instead of scoring tens of thousands of notes.
+        let order = candidates > Self.rankingLimit ? "memory_fts.rowid DESC" : "bm25(memory_fts, 10.0, 1.0, 3.0, 3.0)"
         let (clauses, params) = Self.filters(status: "active", host: host, tag: tag, alias: "n.")
         let sql = """
             SELECT n.id, n.slug, n.title, n.body, n.hosts, n.tags, n.source, n.status, n.created_at, n.last_used, n.proposal
             FROM memory_fts JOIN memory_notes n ON n.id = memory_fts.rowid
             WHERE memory_fts MATCH ?\(clauses.map { " AND " + $0 }.joined())
-            ORDER BY bm25(memory_fts, 10.0, 1.0, 3.0, 3.0) LIMIT ?
+            ORDER BY \(order) LIMIT ?
             """
         let rows = try db.query(sql, [.text(fts)] + params + [.integer(Int64(limit))])
         if let touch, !rows.isEmpty {
@@ -123,26 +145,45 @@ public struct MemoryStore: Sendable {
         return rows.map(Self.note)
     }
 
+    /// Above this many matching notes a query is ordered newest first rather than by BM25.
+    public static let rankingLimit = 2000
+
+    /// The number of notes containing the rarest of `words` (an upper bound on the matches).
+    func rarestDocumentCount(_ words: [String]) throws -> Int {
+        var rarest = Int.max
+        for word in words {
+            let n = Int(try db.queryOne("SELECT doc FROM memory_vocab WHERE term=?", [.text(word.lowercased())])?.int("doc") ?? 0)
+            rarest = min(rarest, n)
+        }
+        return rarest == Int.max ? 0 : rarest
+    }
+
     /// Turns user text into a safe FTS5 query; nil when it has no words.
     ///
     /// Each word becomes a quoted string (so `AND`, `NEAR`, `*`, `:`, `^`, `-`
     /// and parentheses are just text); a double-quoted part becomes one phrase.
     /// Terms are combined with AND.
     public static func ftsQuery(_ text: String) -> String? {
-        func words(_ s: Substring) -> [String] {
-            s.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).map(String.init)
-        }
-        var terms: [String] = []
+        let terms = ftsTerms(text)
+        return terms.isEmpty ? nil : terms.map(\.fts).joined(separator: " AND ")
+    }
+
+    static func words(_ s: Substring) -> [String] {
+        s.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init)
+    }
+
+    static func ftsTerms(_ text: String) -> [(fts: String, words: [String])] {
+        var terms: [(fts: String, words: [String])] = []
         for (i, part) in text.split(separator: "\"", omittingEmptySubsequences: false).enumerated() {
             let w = words(part)
             guard !w.isEmpty else { continue }
             if i % 2 == 1 {
-                terms.append("\"" + w.joined(separator: " ") + "\"")
+                terms.append(("\"" + w.joined(separator: " ") + "\"", w))
             } else {
-                terms += w.map { "\"" + $0 + "\"" }
+                terms += w.map { ("\"" + $0 + "\"", [$0]) }
             }
         }
-        return terms.isEmpty ? nil : terms.joined(separator: " AND ")
+        return terms
     }
 
     /// What `reindex()` changed.
