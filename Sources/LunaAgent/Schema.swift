@@ -153,7 +153,6 @@ public enum Schema {
         Migration("005-memory", """
         ALTER TABLE memory_notes ADD COLUMN proposal INTEGER;
         CREATE INDEX memory_notes_by_status ON memory_notes(status, created_at);
-        CREATE VIRTUAL TABLE memory_vocab USING fts5vocab('memory_fts', 'row');
         ALTER TABLE skills ADD COLUMN draft TEXT;
         ALTER TABLE skills ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
         ALTER TABLE skills ADD COLUMN reason TEXT;

@@ -98,7 +98,11 @@ public struct MemoryStore: Sendable {
         return (clauses, params)
     }
 
-    /// The most relevant active notes for a query (BM25, title weighted highest).
+    /// The most relevant active notes for a query (BM25-style, title weighted highest).
+    ///
+    /// Work is bounded: among the matches, only the `rankingWindow` newest are
+    /// scored (see `RelevanceRanker`), so a query that matches most of 100,000
+    /// notes costs about as much as one that matches 256.
     ///
     /// The query is user text, never FTS syntax: words are matched as words
     /// (all of them must appear), a part in double quotes as a phrase; FTS
@@ -115,29 +119,24 @@ public struct MemoryStore: Sendable {
         guard !terms.isEmpty else { return [] }
         var fts = "(" + terms.map(\.fts).joined(separator: " AND ") + ")"
         // The host and tag filters narrow the FTS match too (the SQL filter below keeps them exact).
-        var candidates = try rarestDocumentCount(terms.flatMap(\.words))
         let hostWords = host.map { Self.words(Substring($0)) } ?? []
         if !hostWords.isEmpty {
             fts += " AND ({hosts} : \"\(hostWords.joined(separator: " "))\" OR {hosts} : \"\(Self.anyHost)\")"
-            candidates = min(candidates, try rarestDocumentCount(hostWords) + rarestDocumentCount([Self.anyHost]))
         }
         let tagWords = tag.map { Self.words(Substring($0)) } ?? []
-        if !tagWords.isEmpty {
-            fts += " AND {tags} : \"\(tagWords.joined(separator: " "))\""
-            candidates = min(candidates, try rarestDocumentCount(tagWords))
-        }
-        // Broad queries (more than `rankingLimit` candidates) are ordered newest
-        // first: FTS5 walks the matches in rowid order and stops at the limit,
-        // instead of scoring tens of thousands of notes.
-        let order = candidates > Self.rankingLimit ? "memory_fts.rowid DESC" : "bm25(memory_fts, 10.0, 1.0, 3.0, 3.0)"
+        if !tagWords.isEmpty { fts += " AND {tags} : \"\(tagWords.joined(separator: " "))\"" }
+        // Bounded work: the `rankingWindow` newest matches (FTS5 walks them in
+        // rowid order and stops) are ranked here, not by FTS5's bm25(), whose
+        // IDF step reads the whole doclist of every query word.
         let (clauses, params) = Self.filters(status: "active", host: host, tag: tag, alias: "n.")
         let sql = """
             SELECT n.id, n.slug, n.title, n.body, n.hosts, n.tags, n.source, n.status, n.created_at, n.last_used, n.proposal
             FROM memory_fts JOIN memory_notes n ON n.id = memory_fts.rowid
             WHERE memory_fts MATCH ?\(clauses.map { " AND " + $0 }.joined())
-            ORDER BY \(order) LIMIT ?
+            ORDER BY memory_fts.rowid DESC LIMIT ?
             """
-        let rows = try db.query(sql, [.text(fts)] + params + [.integer(Int64(limit))])
+        let candidates = try db.query(sql, [.text(fts)] + params + [.integer(Int64(Self.rankingWindow))])
+        let rows = Array(RelevanceRanker(terms: terms.flatMap(\.words)).rank(candidates).prefix(limit))
         if let touch, !rows.isEmpty {
             let ids = rows.compactMap { $0.int("id") }.map(String.init).joined(separator: ",")
             try db.run("UPDATE memory_notes SET last_used=? WHERE id IN (\(ids))", [.text(touch)])
@@ -145,18 +144,8 @@ public struct MemoryStore: Sendable {
         return rows.map(Self.note)
     }
 
-    /// Above this many matching notes a query is ordered newest first rather than by BM25.
-    public static let rankingLimit = 2000
-
-    /// The number of notes containing the rarest of `words` (an upper bound on the matches).
-    func rarestDocumentCount(_ words: [String]) throws -> Int {
-        var rarest = Int.max
-        for word in words {
-            let n = Int(try db.queryOne("SELECT doc FROM memory_vocab WHERE term=?", [.text(word.lowercased())])?.int("doc") ?? 0)
-            rarest = min(rarest, n)
-        }
-        return rarest == Int.max ? 0 : rarest
-    }
+    /// How many of the newest matching notes are scored by BM25 (older matches of a very broad query are not).
+    public static let rankingWindow = 256
 
     /// Turns user text into a safe FTS5 query; nil when it has no words.
     ///

@@ -3,7 +3,7 @@ import LunaAgent
 import LunaMemory
 import LunaStore
 
-/// `luna-bench memory [--queries Q] [--sizes 1000,10000,100000]`: recall latency.
+/// `luna-bench memory [--queries Q] [--sizes 1000,10000,100000] [--keep DIR]`: recall latency.
 ///
 /// Builds a state database (the real migrations) per size with generated
 /// notes — a 4,000-word vocabulary drawn with a Zipf-like skew, titles of 6
@@ -29,10 +29,11 @@ func memoryBench(_ args: [String]) throws {
         let u = Double(rng.next() % 1_000_000) / 1_000_000
         return vocabulary[min(vocabulary.count - 1, Int(pow(Double(vocabulary.count), u)) - 1)]
     }
+    let keep = args.firstIndex(of: "--keep").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
     for size in sizes {
-        let dir = NSTemporaryDirectory() + "luna-bench-memory-\(UUID().uuidString.prefix(8))"
+        let dir = keep.map { "\($0)/\(size)" } ?? NSTemporaryDirectory() + "luna-bench-memory-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let db = try Database(path: dir + "/luna.db")
         _ = try db.migrate(Schema.migrations)
         let store = MemoryStore(db: db, directory: dir + "/memory")

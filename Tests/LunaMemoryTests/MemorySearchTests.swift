@@ -35,6 +35,8 @@ struct MemorySearchTests {
         #expect(hits.map(\.slug) == ["nginx-reload"], "the pending note is not returned")
         let pihole = try store.search("pihole toml")
         #expect(pihole.first?.slug == "pihole-v6")
+        // A title match outranks a body match, even of a newer note.
+        #expect(try store.search("restarting").map(\.slug) == ["nginx-reload", "general-backups"])
         // All words must appear.
         #expect(try store.search("pihole nginx").isEmpty)
     }
