@@ -117,7 +117,8 @@ public struct MemoryStore: Sendable {
     public func search(_ query: String, host: String? = nil, tag: String? = nil, limit: Int = 10, touch: String? = nil) throws -> [MemoryNote] {
         let terms = Self.ftsTerms(query)
         guard !terms.isEmpty else { return [] }
-        var fts = "(" + terms.map(\.fts).joined(separator: " AND ") + ")"
+        let newest = try db.queryOne("SELECT max(id) AS top FROM memory_notes")?.int("top") ?? 0
+        var fts = "(" + (try Self.selective(terms, db: db, newest: newest)).map(\.fts).joined(separator: " AND ") + ")"
         // The host and tag filters narrow the FTS match too (the SQL filter below keeps them exact).
         let hostWords = host.map { Self.words(Substring($0)) } ?? []
         if !hostWords.isEmpty {
@@ -125,18 +126,26 @@ public struct MemoryStore: Sendable {
         }
         let tagWords = tag.map { Self.words(Substring($0)) } ?? []
         if !tagWords.isEmpty { fts += " AND {tags} : \"\(tagWords.joined(separator: " "))\"" }
-        // Bounded work: the `rankingWindow` newest matches (FTS5 walks them in
-        // rowid order and stops) are ranked here, not by FTS5's bm25(), whose
-        // IDF step reads the whole doclist of every query word.
+        // Bounded work: at most `rankingWindow` matches among the most recent
+        // notes are ranked, here rather than by FTS5's bm25() (whose IDF step
+        // reads the whole doclist of every query word). The recency range
+        // starts at the newest 4,096 notes and widens eightfold until enough
+        // match; each probe walks matches in ascending rowid order (FTS5's
+        // cheap direction) and stops at the window.
         let (clauses, params) = Self.filters(status: "active", host: host, tag: tag, alias: "n.")
         let sql = """
             SELECT n.id, n.slug, n.title, n.body, n.hosts, n.tags, n.source, n.status, n.created_at, n.last_used, n.proposal
             FROM memory_fts JOIN memory_notes n ON n.id = memory_fts.rowid
-            WHERE memory_fts MATCH ?\(clauses.map { " AND " + $0 }.joined())
-            ORDER BY memory_fts.rowid DESC LIMIT ?
+            WHERE memory_fts MATCH ? AND memory_fts.rowid > ?\(clauses.map { " AND " + $0 }.joined())
+            ORDER BY memory_fts.rowid LIMIT ?
             """
-        let candidates = try db.query(sql, [.text(fts)] + params + [.integer(Int64(Self.rankingWindow))])
-        let rows = Array(RelevanceRanker(terms: terms.flatMap(\.words)).rank(candidates).prefix(limit))
+        var span: Int64 = 4096
+        var candidates: [Row]
+        repeat {
+            candidates = try db.query(sql, [.text(fts), .integer(newest - span)] + params + [.integer(Int64(Self.rankingWindow))])
+            span *= 8
+        } while candidates.count < Self.rankingWindow && newest - span / 8 > 0
+        let rows = Array(RelevanceRanker(terms: terms.flatMap(\.words)).rank(candidates, requireAll: true).prefix(limit))
         if let touch, !rows.isEmpty {
             let ids = rows.compactMap { $0.int("id") }.map(String.init).joined(separator: ",")
             try db.run("UPDATE memory_notes SET last_used=? WHERE id IN (\(ids))", [.text(touch)])
@@ -144,8 +153,24 @@ public struct MemoryStore: Sendable {
         return rows.map(Self.note)
     }
 
-    /// How many of the newest matching notes are scored by BM25 (older matches of a very broad query are not).
-    public static let rankingWindow = 256
+    /// How many matches are ranked at most (the most recent ones; older matches of a very broad query are not).
+    public static let rankingWindow = 128
+
+    /// The terms worth giving FTS5: single ASCII words found in more than half
+    /// of the newest 1,024 notes are left out when a rarer term remains (an
+    /// AND with a stopword-like word costs a doclist seek per match). The
+    /// ranker still requires and scores every word, so the result is the same.
+    static func selective(_ terms: [(fts: String, words: [String])], db: Database, newest: Int64) throws -> [(fts: String, words: [String])] {
+        guard terms.count > 1 else { return terms }
+        var kept: [(fts: String, words: [String])] = []
+        for term in terms {
+            guard term.words.count == 1, term.words[0].allSatisfy(\.isASCII) else { kept.append(term); continue }
+            let n = try db.queryOne("SELECT count(*) AS n FROM (SELECT rowid FROM memory_fts WHERE memory_fts MATCH ? AND rowid > ? LIMIT 513)",
+                                    [.text(term.fts), .integer(newest - 1024)])?.int("n") ?? 0
+            if n <= 512 { kept.append(term) }
+        }
+        return kept.isEmpty ? [terms[0]] : kept
+    }
 
     /// Turns user text into a safe FTS5 query; nil when it has no words.
     ///

@@ -38,9 +38,20 @@ struct RelevanceRanker {
     }
 
     /// The rows, best first.
-    func rank(_ rows: [Row]) -> [Row] {
+    ///
+    /// - Parameter requireAll: Drop rows lacking an ASCII query word (one the
+    ///   FTS match was not asked for, see `MemoryStore.selective`).
+    func rank(_ rows: [Row], requireAll: Bool = false) -> [Row] {
+        var stats = rows.map { row in Self.fields.map { frequencies(row.string($0.0) ?? "") } }
+        var rows = rows
+        if requireAll {
+            let keep = stats.indices.filter { r in
+                terms.indices.allSatisfy { t in !terms[t].allSatisfy { $0 < 0x80 } || stats[r].contains { $0.0[t] > 0 } }
+            }
+            rows = keep.map { rows[$0] }
+            stats = keep.map { stats[$0] }
+        }
         guard rows.count > 1 else { return rows }
-        let stats = rows.map { row in Self.fields.map { frequencies(row.string($0.0) ?? "") } }
         let averages = Self.fields.indices.map { f in max(1, Double(stats.reduce(0) { $0 + $1[f].1 }) / Double(rows.count)) }
         let k1 = 1.2, b = 0.75
         let scores = stats.map { fields -> Double in
@@ -51,7 +62,7 @@ struct RelevanceRanker {
             }
             return score
         }
-        // Rows arrive newest first; a stable sort keeps that order among equals.
-        return rows.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.map { rows[$0] }
+        let ids = rows.map { $0.int("id") ?? 0 }
+        return rows.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : ids[$0] > ids[$1] }.map { rows[$0] }
     }
 }

@@ -100,4 +100,21 @@ struct MemorySearchTests {
         #expect(try store.note("pihole-v6")?.lastUsed == "2026-02-01T00:00:00Z")
         #expect(try store.note("nginx-reload")?.lastUsed == nil)
     }
+
+    /// Very common words are left out of the FTS match for speed; results must not change.
+    @Test func commonWordsStillHaveToAppear() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let store = MemoryStore(db: scratch.db, directory: scratch.memory)
+        for i in 0..<700 {
+            let words = ["alpha"] + (i % 2 == 0 ? ["beta"] : []) + (i % 250 == 3 ? ["gamma"] : []) + (i % 2 == 1 && i % 7 == 0 ? ["delta"] : [])
+            try store.index(MemoryNote(slug: "n\(i)", title: "note \(i)", body: words.joined(separator: " "), source: .agent, created: "c"))
+        }
+        #expect(Set(try store.search("alpha gamma", limit: 50).map(\.slug)) == ["n3", "n253", "n503"])
+        let both = try store.search("alpha beta", limit: 50)
+        #expect(both.count == 50 && both.allSatisfy { $0.body.contains("beta") })
+        // beta and delta never meet, though each is common or present.
+        #expect(try store.search("beta delta alpha").isEmpty)
+        #expect(try store.search("delta beta").isEmpty)
+    }
 }
