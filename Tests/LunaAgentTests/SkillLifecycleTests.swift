@@ -114,6 +114,15 @@ struct SkillLifecycleTests {
         #expect(try estate.luna("memory", "search", "custom.list").status == 1)
         #expect(try estate.luna("memory", "show", "pi-hole-v6-keeps-records-in-pihole-toml").out.contains("The hosts array"))
 
+        // A note file committed by hand is picked up when the daemon starts.
+        try estate.ops.write("memory/broken.md", "---\ntitle: fixed\n---\n\nwombat\n")
+        try estate.ops.write("memory/by-hand.md", "---\ntitle: Written by hand\nhosts: localhost\n---\n\nnumbat\n")
+        try estate.ops.git("add", "memory")
+        try estate.ops.git("commit", "-qm", "notes by hand")
+        #expect(try estate.luna("memory", "search", "numbat").status == 1)
+        #expect(try estate.luna("run", "--once").status == 0)
+        #expect(try estate.luna("memory", "search", "numbat").out.contains("by-hand"))
+
         #expect(try estate.luna("memory", "rm", "pi-hole-v6-keeps-records-in-pihole-toml").status == 0)
         #expect(!FileManager.default.fileExists(atPath: estate.ops.repo + "/" + path))
         #expect(try estate.ops.git("show", "--name-status", "--format=", "HEAD") == "D\t\(path)")
