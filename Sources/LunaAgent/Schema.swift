@@ -185,6 +185,7 @@ public enum Schema {
             skill TEXT NOT NULL,
             text TEXT NOT NULL,
             at TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'info' CHECK(kind IN ('info','draft','suspended')),
             reported INTEGER NOT NULL DEFAULT 0
         );
         """),

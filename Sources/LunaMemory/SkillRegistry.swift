@@ -118,7 +118,7 @@ public struct SkillRegistry: Sendable {
                   row.string("status") == "approved", let streak = row.int("consecutive_failures"), streak >= Int64(suspendAfter) else { return nil }
             let text = "Skill \(skill) is suspended: its last \(streak) uses failed (latest: proposal \(proposalID)). It is not used until `luna skills approve \(skill) --reason …`."
             try db.run("UPDATE skills SET status='suspended', reason=?, updated_at=? WHERE name=?", [.text("last \(streak) uses failed"), .text(at), .text(skill)])
-            try db.run("INSERT INTO skill_notices(skill, text, at) VALUES (?,?,?)", [.text(skill), .text(text), .text(at)])
+            try db.run("INSERT INTO skill_notices(skill, text, at, kind) VALUES (?,?,?,'suspended')", [.text(skill), .text(text), .text(at)])
             return text
         }
     }
@@ -126,7 +126,11 @@ public struct SkillRegistry: Sendable {
     /// Notices not yet shown to the operator (suspensions, new drafts); marks them shown.
     public func takeNotices() throws -> [String] {
         try db.transaction {
-            let rows = try db.query("SELECT id, text FROM skill_notices WHERE reported=0 ORDER BY id")
+            // A draft notice is stale once the draft was reviewed.
+            let rows = try db.query("""
+                SELECT n.id, n.text FROM skill_notices n LEFT JOIN skills s ON s.name = n.skill
+                WHERE n.reported=0 AND (n.kind != 'draft' OR s.status = 'pending') ORDER BY n.id
+                """)
             try db.run("UPDATE skill_notices SET reported=1 WHERE reported=0")
             return rows.compactMap { $0.string("text") }
         }
@@ -172,7 +176,7 @@ public struct SkillRegistry: Sendable {
                 """, [.text(name), .text(draft.check), .text(draft.description), .text(draft.body), .text(draft.render()),
                       .text(fingerprint), .text(now), .text(now)])
             try addEvidence(db.lastInsertRowID, evidence, now: now)
-            try db.run("INSERT INTO skill_notices(skill, text, at) VALUES (?,?,?)",
+            try db.run("INSERT INTO skill_notices(skill, text, at, kind) VALUES (?,?,?,'draft')",
                        [.text(name), .text("New skill draft \(name) from proposal \(evidence.proposalID): review with `luna skills show \(name)`, then approve or reject it."), .text(now)])
             return .drafted(name)
         }

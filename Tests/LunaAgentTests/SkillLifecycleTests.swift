@@ -7,6 +7,13 @@ import TestSupport
 /// Issue 7 end to end: a real ops repo with real git, the real `luna` binary.
 @Suite("skill lifecycle", .serialized)
 struct SkillLifecycleTests {
+    static func editor(_ command: String) -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["VISUAL"] = nil
+        env["EDITOR"] = command
+        return env
+    }
+
     static func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
 
     @Test func aHandMadeFixBecomesAReviewedSkillThatPlansTheNextFinding() throws {
@@ -34,6 +41,10 @@ struct SkillLifecycleTests {
             #expect(try agent.recorder.recordPending().count == 1)
         }
         #expect(try estate.mode() == 0o600)
+        // The next cycle tells the operator about the draft, once.
+        let told = try estate.luna("run", "--once")
+        #expect(told.out.contains("New skill draft files-chmod-mode from proposal 1"), "\(told.out)")
+        #expect(!(try estate.luna("run", "--once").out.contains("New skill draft")))
 
         // A pending draft, parameterised from the finding.
         let pending = try #require(try Self.json(try estate.luna("skills", "list", "--pending", "--json").out) as? [[String: Any]])
@@ -46,6 +57,14 @@ struct SkillLifecycleTests {
         #expect(diff.out.contains("+name: files-chmod-mode"), "\(diff.out)")
         // The outcome note is indexed and searchable.
         #expect(try estate.luna("memory", "search", "--tag", "outcome", "chmod").out.contains("outcomes/"))
+
+        // Edits are validated on save: a relative program is refused, a new description kept.
+        let bad = try estate.luna("skills", "edit", "files-chmod-mode", environment: Self.editor("sed -i s#/usr/bin/chmod#chmod#"))
+        #expect(bad.status == 2 && bad.err.contains("relative"), "\(bad.err)")
+        let good = try estate.luna("skills", "edit", "files-chmod-mode", environment: Self.editor("sed -i s/^description:.*/description:\\ Restore\\ a\\ reference\\ mode./"))
+        #expect(good.status == 0, "\(good.err)")
+        #expect(try estate.luna("skills", "show", "files-chmod-mode").out.contains("description: Restore a reference mode."))
+        #expect(!(try estate.luna("skills", "show", "files-chmod-mode").out.contains("\"chmod\"")))
 
         // The operator approves it: the file is committed with the reason.
         let approve = try estate.luna("skills", "approve", "files-chmod-mode", "--reason", "worked by hand on localhost")
