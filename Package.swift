@@ -32,12 +32,14 @@ let package = Package(
         .target(name: "LunaFleet"),
         .target(name: "LunaDrift", dependencies: ["LunaFleet"]),
         .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy"]),
+        .target(name: "LunaModel", dependencies: ["LunaHTTP"]),
+        .target(name: "LunaDiscord", dependencies: ["LunaHTTP"]),
         .target(
             name: "LunaAgent",
-            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory"]
+            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord"]
         ),
         .executableTarget(name: "luna", dependencies: ["LunaAgent"]),
-        .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent", "LunaMemory"]),
+        .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent", "LunaMemory", "TestSupport"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
         .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet"]),
@@ -48,6 +50,8 @@ let package = Package(
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet"], exclude: ["Fixtures"]),
         .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "LunaAgent", "TestSupport"]),
+        .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "TestSupport"]),
+        .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(
             name: "LunaAgentTests",

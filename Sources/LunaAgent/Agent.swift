@@ -58,28 +58,16 @@ public final class Agent: Sendable {
             throw AgentError(.invalid, "unknown check '\(c)'; known: \(CheckCatalog.names.joined(separator: ", "))")
         }
         let scanID = try ledger.beginScan()
-        var results: [CheckResult] = []
-        for host in selected {
-            let names = host.checks.filter { checks == nil || checks!.contains($0) }
-            let executor: any Executor
-            do {
-                executor = try environment.executor(host, config)
-            } catch {
-                results += names.map { CheckResult(host: host.name, check: $0, status: .error, detail: "cannot reach the host: \(error)") }
-                continue
-            }
-            for name in names {
-                guard let check = CheckCatalog.named(name) else { continue }
-                results.append(check.run(host: host.name, executor: executor, references: references,
-                                         timeout: .seconds(config.commandTimeoutSeconds)))
-            }
-        }
+        // Hosts in parallel (bounded), each host's collections in one round trip: Agent+Fleet.swift.
+        let results = collect(hosts: selected, checks: checks)
         let open = try ledger.openFindings()
         // A partial scan only speaks for what it looked at.
         let scoped = open.filter { key, _ in results.contains { $0.host == key.host && $0.check == key.check } }
         let events = FindingReconciler.reconcile(results: results, open: scoped)
         try ledger.finishScan(scanID, results: results, events: events)
-        return ScanReport(results: results, events: events)
+        // Ongoing findings not reported for reminder_hours come back once: Ledger+Reminders.swift.
+        let reminders = try ledger.dueReminders(events, olderThan: Double(config.fleet.reminderHours) * 3600)
+        return ScanReport(results: results, events: events, reminders: reminders)
     }
 
     // MARK: Plan and gate
@@ -96,7 +84,10 @@ public final class Agent: Sendable {
         for finding in try ledger.findingsNeedingPlan() {
             switch planner.plan(finding) {
             case .none(let reason):
-                unplanned.append((finding, reason))
+                // Issue 6: no skill fits, so the model planner (Agent+Model.swift) is asked.
+                let modelPlan = try planWithModel(finding, skillReason: reason)
+                made += modelPlan.proposals
+                if let why = modelPlan.unplannedReason { unplanned.append((finding, why)) }
             case .proposal(let new):
                 let p = try ledger.insert(new)
                 made.append(try gateProposal(p))

@@ -25,6 +25,7 @@ public struct AgentEnvironment: Sendable {
     public static let defaultExecutor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = { host, config in
         switch host.transport {
         case .local: LocalExecutor(host: host.name, outputLimit: config.outputLimitBytes)
+        case .ssh: try AgentEnvironment.sshExecutor(host, config)
         }
     }
 }

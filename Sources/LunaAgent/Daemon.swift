@@ -18,11 +18,15 @@ public struct Daemon: Sendable {
     public var notifier: SystemdNotifier
     /// How often approved proposals are picked up between scans.
     public var approvalPoll: Duration
+    /// The Discord approval channel, when `[discord]` is configured (see DiscordApprovals).
+    public var discord: DiscordApprovals?
 
-    public init(agent: Agent, notifier: SystemdNotifier = SystemdNotifier(), approvalPoll: Duration = .seconds(5)) {
+    public init(agent: Agent, notifier: SystemdNotifier = SystemdNotifier(), approvalPoll: Duration = .seconds(5),
+                discord: DiscordApprovals? = nil) {
         self.agent = agent
         self.notifier = notifier
         self.approvalPoll = approvalPoll
+        self.discord = discord
     }
 
     /// Installs the SIGTERM/SIGINT handlers that request a clean stop.
@@ -70,19 +74,29 @@ public struct Daemon: Sendable {
         repeat {
             let cycle = try agent.cycle(shouldStop: { ping(); return Daemon.shouldStop })
             report(cycle)
+            // Discord: one message for this scan's changes, then post new proposals and read decisions now.
+            if let discord { discord.report(cycle.scan); discord.tick(force: true) }
             let open = (try? agent.ledger.findings().count) ?? 0
             let pending = (try? agent.ledger.proposals(state: .awaitingApproval).count) ?? 0
             notifier.notify("STATUS=last scan \(Timestamp.string(agent.environment.now())); \(open) open findings; \(pending) awaiting approval")
             if once || Daemon.shouldStop { break }
             // Wait for the next scan, executing approvals as they arrive.
-            let next = ContinuousClock.now + .seconds(agent.config.scanIntervalSeconds)
+            // The interval, or the daily scan time when it comes first (ScanSchedule.swift).
+            let wallNow = agent.environment.now()
+            let wait = max(1, ScanSchedule(agent.config).nextScan(after: wallNow).timeIntervalSince(wallNow))
+            let next = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
             var nextPoll = ContinuousClock.now + approvalPoll
             while ContinuousClock.now < next && !Daemon.shouldStop {
                 ping()
+                // Discord: polls when due (poll_seconds while pending, slower when idle, backing off
+                // on failures); never throws, so an unreachable Discord never stops the scans.
+                discord?.tick()
                 if ContinuousClock.now >= nextPoll {
                     _ = try agent.ledger.expireOverdue()
-                    _ = try agent.executeApproved(shouldStop: { Daemon.shouldStop })
-                    _ = try agent.recorder.recordPending()
+                    let ran = try agent.executeApproved(shouldStop: { Daemon.shouldStop })
+                    let recorded = try agent.recorder.recordPending()
+                    // Discord: post the outcomes now rather than at the next idle poll.
+                    if !ran.isEmpty || !recorded.isEmpty { discord?.tick(force: true) }
                     nextPoll = ContinuousClock.now + approvalPoll
                 }
                 Thread.sleep(forTimeInterval: 0.25)

@@ -5,6 +5,8 @@ import LunaDrift
 public struct ScanReport: Sendable {
     public var results: [CheckResult]
     public var events: [FindingEvent]
+    /// Ongoing findings whose reminder is due (at most one every `reminder_hours`).
+    public var reminders: [FindingEvent] = []
 
     /// Whether any check saw drift.
     public var hasDrift: Bool { results.contains { $0.status == .drift } }
@@ -39,6 +41,12 @@ public struct ScanReport: Sendable {
             }
         }
         out += changes.isEmpty ? "No change since the last scan.\n" : "Changes since the last scan:\n" + changes.joined(separator: "\n") + "\n"
+        // Reminders: ongoing findings not reported for reminder_hours.
+        let reminded = reminders.compactMap { e -> String? in
+            guard case .ongoing(let k, let i) = e else { return nil }
+            return "  ongoing   \(k.host)/\(k.check): \(i.summary)"
+        }
+        if !reminded.isEmpty { out += "Still open (reminder):\n" + reminded.joined(separator: "\n") + "\n" }
         return out
     }
 }

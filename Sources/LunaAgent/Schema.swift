@@ -149,6 +149,47 @@ public enum Schema {
             value TEXT NOT NULL
         );
         """),
+        // Issue 6, the model planner: token usage of every call, refusals of model
+        // output, one row per finding content the model planned, and the prompt hash.
+        Migration("003-model", """
+        CREATE TABLE model_calls(
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            finding_id INTEGER,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+            cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+            stop_reason TEXT,
+            prompt_sha256 TEXT,
+            error TEXT
+        );
+        CREATE INDEX model_calls_by_day ON model_calls(day);
+        CREATE TABLE model_refusals(
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            finding_id INTEGER,
+            tool TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            input TEXT NOT NULL,
+            proposal_id INTEGER
+        );
+        CREATE TABLE model_plans(
+            id INTEGER PRIMARY KEY,
+            finding_id INTEGER NOT NULL,
+            finding_summary TEXT NOT NULL,
+            at TEXT NOT NULL,
+            outcome TEXT NOT NULL
+        );
+        CREATE INDEX model_plans_by_finding ON model_plans(finding_id);
+        ALTER TABLE proposals ADD COLUMN prompt_sha256 TEXT;
+        """),
+        Schema.discord, // issue 5: Discord approvals (Ledger+Discord.swift)
         // Issue 7: memory notes' proposal link; skill drafts, evidence, stats streaks, rejections, notices.
         Migration("005-memory", """
         ALTER TABLE memory_notes ADD COLUMN proposal INTEGER;

@@ -12,6 +12,8 @@ public enum ExecutionMode: String, Sendable, Codable {
 public enum Transport: String, Sendable, Codable {
     /// This machine, by spawning processes directly.
     case local
+    /// Over ssh (through the bastion, when one is configured); see `[ssh]`.
+    case ssh
 }
 
 /// One host of the inventory.
@@ -25,6 +27,8 @@ public struct HostConfig: Sendable, Equatable {
     public var usrmerge: Bool
     /// The drift checks enabled for the host.
     public var checks: [String]
+    /// Where an `ssh` host is reached (nil for local hosts).
+    public var ssh: SSHHostSettings? = nil
 }
 
 /// Luna's typed configuration, read from a TOML file.
@@ -54,6 +58,12 @@ public struct LunaConfiguration: Sendable {
     public var gitAuthorName: String
     public var gitAuthorEmail: String
     public var hosts: [HostConfig]
+    /// The model planner's `[llm]` section; nil without one (skills only).
+    public var llm: LLMConfiguration? = nil
+    /// The `[discord]` approval channel, or nil when the CLI is the only channel.
+    public var discord: DiscordSettings? = nil
+    /// The `[ssh]` and `[scan]` sections (transport, parallelism, reminders, daily scan).
+    public var fleet: FleetSettings = FleetSettings()
 
     /// The host called `name`, or nil when it is not in the inventory.
     public func host(_ name: String) -> HostConfig? { hosts.first { $0.name == name } }
@@ -78,7 +88,7 @@ public struct LunaConfiguration: Sendable {
         let absolute = Self.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
         let root = TableReader(try TOML.load(path: absolute))
         let folder = (absolute as NSString).deletingLastPathComponent
-        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "discord", "llm"])
+        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "discord", "llm", "ssh", "scan"])
 
         guard let luna = try root.table("luna") else { throw root.error(nil, "missing table [luna]") }
         try luna.checkKnownKeys(["ops_repo", "state_dir", "scan_interval_seconds", "identity", "execution",
@@ -124,7 +134,7 @@ public struct LunaConfiguration: Sendable {
         let hostTables = try root.tables("hosts")
         guard !hostTables.isEmpty else { throw root.error(nil, "the inventory is empty: add at least one [[hosts]] table") }
         for table in hostTables {
-            try table.checkKnownKeys(["name", "transport", "groups", "usrmerge", "checks"])
+            try table.checkKnownKeys(Set(["name", "transport", "groups", "usrmerge", "checks"]).union(SSHHostSettings.keys))
             let name = try table.string("name")
             guard Self.isName(name) else {
                 throw table.error("name", "host name must be letters, digits, '.', '_' or '-' (it names files under configs/)")
@@ -132,7 +142,7 @@ public struct LunaConfiguration: Sendable {
             guard !hosts.contains(where: { $0.name == name }) else { throw table.error("name", "host '\(name)' is listed twice") }
             let transportText = try table.optionalString("transport") ?? "local"
             guard let transport = Transport(rawValue: transportText) else {
-                throw table.error("transport", "transport '\(transportText)' is not supported by this build; supported: local")
+                throw table.error("transport", "transport '\(transportText)' is not supported by this build; supported: local, ssh")
             }
             let checks = try table.optionalStringArray("checks") ?? knownChecks
             for check in checks where !knownChecks.contains(check) {
@@ -141,14 +151,20 @@ public struct LunaConfiguration: Sendable {
             hosts.append(HostConfig(name: name, transport: transport,
                                     groups: try table.optionalStringArray("groups") ?? [],
                                     usrmerge: try table.optionalBool("usrmerge") ?? true,
-                                    checks: checks))
+                                    checks: checks,
+                                    ssh: try SSHHostSettings.parse(table, transport: transport, identity: identity)))
         }
 
+        let fleet = try FleetSettings.parse(root: root, folder: folder, opsRepo: opsRepo, stateDirectory: state, identity: identity)
+        if fleet.ssh == nil, let first = hostTables.first(where: { (try? $0.optionalString("transport")) == "ssh" }) {
+            throw first.error("transport", "transport = \"ssh\" needs an [ssh] section with identity_file")
+        }
         return LunaConfiguration(file: absolute, opsRepo: opsRepo, stateDirectory: state,
                                  scanIntervalSeconds: interval, identity: identity, execution: execution,
                                  sudoPath: sudoPath, commandTimeoutSeconds: timeout, outputLimitBytes: limit,
                                  approvalTTLMinutes: ttl, gitAuthorName: authorName, gitAuthorEmail: authorEmail,
-                                 hosts: hosts)
+                                 hosts: hosts, llm: try LLMConfiguration.parse(root.table("llm"), folder: folder),
+                                 discord: try DiscordSettings.parse(root.table("discord"), folder: folder), fleet: fleet)
     }
 
     static func isName(_ s: String) -> Bool {

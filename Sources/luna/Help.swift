@@ -21,6 +21,13 @@ enum Help {
                                       memory notes (memory/<slug>.md in the ops repo)
       skills list|show|diff|approve|reject|edit|retire
                                       review distilled skills (skills/<name>/SKILL.md)
+      plan FINDING-ID [--dry-run] [--json]
+                                      plan one finding now: a skill, else the model
+      status [--json]                 approval channels' health, pending proposals,
+                                      the last scan and the last error
+      baseline capture|diff --host H [--check C] [--reason TEXT] [--json]
+                                      write the current state as the reference and
+                                      commit it (capture), or show what that would change
       help [COMMAND]                  this text, or a command's
 
     Global options:
@@ -31,7 +38,7 @@ enum Help {
 
     Exit status:
       0  success; `scan`: no drift; `allowed`: sudo would allow it
-      1  `scan`: drift found; `allowed`: sudo would deny it
+      1  `scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan
       2  error: bad usage, bad configuration or reference, unknown, expired or
          already-decided proposal, another `luna run` holds the lock, I/O failure
     """
@@ -60,12 +67,44 @@ enum Help {
     configs/ in the ops repo. Findings are stored (new, changed, resolved) but
     nothing is planned or run.
 
+    ssh hosts are scanned in parallel ([ssh] max_parallel), all of a host's
+    collections in one ssh round trip through the bastion. Each ssh host also
+    reports the check `reach`: ok, or drift `unreachable` / `hostkey-mismatch`
+    (its other checks are then unavailable). The report lists only what changed
+    since the last scan, plus reminders of findings still open after
+    [scan] reminder_hours.
+
     Options:
       --host H    only this host (repeatable)
       --check C   only this check (repeatable): ports, sshd, files, services
-      --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[…]}
+      --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[{"event":"new|changed|resolved|reminder",…}]}
 
     Exit status: 0 no drift, 1 drift, 2 error (a check failed, or bad usage).
+    """
+
+    static let baseline = """
+    Usage: luna baseline capture --host H [--check C] --reason TEXT [--json]
+           luna baseline diff --host H [--check C] [--json]
+
+    capture collects the host's current state for each capturable check (ports,
+    sshd, files, services) and writes it as the reference configs/<kind>/<host>
+    in the ops repo: plain text, sorted, one item a line. It commits exactly those
+    files with TEXT as the reason; the operator's index is left alone. If any
+    check cannot be captured nothing is written. diff shows what capture would
+    change (- removed, + added).
+
+    The files check captures the mode and owner of the paths its reference
+    already lists; the sshd check the keywords its reference lists (or a default
+    hardening set).
+
+    Options:
+      --host H       the host (required)
+      --check C      only this check (repeatable)
+      --reason TEXT  why this state becomes the reference (required for capture)
+      --json         capture: {"commit","changes":[…]}; diff: [{"host","check","path","added","removed",…}]
+
+    Exit status: capture 0 done (or nothing to do), 2 error;
+    diff 0 no change, 1 a capture would change something, 2 error.
     """
 
     static let proposals = """
@@ -168,6 +207,39 @@ enum Help {
     Only approved, non-suspended skills are used by the planner.
     """
 
+    static let plan = """
+    Usage: luna plan FINDING-ID [--dry-run] [--json]
+
+    Plans one open finding now: an approved skill first (no model call),
+    otherwise the model of the [llm] section, with recon (the finding, the
+    host's references, what luna may run, memory notes, skills, last outcomes).
+    Model proposals pass the gate and wait for `luna approve`.
+
+      --dry-run   print the exact (redacted) request body the model would get;
+                  nothing is sent
+      --json      machine-readable result, with today's model use
+
+    Prints today's model use against daily_token_budget.
+    Exit status: 0 a proposal awaits approval (or --dry-run); 1 no plan;
+    2 error (unknown or resolved finding, a proposal is already active).
+    """
+
+    static let status = """
+    Usage: luna status [--json]
+
+    Shows each approval channel's health (cli; discord when [discord] is
+    configured: ok, degraded while Discord fails and luna backs off, halted
+    after a 401/403 until luna is restarted with a working token), the
+    proposals awaiting approval, when the last scan finished, the last
+    channel error, and today's model use against daily_token_budget. It reads
+    the state database only; it never calls Discord or the model.
+
+    Exit status: 0, or 2 on a bad configuration or state.
+
+    Options:
+      --json   the same as JSON
+    """
+
     static func text(for command: String) -> String? {
         switch command {
         case "run": run
@@ -179,6 +251,9 @@ enum Help {
         case "allowed": allowed
         case "memory": memory
         case "skills": skills
+        case "plan": plan
+        case "status": status
+        case "baseline": baseline
         default: nil
         }
     }

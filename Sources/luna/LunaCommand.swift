@@ -44,6 +44,9 @@ enum LunaCommand {
             case "allowed": return try AllowedCommand.run(&rest, context)
             case "memory": return try MemoryCommand.run(&rest, context)
             case "skills": return try SkillsCommand.run(&rest, context)
+            case "plan": return try PlanCommand.run(&rest, context)
+            case "status": return try StatusCommand.run(&rest, context)
+            case "baseline": return try BaselineCommand.run(&rest, context)
             default:
                 throw UsageError(message: "unknown command '\(command)'", command: nil)
             }

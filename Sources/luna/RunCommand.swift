@@ -13,7 +13,7 @@ enum RunCommand {
         defer { withExtendedLifetime(lock) {} }
         let agent = try Agent(config: config)
         Daemon.installSignalHandlers()
-        let daemon = Daemon(agent: agent)
+        let daemon = Daemon(agent: agent, discord: try DiscordApprovals.make(agent: agent))
         let interrupted = try daemon.recover()
         for id in interrupted {
             print("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")

@@ -27,6 +27,9 @@ enum ScanCommand {
                 case .resolved(let k): .init(event: "resolved", host: k.host, check: k.check, subject: k.subject, summary: nil)
                 case .ongoing: nil
                 }
+            } + report.reminders.compactMap { e -> JSONReport.Event? in
+                guard case .ongoing(let k, let i) = e else { return nil }
+                return .init(event: "reminder", host: k.host, check: k.check, subject: k.subject, summary: i.summary)
             }
             try printJSON(JSONReport(results: report.results, events: events))
         } else {

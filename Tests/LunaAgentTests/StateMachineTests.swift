@@ -11,6 +11,18 @@ struct StateMachineTests {
         try Agent(config: estate.configuration(), environment: AgentEnvironment(now: { clock.now }, log: { _ in }))
     }
 
+    /// An estate whose drifted file has been scanned and planned: one proposal awaiting approval.
+    func planned(ttlMinutes: Int = 60, clock: TestClock = TestClock()) throws -> (Estate, Agent, Proposal) {
+        let estate = try Estate(ttlMinutes: ttlMinutes)
+        let a = try agent(estate, clock: clock)
+        _ = try a.scan()
+        guard let p = try a.plan().proposals.first else {
+            estate.remove()
+            throw TestFailure("the drifted file was not planned")
+        }
+        return (estate, a, p)
+    }
+
     func manual(_ agent: Agent, argv: [String], verify: [String]? = nil) throws -> Proposal {
         let p = try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna", argv: argv,
                                               verifyArgv: verify, rationale: "test", source: "manual", risk: "mutating"))
@@ -37,12 +49,9 @@ struct StateMachineTests {
     }
 
     @Test func anExpiredProposalCannotBeApprovedAndIsRecorded() throws {
-        let estate = try Estate(ttlMinutes: 5)
-        defer { estate.remove() }
         let clock = TestClock()
-        let a = try agent(estate, clock: clock)
-        _ = try a.scan()
-        let p = try #require(try a.plan().proposals.first)
+        let (estate, a, p) = try planned(ttlMinutes: 5, clock: clock)
+        defer { estate.remove() }
         clock.advance(6 * 60)
         do {
             try a.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
@@ -59,12 +68,9 @@ struct StateMachineTests {
     }
 
     @Test func undecidedProposalsExpireExplicitlyNeverSilently() throws {
-        let estate = try Estate(ttlMinutes: 5)
-        defer { estate.remove() }
         let clock = TestClock()
-        let a = try agent(estate, clock: clock)
-        _ = try a.scan()
-        let p = try #require(try a.plan().proposals.first)
+        let (estate, a, p) = try planned(ttlMinutes: 5, clock: clock)
+        defer { estate.remove() }
         clock.advance(4 * 60)
         #expect(try a.ledger.expireOverdue().isEmpty)
         clock.advance(2 * 60)
@@ -74,11 +80,8 @@ struct StateMachineTests {
     }
 
     @Test func anApprovalBindsToTheDigest() throws {
-        let estate = try Estate()
+        let (estate, a, p) = try planned()
         defer { estate.remove() }
-        let a = try agent(estate, clock: TestClock())
-        _ = try a.scan()
-        let p = try #require(try a.plan().proposals.first)
         try a.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
         // Someone rewrites the argv in the database after the approval.
         try a.ledger.db.run("UPDATE proposals SET argv=? WHERE id=?", [.text("[\"/usr/bin/chmod\",\"0777\",\"\(estate.target)\"]"), .integer(p.id)])
@@ -91,22 +94,16 @@ struct StateMachineTests {
     }
 
     @Test func aTamperedProposalCannotBeApproved() throws {
-        let estate = try Estate()
+        let (estate, a, p) = try planned()
         defer { estate.remove() }
-        let a = try agent(estate, clock: TestClock())
-        _ = try a.scan()
-        let p = try #require(try a.plan().proposals.first)
         try a.ledger.db.run("UPDATE proposals SET host='elsewhere' WHERE id=?", [.integer(p.id)])
         #expect(throws: AgentError.self) { try a.ledger.decide(p.id, .approve, approver: "op", channel: "cli") }
         #expect(try a.ledger.proposal(p.id)?.state == .awaitingApproval)
     }
 
     @Test func aDeniedProposalRunsNothingAndIsRecordedWithItsReason() throws {
-        let estate = try Estate()
+        let (estate, a, p) = try planned()
         defer { estate.remove() }
-        let a = try agent(estate, clock: TestClock())
-        _ = try a.scan()
-        let p = try #require(try a.plan().proposals.first)
         try a.ledger.decide(p.id, .deny, approver: "op", channel: "cli", reason: "maintenance window")
         #expect(throws: AgentError.self) { try a.ledger.decide(p.id, .approve, approver: "op", channel: "cli") }
         #expect(try a.executeApproved().isEmpty)
@@ -123,11 +120,8 @@ struct StateMachineTests {
     }
 
     @Test func recordingIsIdempotentAfterACrashBeforeTheDatabaseUpdate() throws {
-        let estate = try Estate()
+        let (estate, a, p) = try planned()
         defer { estate.remove() }
-        let a = try agent(estate, clock: TestClock())
-        _ = try a.scan()
-        let p = try #require(try a.plan().proposals.first)
         try a.ledger.decide(p.id, .deny, approver: "op", channel: "cli", reason: "no")
         let commit = try #require(try a.recorder.recordPending().first?.1)
         // Simulate the crash: the commit exists but the database never learned of it.

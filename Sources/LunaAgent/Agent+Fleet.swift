@@ -1,0 +1,103 @@
+import Foundation
+import LunaConfig
+import LunaDrift
+import LunaFleet
+import Synchronization
+
+/// The pseudo-check that reports whether an ssh host could be reached at all.
+public enum ReachCheck {
+    /// Its name in results and findings.
+    public static let name = "reach"
+    /// The finding subject when ssh could not connect.
+    public static let unreachable = "unreachable"
+    /// The finding subject when the host key did not match the pinned known_hosts.
+    public static let hostKeyMismatch = "hostkey-mismatch"
+}
+
+extension AgentEnvironment {
+    /// The ssh executor for an ssh host: pinned known_hosts, the configured key and
+    /// bastion, ControlMaster sockets under the configured control directory.
+    ///
+    /// - Throws: `AgentError` when the host has no address or there is no `[ssh]` section.
+    public static func sshExecutor(_ host: HostConfig, _ config: LunaConfiguration) throws -> SSHExecutor {
+        guard let ssh = config.fleet.ssh, let endpoint = host.ssh else {
+            throw AgentError(.invalid, "host \(host.name) uses ssh but the configuration has no [ssh] section or address")
+        }
+        try FileManager.default.createDirectory(atPath: ssh.controlDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let options = SSHOptions(
+            identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile,
+            bastion: ssh.bastion.map { SSHTarget(host: "bastion", address: $0.address, port: $0.port, user: $0.user) },
+            controlDirectory: ssh.controlDirectory, connectTimeout: .seconds(ssh.connectTimeoutSeconds))
+        return SSHExecutor(target: SSHTarget(host: host.name, address: endpoint.address, port: endpoint.port, user: endpoint.user),
+                           options: options, outputLimit: config.outputLimitBytes)
+    }
+}
+
+extension Agent {
+    /// Runs the chosen checks on every host: hosts concurrently (at most
+    /// `config.fleet.maxParallel` at once), each host's collections in one round
+    /// trip when its transport can batch them.
+    ///
+    /// An ssh host also gets a `reach` result: `ok`, or `drift` with the subject
+    /// `unreachable` or `hostkey-mismatch` (and then its other checks are
+    /// `unavailable`, which resolves nothing). Nothing ever falls back to local execution.
+    ///
+    /// - Parameters:
+    ///   - hosts: The hosts, in report order.
+    ///   - checks: Check names to run (each host's enabled checks when nil).
+    /// - Returns: The results, in host order then check order.
+    func collect(hosts: [HostConfig], checks: [String]?) -> [CheckResult] {
+        let slots = Mutex<[[CheckResult]]>(Array(repeating: [], count: hosts.count))
+        let limit = DispatchSemaphore(value: max(1, config.fleet.maxParallel))
+        let group = DispatchGroup()
+        for (index, host) in hosts.enumerated() {
+            limit.wait()
+            group.enter()
+            Thread.detachNewThread { [self] in
+                let results = scanHost(host, checks: checks)
+                slots.withLock { $0[index] = results }
+                limit.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return slots.withLock { $0.flatMap { $0 } }
+    }
+
+    /// Scans one host (see ``collect(hosts:checks:)``).
+    func scanHost(_ host: HostConfig, checks: [String]?) -> [CheckResult] {
+        let names = host.checks.filter { checks == nil || checks!.contains($0) }
+        let selected = names.compactMap(CheckCatalog.named)
+        let executor: any Executor
+        do {
+            executor = try environment.executor(host, config)
+        } catch {
+            return names.map { CheckResult(host: host.name, check: $0, status: .error, detail: "cannot reach the host: \(error)") }
+        }
+        let timeout = Duration.seconds(config.commandTimeoutSeconds)
+        guard host.transport == .ssh else {
+            return (try? HostCollection.check(selected, host: host.name, executor: executor, references: references, timeout: timeout))
+                ?? []
+        }
+        do {
+            let results = try HostCollection.check(selected, host: host.name, executor: executor, references: references,
+                                                   timeout: timeout)
+            return [CheckResult(host: host.name, check: ReachCheck.name, status: .ok, detail: "reached over ssh")] + results
+        } catch {
+            let subject: String
+            switch error.kind {
+            case .unreachable: subject = ReachCheck.unreachable
+            case .hostKeyMismatch: subject = ReachCheck.hostKeyMismatch
+            default:
+                return [CheckResult(host: host.name, check: ReachCheck.name, status: .error, detail: error.description)]
+                    + names.map { CheckResult(host: host.name, check: $0, status: .unavailable, detail: "not collected: ssh failed") }
+            }
+            let summary = subject == ReachCheck.unreachable
+                ? "\(host.name) cannot be reached over ssh" : "\(host.name)'s host key does not match the pinned known_hosts"
+            let item = DriftItem(subject: subject, summary: summary, observed: error.message)
+            return [CheckResult(host: host.name, check: ReachCheck.name, status: .drift, detail: error.message, items: [item])]
+                + names.map { CheckResult(host: host.name, check: $0, status: .unavailable, detail: "not collected: \(subject)") }
+        }
+    }
+}

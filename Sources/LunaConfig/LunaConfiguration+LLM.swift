@@ -1,0 +1,66 @@
+import Foundation
+
+/// The optional `[llm]` section: which model plans findings no skill covers.
+///
+/// ```
+/// [llm]
+/// provider = "anthropic"            # or "openai" (any OpenAI-compatible server)
+/// api_base = "https://api.anthropic.com"
+/// model = "…"
+/// key_file = "/etc/luna/llm-key"    # or the systemd credential `llm-key`
+/// max_tokens = 2048
+/// daily_token_budget = 200000
+/// timeout_seconds = 120
+/// ```
+public struct LLMConfiguration: Sendable, Equatable {
+    /// `anthropic` or `openai`.
+    public var provider: String
+    public var apiBase: String
+    public var model: String
+    /// The key file (absolute); the credential `llm-key` wins when present.
+    public var keyFile: String?
+    public var maxTokens: Int
+    /// Tokens (input, output and cache) allowed per UTC day.
+    public var dailyTokenBudget: Int
+    /// Total time allowed for one HTTP call.
+    public var timeoutSeconds: Int
+
+    /// Creates a section (for tests and tools; `parse` is the normal way).
+    public init(provider: String, apiBase: String, model: String, keyFile: String?, maxTokens: Int = 2048,
+                dailyTokenBudget: Int = 200_000, timeoutSeconds: Int = 120) {
+        self.provider = provider
+        self.apiBase = apiBase
+        self.model = model
+        self.keyFile = keyFile
+        self.maxTokens = maxTokens
+        self.dailyTokenBudget = dailyTokenBudget
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// Parses the section; nil when it is absent.
+    ///
+    /// - Parameters:
+    ///   - table: The `[llm]` table, if any.
+    ///   - folder: The config file's folder, for a relative `key_file`.
+    /// - Throws: `ConfigError` naming file:line:column.
+    public static func parse(_ table: TableReader?, folder: String) throws(ConfigError) -> LLMConfiguration? {
+        guard let t = table else { return nil }
+        try t.checkKnownKeys(["provider", "api_base", "model", "key_file", "max_tokens", "daily_token_budget", "timeout_seconds"])
+        let provider = try t.string("provider")
+        guard provider == "anthropic" || provider == "openai" else {
+            throw t.error("provider", "provider must be \"anthropic\" or \"openai\", found \"\(provider)\"")
+        }
+        let base = try t.optionalString("api_base") ?? (provider == "anthropic" ? "https://api.anthropic.com" : "https://api.openai.com")
+        guard base.hasPrefix("https://") || base.hasPrefix("http://") else {
+            throw t.error("api_base", "api_base must start with https:// (or http:// for a local server)")
+        }
+        let model = try t.string("model")
+        guard !model.isEmpty, model.count <= 200 else { throw t.error("model", "model must be a model name") }
+        let keyFile = try t.optionalString("key_file").map { LunaConfiguration.absolute($0, relativeTo: folder) }
+        let maxTokens = try t.optionalInt("max_tokens", in: 1...200_000) ?? 2048
+        let budget = try t.optionalInt("daily_token_budget", in: 1...1_000_000_000) ?? 200_000
+        let timeout = try t.optionalInt("timeout_seconds", in: 1...600) ?? 120
+        return LLMConfiguration(provider: provider, apiBase: base, model: model, keyFile: keyFile, maxTokens: maxTokens,
+                                dailyTokenBudget: budget, timeoutSeconds: timeout)
+    }
+}

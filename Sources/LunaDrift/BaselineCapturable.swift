@@ -1,0 +1,116 @@
+import Foundation
+import LunaFleet
+
+/// Why the current state could not be captured as a reference.
+public struct CaptureError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A check whose current state can be written as its reference (`luna baseline capture`).
+///
+/// Capturing is collection (an argv, read-only, like ``DriftCheck/plan(host:references:)``)
+/// plus a pure function from the output to reference lines. The lines are
+/// written sorted and unique, one item a line (``Baseline/render(_:header:)``).
+public protocol BaselineCapturable: DriftCheck {
+    /// The argv whose output is the current state.
+    ///
+    /// - Parameters:
+    ///   - host: The inventory name.
+    ///   - current: The host's reference today (some checks take their subject list from it).
+    /// - Returns: The read-only argv to run.
+    /// - Throws: ``CaptureError`` when the check cannot be captured (e.g. no paths to watch).
+    func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String]
+
+    /// The reference lines for the collected state.
+    ///
+    /// - Parameters:
+    ///   - output: What ``captureArgv(host:current:)`` printed.
+    ///   - current: The host's reference today.
+    /// - Returns: The new reference's lines (unsorted is fine).
+    /// - Throws: ``CaptureError`` when the output is unusable.
+    func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String]
+}
+
+extension BaselineCapturable {
+    /// Refuses a failed collection with its stderr.
+    func requireSuccess(_ output: CommandResult, _ what: String) throws(CaptureError) {
+        guard output.exitStatus == 0 else {
+            throw CaptureError("\(what) exited \(output.exitStatus): \(stderrExcerpt(output))")
+        }
+    }
+}
+
+extension PortsCheck: BaselineCapturable {
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { ["ss", "-H", "-tulpn"] }
+
+    /// `proto address:port [process,…]` per listener (process names when ss could see them).
+    public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        try requireSuccess(output, "ss")
+        return Self.parse(outputText(output)).map { listener in
+            let names = listener.processes.map { $0.replacingOccurrences(of: " ", with: "_") }.joined(separator: ",")
+            return names.isEmpty ? listener.item : listener.item + " " + names
+        }
+    }
+}
+
+extension SSHDCheck: BaselineCapturable {
+    /// The settings captured when the host has no reference yet.
+    public static let defaultKeywords = ["kbdinteractiveauthentication", "passwordauthentication", "permitemptypasswords",
+                                         "permitrootlogin", "pubkeyauthentication", "x11forwarding"]
+
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { ["sshd", "-T"] }
+
+    /// `keyword value` for each keyword of the current reference (or ``defaultKeywords``).
+    public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        try requireSuccess(output, "sshd -T")
+        let live = Self.parse(outputText(output))
+        guard !live.isEmpty else { throw CaptureError("sshd -T printed no settings") }
+        let keys = current.map { $0.lines.compactMap { $0.fields.first?.lowercased() } } ?? Self.defaultKeywords
+        return keys.compactMap { key in live[key].map { key + " " + $0 } }
+    }
+}
+
+extension FileModeCheck: BaselineCapturable {
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] {
+        guard let current, !current.lines.isEmpty else {
+            throw CaptureError("the files check watches the paths listed in its reference; write configs/files/\(host) with the paths first")
+        }
+        do {
+            return ["stat", "-c", "%a|%U:%G|%n", "--"] + (try Self.expectations(current)).map(\.path)
+        } catch {
+            throw CaptureError("bad reference: \(error)")
+        }
+    }
+
+    /// `PATH MODE OWNER:GROUP` for each path that exists; a `*` column of the current reference stays `*`.
+    public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        guard let current, let expectations = try? Self.expectations(current) else { throw CaptureError("no usable reference") }
+        var live: [String: (mode: String, owner: String)] = [:]
+        for raw in outputText(output).split(separator: "\n") {
+            let parts = raw.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 3, let mode = Int(parts[0], radix: 8) else { continue }
+            live[parts[2]] = (String(format: "%04o", mode), parts[1])
+        }
+        if live.isEmpty && output.exitStatus != 0 { try requireSuccess(output, "stat") }
+        return expectations.compactMap { e in
+            guard let found = live[e.path] else { return nil }
+            return "\(e.path) \(e.mode == nil ? "*" : found.mode) \(e.owner == nil ? "*" : found.owner)"
+        }
+    }
+}
+
+extension ServicesCheck: BaselineCapturable {
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] {
+        ["systemctl", "list-units", "--type=service", "--state=running", "--no-legend", "--plain", "--no-pager"]
+    }
+
+    /// One running service unit a line.
+    public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        try requireSuccess(output, "systemctl list-units")
+        return outputText(output).split(separator: "\n").compactMap { line in
+            line.split(separator: " ").first.map(String.init).flatMap { $0.hasSuffix(".service") ? $0 : nil }
+        }
+    }
+}

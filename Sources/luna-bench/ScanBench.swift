@@ -1,0 +1,155 @@
+import Foundation
+import LunaAgent
+import LunaConfig
+import LunaDrift
+import LunaFleet
+import TestSupport
+
+/// `luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S]`: a scan of N real
+/// sshd "hosts" on loopback through a bastion, wall time vs the slowest single
+/// host, then the daemon's idle RSS and CPU between scans.
+func scanBench(_ args: [String]) throws {
+    let count = Int(try option("--hosts", in: args, default: 30))
+    let parallel = Int(try option("--parallel", in: args, default: 32))
+    let idleSeconds = try option("--idle-seconds", in: args, default: 20)
+    guard geteuid() == 0 else { throw BenchError(description: "scan needs root (it starts sshd instances and a login user)") }
+    guard count <= 200 else { throw BenchError(description: "--hosts at most 200") }
+
+    let farm = try SSHFarm()
+    defer { farm.shutdown() }
+    print("scan: starting a bastion and \(count) sshd hosts on 127.0.1.x …")
+    let bastion = try farm.start(name: "bastion", address: "127.0.1.250")
+    var hosts: [SSHFarmHost] = []
+    for i in 1...count { hosts.append(try farm.start(name: "h\(i)", address: "127.0.1.\(i)")) }
+    try farm.knownHosts("known_hosts", [(bastion, nil)] + hosts.map { ($0, nil) })
+
+    var files: [String: String] = [:]
+    for h in hosts {
+        files["configs/sshd/\(h.name)"] = "passwordauthentication no\npubkeyauthentication yes\nx11forwarding no\n"
+        files["configs/files/\(h.name)"] = "/etc/passwd 0644 root:root\n/etc/shadow 0640 root:shadow\n"
+        files["configs/ports/\(h.name)"] = "tcp \(h.address):\(h.port) sshd\n"
+    }
+    let inventory = hosts.map { h in
+        "[[hosts]]\nname = \"\(h.name)\"\ntransport = \"ssh\"\naddress = \"\(h.address)\"\nport = \(h.port)\nuser = \"\(farm.user)\"\nchecks = [\"ports\", \"sshd\", \"files\"]\n"
+    }.joined(separator: "\n")
+    let ops = try TemporaryOpsRepo(files: files, config: """
+        [luna]
+        ops_repo = "@ROOT@/repo"
+        state_dir = "@ROOT@/state"
+        scan_interval_seconds = 3600
+        execution = "direct"
+
+        [ssh]
+        identity_file = "\(farm.clientKey)"
+        known_hosts = "\(farm.directory)/known_hosts"
+        bastion_address = "\(bastion.address)"
+        bastion_port = \(bastion.port)
+        bastion_user = "\(farm.user)"
+        max_parallel = \(parallel)
+        control_dir = "\(farm.directory)/c"
+
+        \(inventory)
+        """)
+    defer { ops.remove() }
+    let base = try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names)
+
+    var round = 0
+    /// A scan with a fresh ControlMaster directory (cold: every handshake paid) or the shared one (warm).
+    func timedScan(_ names: [String]?, cold: Bool) throws -> (Double, ScanReport) {
+        var config = base
+        if cold {
+            round += 1
+            config.fleet.ssh?.controlDirectory = farm.directory + "/k\(round)"
+        }
+        let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))
+        let start = ContinuousClock.now
+        let report = try agent.scan(hosts: names)
+        let elapsed = ContinuousClock.now - start
+        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, report)
+    }
+
+    var singles: [Double] = []
+    for h in hosts {
+        let (seconds, report) = try timedScan([h.name], cold: true)
+        guard report.results.first(where: { $0.check == "reach" })?.status == .ok else {
+            throw BenchError(description: "\(h.name) not reached: \(report.text)")
+        }
+        singles.append(seconds)
+    }
+    let slowest = singles.max() ?? 0
+    let median = singles.sorted()[singles.count / 2]
+    let cpuBefore = processCPU()
+    let (wall, report) = try timedScan(nil, cold: true)
+    let cpuAfter = processCPU()
+    let reached = report.results.filter { $0.check == "reach" && $0.status == .ok }.count
+    // CPU this process and its reaped children (the ssh clients) spent on that scan is printed below.
+    _ = try timedScan(nil, cold: false)  // bring every ControlMaster up (they persist 60 s)
+    let (warmSingle, _) = try timedScan([hosts[0].name], cold: false)
+    let (warmWall, _) = try timedScan(nil, cold: false)
+    print(String(format: "scan: single host, cold (new ssh connection via the bastion): median %.2f s, slowest %.2f s", median, slowest))
+    print(String(format: "scan: all %d hosts at once (max_parallel %d), cold: %.2f s wall = %.2f× the slowest single host (target ≤ 1.5×); %d/%d reached",
+                 count, parallel, wall, wall / slowest, reached, count))
+    print(String(format: "scan: that scan used %.2f s CPU in luna + ssh clients (%.2f s per host) on %d cores, load average %@",
+                 cpuAfter - cpuBefore, (cpuAfter - cpuBefore) / Double(count), ProcessInfo.processInfo.activeProcessorCount,
+                 ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")))
+    print(String(format: "scan: warm (ControlMaster up): one host %.2f s, all %d hosts %.2f s", warmSingle, count, warmWall))
+
+    // The daemon between scans: `luna run` with a one-hour interval, sampled after its first scan.
+    let luna = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("luna").path
+    guard FileManager.default.isExecutableFile(atPath: luna) else { throw BenchError(description: "no luna binary beside luna-bench at \(luna)") }
+    let daemon = Process()
+    daemon.executableURL = URL(fileURLWithPath: luna)
+    daemon.arguments = ["--config", ops.config, "--state-dir", ops.root + "/daemon-state", "run"]
+    daemon.standardOutput = FileHandle.nullDevice
+    daemon.standardError = FileHandle.nullDevice
+    try daemon.run()
+    defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+    let deadline = Date().addingTimeInterval(120)
+    while !FileManager.default.fileExists(atPath: ops.root + "/daemon-state/luna.db") && Date() < deadline {
+        Thread.sleep(forTimeInterval: 0.2)
+    }
+    Thread.sleep(forTimeInterval: 0.5)
+    let ledger = try Ledger(path: ops.root + "/daemon-state/luna.db")
+    while Date() < deadline {
+        if let row = try? ledger.db.queryOne("SELECT count(*) AS n FROM scans WHERE finished_at IS NOT NULL"),
+           (row.int("n") ?? 0) >= 1 { break }
+        Thread.sleep(forTimeInterval: 0.2)
+    }
+    Thread.sleep(forTimeInterval: 2)
+    let pid = daemon.processIdentifier
+    let ticks0 = cpuTicks(pid)
+    let t0 = Date()
+    Thread.sleep(forTimeInterval: idleSeconds)
+    let ticks1 = cpuTicks(pid)
+    let elapsed = Date().timeIntervalSince(t0)
+    let hz = Double(sysconf(Int32(_SC_CLK_TCK)))
+    let cpu = Double(ticks1 - ticks0) / hz / elapsed * 100
+    print(String(format: "scan: daemon idle between scans: RSS %.1f MiB (target < 30) = %.1f MiB private (RssAnon) + %.1f MiB shared library pages (RssFile); CPU %.2f %% over %.0f s (target ≈ 0)",
+                 Double(rssKiB(pid)) / 1024, Double(rssKiB(pid, "RssAnon:")) / 1024, Double(rssKiB(pid, "RssFile:")) / 1024, cpu, elapsed))
+    daemon.terminate()
+    daemon.waitUntilExit()
+}
+
+/// utime + stime of a process, in clock ticks.
+func cpuTicks(_ pid: Int32) -> Int {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // After the name: state is field 0, utime field 11, stime field 12.
+    return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+}
+
+/// A resident-memory figure of a process from /proc/PID/status (VmRSS by default), in KiB.
+func rssKiB(_ pid: Int32, _ field: String = "VmRSS:") -> Int {
+    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+    guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }) else { return 0 }
+    return Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "0") ?? 0
+}
+
+/// User + system CPU seconds of this process and its reaped children.
+func processCPU() -> Double {
+    var me = rusage(), kids = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &me)
+    getrusage(RUSAGE_CHILDREN.rawValue, &kids)
+    func secs(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return secs(me.ru_utime) + secs(me.ru_stime) + secs(kids.ru_utime) + secs(kids.ru_stime)
+}

@@ -1,0 +1,88 @@
+import Foundation
+import LunaAgent
+
+/// `luna status`: each approval channel's health, pending proposals, the last scan and the last error.
+enum StatusCommand {
+    struct Channel: Encodable {
+        var channel: String
+        var configured: Bool
+        var state: String
+        var failures: Int
+        var lastOKAt: String?
+        var lastError: String?
+        var lastErrorAt: String?
+        var nextAttemptAt: String?
+    }
+
+    struct Pending: Encodable {
+        var id: Int64
+        var host: String
+        var argv: [String]
+        var expiresAt: String?
+        var discordMessageID: String?
+    }
+
+    struct Status: Encodable {
+        var channels: [Channel]
+        var pending: [Pending]
+        var lastScan: String?
+        var lastError: String?
+        /// Today's model use against the daily budget (budget nil without `[llm]`).
+        var model: ModelUsage
+    }
+
+    static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
+        let json = args.flag("--json")
+        try args.finish()
+        let agent = try context.agent()
+        let health = try agent.ledger.channelHealth()
+        var channels = [Channel(channel: "cli", configured: true, state: "ok", failures: 0)]
+        if agent.config.discord != nil {
+            let h = health.first { $0.channel == DiscordApprovals.channel }
+            channels.append(Channel(channel: DiscordApprovals.channel, configured: true, state: h?.state ?? "not contacted yet",
+                                    failures: h?.failures ?? 0, lastOKAt: h?.lastOKAt, lastError: h?.lastError,
+                                    lastErrorAt: h?.lastErrorAt, nextAttemptAt: h?.nextAttemptAt))
+        } else {
+            channels.append(Channel(channel: DiscordApprovals.channel, configured: false, state: "not configured", failures: 0))
+        }
+        let pending = try agent.ledger.proposals(state: .awaitingApproval).map {
+            Pending(id: $0.id, host: $0.host, argv: $0.argv, expiresAt: $0.expiresAt,
+                    discordMessageID: try agent.ledger.discordItem(kind: "proposal", proposalID: $0.id)?.messageID)
+        }
+        let lastError = health.filter { $0.lastError != nil }.max { ($0.lastErrorAt ?? "") < ($1.lastErrorAt ?? "") }
+        let status = Status(channels: channels, pending: pending, lastScan: try agent.ledger.lastScanAt(),
+                            lastError: lastError.map { "\($0.channel) at \($0.lastErrorAt ?? "?"): \($0.lastError ?? "")" },
+                            model: try agent.modelUsageToday())
+        if json {
+            try printJSON(status)
+            return Exit.ok
+        }
+        print("Approval channels:")
+        for c in channels {
+            var line = "  \(c.channel.padding(toLength: 8, withPad: " ", startingAt: 0)) \(c.state)"
+            if c.failures > 0 { line += " (\(c.failures) failure\(c.failures == 1 ? "" : "s") in a row)" }
+            if let next = c.nextAttemptAt { line += "; next attempt \(next)" }
+            if let ok = c.lastOKAt { line += "; last contact \(ok)" }
+            print(line)
+        }
+        print("Last scan: \(status.lastScan ?? "never")")
+        print("Last error: \(status.lastError ?? "none")")
+        let m = status.model
+        if let budget = m.budget {
+            print("Model use today (\(m.day) UTC): \(m.tokens) of \(budget) tokens in \(m.calls) call\(m.calls == 1 ? "" : "s")"
+                  + (m.tokens >= budget ? " — over budget: the planner stops calling the model until tomorrow" : ""))
+        } else {
+            print("Model: not configured (planning from skills only)")
+        }
+        if pending.isEmpty {
+            print("No proposal is awaiting approval.")
+        } else {
+            print("Awaiting approval (\(pending.count)):")
+            for p in pending {
+                print("  #\(p.id)  \(p.host)  \(p.argv.joined(separator: " "))  expires \(p.expiresAt ?? "never")"
+                      + (p.discordMessageID == nil ? "" : "  (posted on Discord)"))
+            }
+        }
+        return Exit.ok
+    }
+}

@@ -1,0 +1,254 @@
+import Foundation
+import LunaAgent
+import LunaConfig
+import LunaDrift
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// End to end over real sshd: a bastion (127.0.0.2) and two hosts (127.0.0.3, 127.0.0.4),
+/// every connection through the bastion with pinned host keys.
+///
+/// All three sshd share this machine's network namespace, so `ss` on either host
+/// sees every listener of the machine: the drifted listener is bound to host
+/// a's own address (127.0.0.3) and the test asserts on that listener, which
+/// keeps it independent of listeners other processes open meanwhile.
+@Suite("Scan over ssh through a bastion", .serialized,
+       .enabled(if: SystemRequirements.available(tools: ["sshd", "ssh", "ssh-keygen", "useradd", "ss", "stat"], needsRoot: true)))
+struct SSHScanTests {
+    /// The farm, an ops repo whose config names the farm, and a movable clock.
+    final class World {
+        let farm: SSHFarm
+        let ops: TemporaryOpsRepo
+        let bastion: SSHFarmHost
+        let a: SSHFarmHost
+        let b: SSHFarmHost
+        let clock = TestClock()
+        /// Host a's scanned tool (each host has its own path: they share one filesystem).
+        var tool: String { farm.directory + "/scanned/a/tool" }
+
+        init() throws {
+            farm = try SSHFarm()
+            do {
+                bastion = try farm.start(name: "bastion", address: "127.0.0.2")
+                a = try farm.start(name: "a", address: "127.0.0.3")
+                b = try farm.start(name: "b", address: "127.0.0.4")
+                try farm.knownHosts("known_hosts", [(bastion, nil), (a, nil), (b, nil)])
+                // A scanned test path: a root-owned tool, not SUID.
+                for name in ["a", "b"] {
+                    try FileManager.default.createDirectory(atPath: farm.directory + "/scanned/" + name, withIntermediateDirectories: true)
+                    chmod(farm.directory + "/scanned", 0o755)
+                    chmod(farm.directory + "/scanned/" + name, 0o755)
+                    FileManager.default.createFile(atPath: farm.directory + "/scanned/\(name)/tool", contents: Data("#!/bin/sh\n".utf8),
+                                                   attributes: [.posixPermissions: 0o755])
+                }
+                let user = farm.user
+                let hosts = [a, b].map { h in
+                    """
+                    [[hosts]]
+                    name = "\(h.name)"
+                    transport = "ssh"
+                    address = "\(h.address)"
+                    port = \(h.port)
+                    user = "\(user)"
+                    checks = ["ports", "sshd", "files"]
+
+                    """
+                }.joined(separator: "\n")
+                ops = try TemporaryOpsRepo(files: [
+                    "configs/files/a": "\(farm.directory)/scanned/a/tool 0755 root:root\n",
+                    "configs/files/b": "\(farm.directory)/scanned/b/tool 0755 root:root\n",
+                ], config: """
+                    [luna]
+                    ops_repo = "@ROOT@/repo"
+                    state_dir = "@ROOT@/state"
+                    execution = "direct"
+                    command_timeout_seconds = 60
+
+                    [scan]
+                    reminder_hours = 6
+
+                    [ssh]
+                    identity_file = "\(farm.clientKey)"
+                    known_hosts = "\(farm.directory)/known_hosts"
+                    bastion_address = "\(bastion.address)"
+                    bastion_port = \(bastion.port)
+                    bastion_user = "\(farm.user)"
+                    connect_timeout_seconds = 5
+                    max_parallel = 4
+                    control_dir = "\(farm.directory)/c"
+
+                    \(hosts)
+                    """)
+            } catch {
+                farm.shutdown()
+                throw error
+            }
+        }
+
+        func agent(_ edit: (inout LunaConfiguration) -> Void = { _ in }) throws -> Agent {
+            var config = try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names)
+            edit(&config)
+            let clock = self.clock
+            return try Agent(config: config, environment: AgentEnvironment(now: { clock.now }, log: { _ in }))
+        }
+
+        func remove() {
+            farm.shutdown()
+            ops.remove()
+        }
+    }
+
+    /// Events about `host` whose subject is one of `subjects`, as "kind subject".
+    static func events(_ report: ScanReport, _ host: String, _ subjects: Set<String>) -> [String] {
+        report.events.compactMap { e in
+            guard e.key.host == host, subjects.contains(e.key.subject) else { return nil }
+            switch e {
+            case .appeared: return "new \(e.key.subject)"
+            case .changed: return "changed \(e.key.subject)"
+            case .resolved: return "resolved \(e.key.subject)"
+            case .ongoing: return nil
+            }
+        }.sorted()
+    }
+
+    @Test("drift on three checks is found once, reminded, and resolved after undoing; all through the bastion")
+    func driftFoundOnceAndResolved() throws {
+        let world = try World()
+        defer { world.remove() }
+        let agent = try world.agent()
+
+        // References from the hosts' current state, committed with a reason.
+        for host in ["a", "b"] {
+            let (changes, commit) = try agent.captureBaseline(host: host, reason: "initial baseline of \(host)")
+            #expect(commit != nil)
+            #expect(changes.allSatisfy { $0.problem == nil }, "\(changes)")
+        }
+        let log = try world.ops.git("log", "--format=%s")
+        // The files reference already matched, so only ports and sshd were written.
+        #expect(log.contains("luna: baseline ports, sshd on a: initial baseline of a"))
+        let sshdRef = try String(contentsOfFile: world.ops.repo + "/configs/sshd/a", encoding: .utf8)
+        #expect(sshdRef.contains("x11forwarding no"))
+        #expect(try agent.baselineDiff(host: "a", checks: ["sshd", "files"]).allSatisfy(\.isUnchanged))
+
+        let first = try agent.scan()
+        #expect(first.results.filter { $0.check == "reach" }.map(\.status) == [.ok, .ok])
+        for check in ["sshd", "files"] {
+            #expect(first.results.filter { $0.check == check }.map(\.status) == [.ok, .ok], "\(first.text)")
+        }
+
+        // Drift on host a: a new listener on a's address, a SUID bit on the scanned tool, X11Forwarding on.
+        let listener = try Listener(address: world.a.address)
+        chmod(world.tool, 0o4755)
+        let original = try String(contentsOfFile: world.a.configFile, encoding: .utf8)
+        try (original + "X11Forwarding yes\n").write(toFile: world.a.configFile, atomically: true, encoding: .utf8)
+        let subjects: Set = ["+tcp \(world.a.address):\(listener.port)", "\(world.tool) mode", "x11forwarding"]
+
+        let found = try agent.scan()
+        #expect(Self.events(found, "a", subjects) == subjects.map { "new " + $0 }.sorted(), "\(found.text)")
+        #expect(found.text.contains("\(world.tool): mode 4755, reference 0755"))
+        #expect(found.text.contains("x11forwarding: expected no, found yes"))
+        #expect(Self.events(found, "b", ["x11forwarding", "\(world.farm.directory)/scanned/b/tool mode"]).isEmpty)
+
+        // Reported once: the next scan is silent about them, and so is one 5 h later.
+        let again = try agent.scan()
+        #expect(Self.events(again, "a", subjects).isEmpty)
+        #expect(again.reminders.isEmpty)
+        world.clock.advance(5 * 3600)
+        #expect(try agent.scan().reminders.filter { $0.key.host == "a" && subjects.contains($0.key.subject) }.isEmpty)
+        // After reminder_hours (6) since the report: one reminder each, then quiet again.
+        world.clock.advance(2 * 3600)
+        let reminded = try agent.scan()
+        #expect(reminded.reminders.filter { $0.key.host == "a" && subjects.contains($0.key.subject) }.count == 3)
+        #expect(reminded.text.contains("Still open (reminder):"))
+        #expect(try agent.scan().reminders.filter { $0.key.host == "a" && subjects.contains($0.key.subject) }.isEmpty)
+
+        // Undo all three: each resolves.
+        listener.close()
+        chmod(world.tool, 0o755)
+        try original.write(toFile: world.a.configFile, atomically: true, encoding: .utf8)
+        let undone = try agent.scan()
+        #expect(Self.events(undone, "a", subjects) == subjects.map { "resolved " + $0 }.sorted(), "\(undone.text)")
+        #expect(try agent.ledger.findings().filter { $0.host == "a" && subjects.contains($0.subject) }.isEmpty)
+    }
+
+    @Test("a stopped sshd is unreachable and a wrong host key is hostkey-mismatch; never a local fallback")
+    func unreachableAndHostKeyMismatch() throws {
+        let world = try World()
+        defer { world.remove() }
+        let agent = try world.agent()
+        _ = try agent.captureBaseline(host: "b", checks: ["sshd"], reason: "baseline")
+
+        world.b.stop()
+        let down = try agent.scan(hosts: ["b"])
+        let reach = try #require(down.results.first { $0.check == "reach" })
+        #expect(reach.status == .drift)
+        #expect(reach.items.map(\.subject) == ["unreachable"])
+        #expect(down.results.filter { $0.check != "reach" }.allSatisfy { $0.status == .unavailable })
+        #expect(Self.events(down, "b", ["unreachable"]) == ["new unreachable"])
+        #expect(Self.events(try agent.scan(hosts: ["b"]), "b", ["unreachable"]).isEmpty)
+        try world.b.restart()
+        let back = try agent.scan(hosts: ["b"])
+        #expect(Self.events(back, "b", ["unreachable"]) == ["resolved unreachable"])
+        #expect(back.results.first { $0.check == "sshd" }?.status == .ok, "\(back.text)")
+
+        // A wrong pinned key for a (fresh control dir: a live master was verified earlier).
+        let wrong = try world.farm.knownHosts("wrong_hosts", [(world.bastion, nil), (world.a, try world.farm.strayPublicKey()), (world.b, nil)])
+        let pinned = try world.agent { config in
+            config.fleet.ssh?.knownHostsFile = wrong
+            config.fleet.ssh?.controlDirectory = world.farm.directory + "/c2"
+        }
+        let mismatch = try pinned.scan(hosts: ["a", "b"])
+        let reachA = try #require(mismatch.results.first { $0.host == "a" && $0.check == "reach" })
+        #expect(reachA.items.map(\.subject) == ["hostkey-mismatch"], "\(mismatch.text)")
+        #expect(mismatch.results.filter { $0.host == "a" && $0.check != "reach" }.allSatisfy { $0.status == .unavailable })
+        #expect(mismatch.results.first { $0.host == "b" && $0.check == "reach" }?.status == .ok)
+    }
+
+    @Test("luna baseline diff and capture through the CLI")
+    func baselineCommands() throws {
+        let world = try World()
+        defer { world.remove() }
+        let diff = try LunaBinary.run(["--config", world.ops.config, "baseline", "diff", "--host", "a", "--check", "sshd"])
+        #expect(diff.exitStatus == 1, "\(diff.stderrText)")
+        #expect(diff.stdoutText.contains("+ x11forwarding no"))
+        let noReason = try LunaBinary.run(["--config", world.ops.config, "baseline", "capture", "--host", "a"])
+        #expect(noReason.exitStatus == 2)
+        let capture = try LunaBinary.run(["--config", world.ops.config, "baseline", "capture", "--host", "a", "--check", "sshd",
+                                          "--reason", "sshd hardened as of today"])
+        #expect(capture.exitStatus == 0, "\(capture.stderrText)")
+        #expect(try world.ops.git("log", "-1", "--format=%B").contains("sshd hardened as of today"))
+        let clean = try LunaBinary.run(["--config", world.ops.config, "baseline", "diff", "--host", "a", "--check", "sshd"])
+        #expect(clean.exitStatus == 0, "\(clean.stdoutText)")
+    }
+}
+
+/// A TCP listener on one loopback address and a free port, closed by ``close()``.
+final class Listener {
+    let fd: Int32
+    let port: Int
+
+    init(address: String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = 0
+        inet_pton(AF_INET, address, &sa.sin_addr)
+        let bound = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 4) == 0 else { throw TestFailure("cannot listen on \(address): errno \(errno)") }
+        var out = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &out) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: out.sin_port))
+    }
+
+    func close() { Glibc.close(fd) }
+}

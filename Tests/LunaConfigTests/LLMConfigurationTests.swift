@@ -1,0 +1,48 @@
+import Foundation
+import LunaConfig
+import Testing
+
+/// The optional `[llm]` section of the model planner.
+@Suite("[llm] configuration")
+struct LLMConfigurationTests {
+    func load(_ llm: String) throws -> LunaConfiguration {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("luna-llm-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir + "/ops", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/luna.toml"
+        try "[luna]\nops_repo = \"ops\"\n[[hosts]]\nname = \"web1\"\n\(llm)".write(toFile: file, atomically: true, encoding: .utf8)
+        return try LunaConfiguration.load(path: file, knownChecks: ["files"])
+    }
+
+    @Test func absentMeansSkillsOnly() throws {
+        #expect(try load("").llm == nil)
+    }
+
+    @Test func parsedWithDefaultsAndARelativeKeyFile() throws {
+        let config = try load("[llm]\nprovider = \"anthropic\"\nmodel = \"m\"\nkey_file = \"secrets/llm-key\"\n")
+        let llm = try #require(config.llm)
+        #expect(llm.apiBase == "https://api.anthropic.com")
+        #expect(llm.maxTokens == 2048 && llm.dailyTokenBudget == 200_000 && llm.timeoutSeconds == 120)
+        #expect(llm.keyFile?.hasSuffix("/secrets/llm-key") == true && llm.keyFile?.hasPrefix("/") == true)
+        let openai = try #require(try load("[llm]\nprovider = \"openai\"\napi_base = \"http://127.0.0.1:11434\"\nmodel = \"llama\"\nmax_tokens = 512\ndaily_token_budget = 1000\n").llm)
+        #expect(openai.provider == "openai" && openai.maxTokens == 512 && openai.dailyTokenBudget == 1000 && openai.keyFile == nil)
+    }
+
+    @Test(arguments: [
+        ("[llm]\nprovider = \"anthropic\"\nmodel = \"m\"\napi_key = \"sk-inline\"\n", "api_key"),
+        ("[llm]\nprovider = \"gemini\"\nmodel = \"m\"\n", "provider"),
+        ("[llm]\nprovider = \"openai\"\nmodel = \"m\"\napi_base = \"ftp://x\"\n", "api_base"),
+        ("[llm]\nprovider = \"openai\"\nmodel = \"m\"\nmax_tokens = 0\n", "max_tokens"),
+        ("[llm]\nprovider = \"openai\"\n", "model"),
+    ])
+    func invalidSectionsNameTheKeyAndPlace(text: String, key: String) throws {
+        do {
+            _ = try load(text)
+            Issue.record("expected an error for \(key)")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains(key), "\(message)")
+            #expect(message.contains("luna.toml:"), "\(message)")
+        }
+    }
+}
