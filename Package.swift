@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "LunaPolicy"),
         .target(name: "LunaFleet"),
         .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy"]),
-        .target(name: "LunaMemory"),
+        .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy"]),
         .target(name: "LunaModel", dependencies: ["LunaHTTP"]),
         .target(name: "LunaDiscord", dependencies: ["LunaHTTP"]),
         .target(
@@ -39,7 +39,7 @@ let package = Package(
             dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord"]
         ),
         .executableTarget(name: "luna", dependencies: ["LunaAgent"]),
-        .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent", "TestSupport"]),
+        .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent", "LunaMemory", "TestSupport"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
         .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet"]),
@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory"]),
+        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "LunaAgent", "TestSupport"]),
         .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "TestSupport"]),
         .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),

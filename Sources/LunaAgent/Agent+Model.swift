@@ -346,7 +346,7 @@ extension Agent {
         }) {
             throw AgentError(.conflict, "finding \(findingID) already has proposal \(active.id) (\(active.state.rawValue))")
         }
-        let library = SkillLibrary.load(directory: config.skillsDirectory)
+        let library = try usableSkills()   // issue 7: approved, non-suspended skills only
         switch Planner(skills: library, identity: config.identity).plan(finding) {
         case .proposal(let new):
             var result = ModelPlanResult()

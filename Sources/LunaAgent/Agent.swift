@@ -76,8 +76,8 @@ public final class Agent: Sendable {
     ///
     /// - Returns: The proposals made, and the findings left without a plan with the reason.
     public func plan() throws -> (proposals: [Proposal], unplanned: [(FindingRecord, String)]) {
-        let library = SkillLibrary.load(directory: config.skillsDirectory)
-        for problem in library.problems { environment.log("skill skipped: \(problem)") }
+        // Issue 7: only approved, non-suspended, non-retired skills (see Agent+Memory.swift).
+        let library = try usableSkills()
         let planner = Planner(skills: library, identity: config.identity)
         var made: [Proposal] = []
         var unplanned: [(FindingRecord, String)] = []
@@ -258,6 +258,8 @@ public final class Agent: Sendable {
         if shouldStop() { return report }
         report.executed = try executeApproved(shouldStop: shouldStop)
         report.recorded = try recorder.recordPending().map(\.0)
+        // Issue 7: skill suspensions and new drafts, told to the operator once.
+        report.notices = try skillRegistry.takeNotices()
         return report
     }
 }

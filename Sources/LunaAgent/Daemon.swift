@@ -61,6 +61,8 @@ public struct Daemon: Sendable {
     /// - Parameter report: Called with each cycle's report (the CLI prints it).
     public func run(once: Bool, report: (CycleReport) -> Void) throws {
         _ = try recover()
+        // Issue 7: the memory files are the source of truth; reconcile the index at start.
+        do { try agent.reconcileMemory() } catch { agent.environment.log("memory reconcile failed: \(error)") }
         notifier.notify("READY=1\nSTATUS=started; first scan")
         var lastPing = ContinuousClock.now
         func ping() {

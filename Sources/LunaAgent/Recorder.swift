@@ -1,4 +1,5 @@
 import Foundation
+import LunaMemory
 import LunaStore
 
 /// Turns each terminal outcome into a commit in the ops repo plus a memory note.
@@ -38,10 +39,12 @@ public struct Recorder: Sendable {
         let execution = try ledger.execution(p.id)
         let finding = try p.findingID.flatMap { try ledger.finding($0) }
         let message = Self.message(p, outcome: outcome, approval: approval, execution: execution, finding: finding)
-        let note = Self.note(p, outcome: outcome, approval: approval, execution: execution, finding: finding)
+        // Issue 7: the outcome note goes through the memory API (file + index); the file is part of the outcome commit.
+        let note = Self.memoryNote(p, outcome: outcome, approval: approval, execution: execution, finding: finding,
+                                   created: Timestamp.string(Date()))
+        let notePath = note.relativePath
         let day = String(p.createdAt.prefix(10))
-        let notePath = "memory/outcomes/\(day)-p\(p.id)-\(outcome).md"
-        var files = [notePath: note]
+        var files = [notePath: note.render()]
         if p.gateOutcome == "escalate" {
             files["docs/runbooks/\(day)-p\(p.id)-\(Self.slug(p.argv.first.map { ($0 as NSString).lastPathComponent } ?? "action")).md"] = Self.runbook(p, finding: finding)
         }
@@ -51,12 +54,9 @@ public struct Recorder: Sendable {
 
         try ledger.db.transaction {
             try ledger.db.run("UPDATE proposals SET commit_id=?, note_path=? WHERE id=?", [.text(commit), .text(notePath), .integer(p.id)])
-            try ledger.db.run("""
-                INSERT INTO memory_notes(slug, title, body, hosts, tags, source, created_at)
-                VALUES (?,?,?,?,?,?,?) ON CONFLICT(slug) DO NOTHING
-                """, [.text(notePath), .text(Self.title(p, outcome: outcome)), .text(note), .text(p.host),
-                      .text(["outcome", outcome, finding?.check ?? "manual"].joined(separator: " ")),
-                      .text(outcome == "denied" ? "denial" : "outcome"), .text(Timestamp.string(Date()))])
+            try memory.index(note)
+            // Issue 7: skill stats, and a draft from a verified success no approved skill covers.
+            try learn(p, execution: execution, finding: finding)
             if p.state == .succeeded || p.state == .failed {
                 try ledger.transition(p.id, from: p.state, to: .recorded, note: "commit \(commit.prefix(12))")
             }
@@ -114,14 +114,16 @@ public struct Recorder: Sendable {
         return title(p, outcome: outcome) + "\n\n" + wrap(body.joined(separator: " ")) + "\n\n" + trailers.joined(separator: "\n") + "\n"
     }
 
-    /// The memory note for the outcome (front matter + body).
-    static func note(_ p: Proposal, outcome: String, approval: ApprovalRecord?, execution: ExecutionRecord?, finding: FindingRecord?) -> String {
-        var text = "---\ntitle: \(title(p, outcome: outcome))\nhosts: \(p.host)\ntags: outcome, \(outcome)\(finding.map { ", " + $0.check } ?? "")\nsource: \(outcome == "denied" ? "denial" : "outcome")\nproposal: \(p.id)\n---\n\n"
-        text += message(p, outcome: outcome, approval: approval, execution: execution, finding: finding)
+    /// The memory note for the outcome: `memory/outcomes/<day>-p<id>-<outcome>.md`.
+    static func memoryNote(_ p: Proposal, outcome: String, approval: ApprovalRecord?, execution: ExecutionRecord?,
+                           finding: FindingRecord?, created: String) -> MemoryNote {
+        var body = message(p, outcome: outcome, approval: approval, execution: execution, finding: finding)
         if let e = execution, let out = e.stdout, !out.isEmpty {
-            text += "\nOutput (excerpt):\n\n```\n\(clip(out.replacingOccurrences(of: "```", with: "'''"), 2000))\n```\n"
+            body += "\nOutput (excerpt):\n\n```\n\(clip(out.replacingOccurrences(of: "```", with: "'''"), 2000))\n```\n"
         }
-        return text
+        return MemoryNote(slug: "outcomes/\(p.createdAt.prefix(10))-p\(p.id)-\(outcome)", title: title(p, outcome: outcome), body: body,
+                          hosts: [p.host], tags: ["outcome", outcome] + [finding?.check ?? "manual"] + (p.skill.map { ["skill-" + $0] } ?? []),
+                          source: outcome == "denied" || outcome == "refused" ? .denial : .outcome, created: created, proposal: p.id)
     }
 
     /// A runbook draft for an action luna must not run itself.

@@ -59,6 +59,8 @@ public struct CycleReport: Sendable {
     public var unplanned: [(Int64, String, String)] = []
     public var executed: [Int64] = []
     public var recorded: [Int64] = []
+    /// Skill suspensions and new drafts for the operator (issue 7).
+    public var notices: [String] = []
 
     public init() {}
 }

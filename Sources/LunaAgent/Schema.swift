@@ -190,5 +190,45 @@ public enum Schema {
         ALTER TABLE proposals ADD COLUMN prompt_sha256 TEXT;
         """),
         Schema.discord, // issue 5: Discord approvals (Ledger+Discord.swift)
+        // Issue 7: memory notes' proposal link; skill drafts, evidence, stats streaks, rejections, notices.
+        Migration("005-memory", """
+        ALTER TABLE memory_notes ADD COLUMN proposal INTEGER;
+        CREATE INDEX memory_notes_by_status ON memory_notes(status, created_at);
+        ALTER TABLE skills ADD COLUMN draft TEXT;
+        ALTER TABLE skills ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+        ALTER TABLE skills ADD COLUMN reason TEXT;
+        ALTER TABLE skills ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE skills ADD COLUMN created_at TEXT;
+        ALTER TABLE skills ADD COLUMN updated_at TEXT;
+        CREATE INDEX skills_by_fingerprint ON skills(fingerprint);
+        CREATE TABLE skill_evidence(
+            skill_id INTEGER NOT NULL REFERENCES skills(id) ON DELETE CASCADE,
+            proposal_id INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY(skill_id, proposal_id)
+        );
+        CREATE TABLE skill_uses(
+            proposal_id INTEGER PRIMARY KEY,
+            skill TEXT NOT NULL,
+            succeeded INTEGER NOT NULL,
+            verified INTEGER,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE skill_rejections(
+            fingerprint TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE TABLE skill_notices(
+            id INTEGER PRIMARY KEY,
+            skill TEXT NOT NULL,
+            text TEXT NOT NULL,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'info' CHECK(kind IN ('info','draft','suspended')),
+            reported INTEGER NOT NULL DEFAULT 0
+        );
+        """),
     ]
 }

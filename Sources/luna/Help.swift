@@ -17,6 +17,10 @@ enum Help {
       approve ID                      approve a proposal awaiting approval (channel: cli)
       deny ID [--reason TEXT]         deny it, with the reason recorded
       allowed ...                     what sudo would decide for the luna identity
+      memory add|list|search|show|rm|approve|reindex
+                                      memory notes (memory/<slug>.md in the ops repo)
+      skills list|show|diff|approve|reject|edit|retire
+                                      review distilled skills (skills/<name>/SKILL.md)
       plan FINDING-ID [--dry-run] [--json]
                                       plan one finding now: a skill, else the model
       status [--json]                 approval channels' health, pending proposals,
@@ -156,6 +160,53 @@ enum Help {
       --list   print what luna may run on the host, readably
     """
 
+    static let memory = """
+    Usage: luna memory add --title TEXT [--body TEXT|-] [--hosts H1,H2] [--tags T1,T2]
+                           [--source operator|agent|outcome|denial] [--slug SLUG] [--pending] [--json]
+           luna memory list [--pending] [--host H] [--tag T] [--json]
+           luna memory search [--host H] [--tag T] [--limit N] [--json] QUERY…
+           luna memory show SLUG [--json]
+           luna memory rm SLUG
+           luna memory approve SLUG
+           luna memory reindex [--json]
+
+    Memory notes are files memory/<slug>.md in the ops repo (front matter: title,
+    hosts, tags, source, created; then the body). The files are the source of
+    truth; SQLite keeps an FTS5 index that `reindex` (and the daemon at start)
+    rebuilds from them. `add` writes and commits the file (the body is read from
+    stdin when --body is absent or -); a note with --pending or --source agent
+    waits, uncommitted, until `approve`. `rm` commits the file's removal.
+
+    Search matches words (all must appear) and "quoted phrases"; other FTS
+    syntax in the query is taken as plain text. --host keeps notes about that
+    host and notes that name no host.
+
+    Exit status: 0 ok; 1 `search` found nothing, or `reindex` skipped a bad file
+    (reported as file:line); 2 error.
+    """
+
+    static let skills = """
+    Usage: luna skills list [--pending] [--json]
+           luna skills show NAME [--json]
+           luna skills diff NAME
+           luna skills approve NAME [--reason TEXT]
+           luna skills reject NAME --reason TEXT
+           luna skills edit NAME
+           luna skills retire NAME [--reason TEXT]
+
+    When a proposal no skill covered succeeds and its verification passes, Luna
+    drafts a pending skill from the executed steps (finding parameters become
+    {placeholders}). A draft equal to an existing skill (same check, match and
+    steps) is merged into that skill's evidence instead. `approve` writes
+    skills/NAME/SKILL.md and commits it with the reason; a draft whose steps fail
+    the gate's structural rules (relative program, shell wrapper, destructive)
+    cannot be approved. `reject` is remembered: the same draft is never offered
+    again. `edit` opens the draft in $EDITOR and validates it again on save.
+    A skill whose last 3 uses failed is suspended (the cycle report says so) and
+    is not used until approved again; `retire` commits the removal of its file.
+    Only approved, non-suspended skills are used by the planner.
+    """
+
     static let plan = """
     Usage: luna plan FINDING-ID [--dry-run] [--json]
 
@@ -198,6 +249,8 @@ enum Help {
         case "approve": approve
         case "deny": deny
         case "allowed": allowed
+        case "memory": memory
+        case "skills": skills
         case "plan": plan
         case "status": status
         case "baseline": baseline

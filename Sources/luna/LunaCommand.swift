@@ -42,6 +42,8 @@ enum LunaCommand {
             case "approve": return try DecideCommand.run(&rest, context, .approve)
             case "deny": return try DecideCommand.run(&rest, context, .deny)
             case "allowed": return try AllowedCommand.run(&rest, context)
+            case "memory": return try MemoryCommand.run(&rest, context)
+            case "skills": return try SkillsCommand.run(&rest, context)
             case "plan": return try PlanCommand.run(&rest, context)
             case "status": return try StatusCommand.run(&rest, context)
             case "baseline": return try BaselineCommand.run(&rest, context)

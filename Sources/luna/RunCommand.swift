@@ -73,6 +73,7 @@ enum CycleText {
                 out += "Recorded proposal \(id) (\(p.outcome ?? p.state.rawValue)) as commit \(c.prefix(12)).\n"
             }
         }
+        for notice in report.notices { out += notice + "\n" }
         return out
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+
+/// What one executed, verified proposal teaches: the raw material of a skill draft.
+public struct SkillEvidence: Sendable, Equatable {
+    public var proposalID: Int64
+    public var host: String
+    /// The drift check of the finding the proposal solved.
+    public var check: String
+    /// The finding's parameters (from references and configuration).
+    public var params: [String: String]
+    public var summary: String
+    public var argv: [String]
+    public var verify: [String]?
+    public var expect: String?
+    public var risk: String
+
+    /// Creates evidence from an executed proposal.
+    public init(proposalID: Int64, host: String, check: String, params: [String: String], summary: String,
+                argv: [String], verify: [String]?, expect: String?, risk: String) {
+        self.proposalID = proposalID
+        self.host = host
+        self.check = check
+        self.params = params
+        self.summary = summary
+        self.argv = argv
+        self.verify = verify
+        self.expect = expect
+        self.risk = risk
+    }
+}
+
+extension Skill {
+    /// A deterministic draft from evidence: literal parameter values in the
+    /// argv, the verification and the expectation become `{param}`
+    /// placeholders; the parameters not used as placeholders become `match`.
+    ///
+    /// Whole arguments equal to a value are replaced; inside an argument only
+    /// values that look like paths (contain `/`) are, longest first, so a short
+    /// value like `mode` never rewrites unrelated text.
+    public static func draft(from e: SkillEvidence) -> Skill {
+        let byLength = e.params.filter { !$0.value.isEmpty }.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }
+        var used = Set<String>()
+        func template(_ s: String) -> String {
+            if let whole = byLength.first(where: { $0.value == s }) { used.insert(whole.key); return "{\(whole.key)}" }
+            var out = s
+            for (key, value) in byLength where value.contains("/") && out.contains(value) {
+                out = out.replacingOccurrences(of: value, with: "{\(key)}")
+                used.insert(key)
+            }
+            return out
+        }
+        // argv[0] stays literal: the program is what the skill is about.
+        let argv = e.argv.isEmpty ? [] : [e.argv[0]] + e.argv.dropFirst().map(template)
+        let verify = e.verify.map { v in v.isEmpty ? v : [v[0]] + v.dropFirst().map(template) }
+        let expect = e.expect.map(template)
+        let match = e.params.filter { !used.contains($0.key) }
+        let program = ((e.argv.first ?? "action") as NSString).lastPathComponent
+        var nameParts = [e.check, program] + match.keys.sorted().map { match[$0]! }
+        nameParts = nameParts.map { MemoryNote.slug(from: $0) }
+        let name = String(nameParts.joined(separator: "-").prefix(56)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        let shown = { (a: [String]) in a.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ") }
+        let body = """
+            ## When to use
+
+            The \(e.check) check found drift like "\(e.summary.replacingOccurrences(of: "\n", with: " "))"\(match.isEmpty ? "" : " (\(match.keys.sorted().map { "\($0)=\(match[$0]!)" }.joined(separator: ", ")))").
+            Drafted by Luna from proposal \(e.proposalID) on \(e.host), which succeeded and passed its verification.
+
+            ## Procedure
+
+            1. `\(shown(argv))` as luna through sudo.
+
+            ## Pitfalls
+
+            - Drafted from one success: check that the reference, not the host, is right before approving.
+
+            ## Verification
+
+            \(verify.map { "`\(shown($0))`" + (expect.map { " prints `\($0)`." } ?? " exits 0.") } ?? "The next scan no longer reports the finding.")
+            """
+        return Skill(name: name.isEmpty ? "skill" : name, description: "Fix \(e.check) drift with \(program) (drafted from proposal \(e.proposalID)).",
+                     check: e.check, match: match, argv: argv, verify: verify, expect: expect,
+                     risk: e.risk == "read-only" ? "read-only" : "mutating", body: body, file: "")
+    }
+
+    /// What makes two skills the same: check, match and steps (not name or prose).
+    public var fingerprint: String {
+        let object: [Any] = [check, match.keys.sorted().map { [$0, match[$0]!] }, argv, verify ?? [], expect ?? ""]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The SKILL.md text.
+    public func render() -> String {
+        func json(_ v: Any) -> String {
+            String(decoding: (try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+        }
+        var text = "---\nname: \(name)\ndescription: \(description.replacingOccurrences(of: "\n", with: " "))\ncheck: \(check)\n"
+        if !match.isEmpty { text += "match: \(json(match))\n" }
+        text += "argv: \(json(argv))\n"
+        if let verify { text += "verify: \(json(verify))\n" }
+        if let expect { text += "expect: \(expect)\n" }
+        text += "risk: \(risk)\n---\n\n" + body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+        return text
+    }
+}

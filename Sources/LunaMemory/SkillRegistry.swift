@@ -1,0 +1,256 @@
+import Foundation
+import LunaStore
+
+/// The skills' lifecycle in the state database: drafts awaiting review, stats, suspension, rejections.
+///
+/// Approved skills live as files (`skills/<name>/SKILL.md`, read by
+/// `SkillLibrary`); this registry keeps what files cannot: pending drafts'
+/// text, the evidence behind each skill, usage stats, suspensions and the
+/// fingerprints of rejected drafts (so a rejected draft is never offered again).
+public struct SkillRegistry: Sendable {
+    public let db: Database
+    /// A skill whose last `suspendAfter` uses all failed is suspended.
+    public var suspendAfter: Int
+
+    /// Creates a registry over a migrated database.
+    public init(db: Database, suspendAfter: Int = 3) {
+        self.db = db
+        self.suspendAfter = suspendAfter
+    }
+
+    /// One skill's row.
+    public struct Record: Sendable, Codable, Equatable {
+        public var name: String
+        /// pending, approved, rejected, suspended or retired.
+        public var status: String
+        public var check: String
+        public var description: String
+        public var uses: Int
+        public var successes: Int
+        public var failures: Int
+        public var verifyPasses: Int
+        public var lastUsed: String?
+        public var consecutiveFailures: Int
+        /// Why it was approved, rejected, suspended or retired.
+        public var reason: String?
+        /// Proposals whose success drafted or confirmed it.
+        public var evidence: [Int64]
+        /// The SKILL.md text of a pending draft.
+        public var draft: String?
+    }
+
+    /// What distilling one piece of evidence did.
+    public enum Distillation: Sendable, Equatable {
+        /// A new pending draft.
+        case drafted(String)
+        /// Same match and steps as an existing skill or draft: added to its evidence.
+        case merged(String)
+        /// An approved skill already handles the finding.
+        case covered(String)
+        /// The operator rejected this very draft before.
+        case rejectedBefore(String)
+        /// No draft: why.
+        case skipped(String)
+    }
+
+    static func record(_ row: Row, evidence: [Int64]) -> Record {
+        Record(name: row.string("name") ?? "", status: row.string("status") ?? "", check: row.string("check_name") ?? "",
+               description: row.string("description") ?? "", uses: Int(row.int("uses") ?? 0),
+               successes: Int(row.int("successes") ?? 0), failures: Int(row.int("failures") ?? 0),
+               verifyPasses: Int(row.int("verify_passes") ?? 0), lastUsed: row.string("last_used"),
+               consecutiveFailures: Int(row.int("consecutive_failures") ?? 0), reason: row.string("reason"),
+               evidence: evidence, draft: row.string("draft"))
+    }
+
+    /// One skill's record by name.
+    public func record(_ name: String) throws -> Record? {
+        guard let row = try db.queryOne("SELECT * FROM skills WHERE name=?", [.text(name)]) else { return nil }
+        let ev = try db.query("SELECT proposal_id FROM skill_evidence WHERE skill_id=? ORDER BY proposal_id", [row["id"]]).compactMap { $0.int("proposal_id") }
+        return Self.record(row, evidence: ev)
+    }
+
+    /// Records, by name; only `status` when given.
+    public func records(status: String? = nil) throws -> [Record] {
+        let rows = try status.map { try db.query("SELECT name FROM skills WHERE status=? ORDER BY name", [.text($0)]) }
+            ?? db.query("SELECT name FROM skills ORDER BY name")
+        return try rows.compactMap { try $0.string("name").flatMap(record) }
+    }
+
+    /// Makes sure every approved skill file has a row (stats start at zero); statuses already set are kept.
+    public func sync(_ library: SkillLibrary, now: String) throws {
+        try db.transaction {
+            for s in library.skills {
+                try db.run("""
+                    INSERT INTO skills(name, status, check_name, description, body, fingerprint, created_at, updated_at)
+                    VALUES (?,?,?,?,?,?,?,?)
+                    ON CONFLICT(name) DO UPDATE SET fingerprint=excluded.fingerprint, check_name=excluded.check_name,
+                      description=excluded.description, body=excluded.body,
+                      status=CASE WHEN skills.status IN ('pending','rejected') THEN 'approved' ELSE skills.status END
+                    WHERE skills.fingerprint IS NOT excluded.fingerprint OR skills.status IN ('pending','rejected')
+                      OR skills.description IS NOT excluded.description OR skills.body IS NOT excluded.body
+                    """, [.text(s.name), .text("approved"), .text(s.check), .text(s.description), .text(s.body),
+                          .text(s.fingerprint), .text(now), .text(now)])
+            }
+        }
+    }
+
+    /// The library without suspended or retired skills: what the planner may use.
+    public func usable(_ library: SkillLibrary) throws -> SkillLibrary {
+        let off = Set(try db.query("SELECT name FROM skills WHERE status IN ('suspended','retired')").compactMap { $0.string("name") })
+        return SkillLibrary(skills: library.skills.filter { !off.contains($0.name) }, problems: library.problems)
+    }
+
+    /// Counts one use of a skill by a finished proposal (once per proposal).
+    ///
+    /// - Returns: A notice for the operator when this use suspended the skill.
+    @discardableResult
+    public func recordUse(skill: String, proposalID: Int64, succeeded: Bool, verified: Bool?, at: String) throws -> String? {
+        try db.transaction { () throws -> String? in
+            try db.run("INSERT INTO skill_uses(proposal_id, skill, succeeded, verified, at) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                       [.integer(proposalID), .text(skill), .integer(succeeded ? 1 : 0), verified.map { .integer($0 ? 1 : 0) } ?? .null, .text(at)])
+            guard db.changes > 0 else { return nil }
+            try db.run("""
+                UPDATE skills SET uses=uses+1, successes=successes+?, failures=failures+?, verify_passes=verify_passes+?,
+                  last_used=?, consecutive_failures=CASE WHEN ? THEN 0 ELSE consecutive_failures+1 END WHERE name=?
+                """, [.integer(succeeded ? 1 : 0), .integer(succeeded ? 0 : 1), .integer(verified == true ? 1 : 0),
+                      .text(at), .integer(succeeded ? 1 : 0), .text(skill)])
+            guard let row = try db.queryOne("SELECT status, consecutive_failures FROM skills WHERE name=?", [.text(skill)]),
+                  row.string("status") == "approved", let streak = row.int("consecutive_failures"), streak >= Int64(suspendAfter) else { return nil }
+            let text = "Skill \(skill) is suspended: its last \(streak) uses failed (latest: proposal \(proposalID)). It is not used until `luna skills approve \(skill) --reason …`."
+            try db.run("UPDATE skills SET status='suspended', reason=?, updated_at=? WHERE name=?", [.text("last \(streak) uses failed"), .text(at), .text(skill)])
+            try db.run("INSERT INTO skill_notices(skill, text, at, kind) VALUES (?,?,?,'suspended')", [.text(skill), .text(text), .text(at)])
+            return text
+        }
+    }
+
+    /// Notices not yet shown to the operator (suspensions, new drafts); marks them shown.
+    public func takeNotices() throws -> [String] {
+        try db.transaction {
+            // A draft notice is stale once the draft was reviewed.
+            let rows = try db.query("""
+                SELECT n.id, n.text FROM skill_notices n LEFT JOIN skills s ON s.name = n.skill
+                WHERE n.reported=0 AND (n.kind != 'draft' OR s.status = 'pending') ORDER BY n.id
+                """)
+            try db.run("UPDATE skill_notices SET reported=1 WHERE reported=0")
+            return rows.compactMap { $0.string("text") }
+        }
+    }
+
+    /// Drafts a pending skill from a verified success, unless one exists already.
+    ///
+    /// - Parameters:
+    ///   - evidence: The executed proposal.
+    ///   - library: The approved skills (files).
+    ///   - now: The timestamp stored.
+    public func distill(_ evidence: SkillEvidence, library: SkillLibrary, now: String) throws -> Distillation {
+        if let covering = library.match(check: evidence.check, params: evidence.params),
+           try record(covering.name).map({ !["suspended", "retired"].contains($0.status) }) ?? true {
+            return .covered(covering.name)
+        }
+        var draft = Skill.draft(from: evidence)
+        guard SkillValidator.problems(draft).isEmpty else {
+            return .skipped("the steps cannot become a skill: " + SkillValidator.problems(draft).joined(separator: "; "))
+        }
+        let fingerprint = draft.fingerprint
+        return try db.transaction { () throws -> Distillation in
+            if let rejected = try db.queryOne("SELECT name FROM skill_rejections WHERE fingerprint=?", [.text(fingerprint)]) {
+                return .rejectedBefore(rejected.string("name") ?? "")
+            }
+            let same = try db.queryOne("SELECT id, name FROM skills WHERE fingerprint=? AND status IN ('pending','approved','suspended') ORDER BY id LIMIT 1", [.text(fingerprint)])
+                ?? library.skills.first(where: { $0.fingerprint == fingerprint }).flatMap { s in try db.queryOne("SELECT id, name FROM skills WHERE name=?", [.text(s.name)]) }
+            if let same, let id = same.int("id") {
+                try addEvidence(id, evidence, now: now)
+                return .merged(same.string("name") ?? "")
+            }
+            // A free name: the draft's, or with -2, -3 … when taken by a different skill.
+            var name = draft.name
+            var n = 2
+            while try db.queryOne("SELECT 1 FROM skills WHERE name=?", [.text(name)]) != nil || library.skills.contains(where: { $0.name == name }) {
+                name = String(draft.name.prefix(60)) + "-\(n)"
+                n += 1
+            }
+            draft.name = name
+            try db.run("""
+                INSERT INTO skills(name, status, check_name, description, body, draft, fingerprint, created_at, updated_at)
+                VALUES (?,'pending',?,?,?,?,?,?,?)
+                """, [.text(name), .text(draft.check), .text(draft.description), .text(draft.body), .text(draft.render()),
+                      .text(fingerprint), .text(now), .text(now)])
+            try addEvidence(db.lastInsertRowID, evidence, now: now)
+            try db.run("INSERT INTO skill_notices(skill, text, at, kind) VALUES (?,?,?,'draft')",
+                       [.text(name), .text("New skill draft \(name) from proposal \(evidence.proposalID): review with `luna skills show \(name)`, then approve or reject it."), .text(now)])
+            return .drafted(name)
+        }
+    }
+
+    func addEvidence(_ skillID: Int64, _ e: SkillEvidence, now: String) throws {
+        try db.run("INSERT INTO skill_evidence(skill_id, proposal_id, host, at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
+                   [.integer(skillID), .integer(e.proposalID), .text(e.host), .text(now)])
+    }
+
+    /// The skill `approve` would write: the pending draft (or, for a suspended skill, nil: its file stays), validated.
+    ///
+    /// - Throws: `MemoryError.notFound` for an unknown name; `.refused` when the
+    ///   draft is malformed or its steps fail validation, or the skill is not pending or suspended.
+    public func approvable(_ name: String) throws -> Skill? {
+        guard let r = try record(name) else { throw MemoryError(.notFound, "no skill named '\(name)' (see: luna skills list --pending)") }
+        switch r.status {
+        case "suspended": return nil
+        case "pending": break
+        default: throw MemoryError(.refused, "skill \(name) is \(r.status); only pending drafts and suspended skills can be approved")
+        }
+        let skill: Skill
+        do { skill = try Skill.parse(r.draft ?? "", file: "draft \(name)") } catch {
+            throw MemoryError(.refused, "the draft does not parse: \(error)")
+        }
+        guard skill.name == name else { throw MemoryError(.refused, "the draft's name '\(skill.name)' differs from '\(name)'") }
+        let problems = SkillValidator.problems(skill)
+        guard problems.isEmpty else {
+            throw MemoryError(.refused, "skill \(name) cannot be approved: " + problems.joined(separator: "; "))
+        }
+        return skill
+    }
+
+    /// Marks a skill approved (after its file was committed), clearing the failure streak.
+    public func markApproved(_ name: String, reason: String?, now: String) throws {
+        let fingerprint = try approvable(name)?.fingerprint
+        try db.run("UPDATE skills SET status='approved', reason=?, consecutive_failures=0, draft=NULL, fingerprint=coalesce(?, fingerprint), updated_at=? WHERE name=?",
+                   [reason.map { .text($0) } ?? .null, fingerprint.map { .text($0) } ?? .null, .text(now), .text(name)])
+    }
+
+    /// Rejects a pending draft; the same draft (same check, match and steps) is never offered again.
+    public func reject(_ name: String, reason: String, now: String) throws {
+        guard let r = try record(name), r.status == "pending" else {
+            throw MemoryError(.refused, "skill \(name) is not a pending draft; retire an approved skill instead")
+        }
+        let fingerprint = try db.queryOne("SELECT fingerprint FROM skills WHERE name=?", [.text(name)])?.string("fingerprint") ?? ""
+        try db.transaction {
+            try db.run("INSERT INTO skill_rejections(fingerprint, name, reason, at) VALUES (?,?,?,?) ON CONFLICT(fingerprint) DO UPDATE SET reason=excluded.reason",
+                       [.text(fingerprint), .text(name), .text(reason), .text(now)])
+            try db.run("UPDATE skills SET status='rejected', reason=?, updated_at=? WHERE name=?", [.text(reason), .text(now), .text(name)])
+        }
+    }
+
+    /// Marks an approved or suspended skill retired (its file is removed by the caller).
+    public func retire(_ name: String, reason: String?, now: String) throws {
+        guard let r = try record(name), ["approved", "suspended"].contains(r.status) else {
+            throw MemoryError(.refused, "skill \(name) is not approved or suspended; reject a pending draft instead")
+        }
+        try db.run("UPDATE skills SET status='retired', reason=?, updated_at=? WHERE name=?", [.text(reason ?? "retired by the operator"), .text(now), .text(name)])
+    }
+
+    /// Replaces a pending draft's text after an edit; it must parse and validate.
+    ///
+    /// - Throws: `MemoryError.refused` naming the problem (with file:line for a parse error).
+    @discardableResult
+    public func replaceDraft(_ name: String, text: String, now: String) throws -> Skill {
+        guard let r = try record(name), r.status == "pending" else { throw MemoryError(.refused, "skill \(name) is not a pending draft") }
+        let skill: Skill
+        do { skill = try Skill.parse(text, file: "draft \(name)") } catch { throw MemoryError(.refused, "\(error)") }
+        guard skill.name == name else { throw MemoryError(.refused, "the name must stay '\(name)'") }
+        let problems = SkillValidator.problems(skill)
+        guard problems.isEmpty else { throw MemoryError(.refused, problems.joined(separator: "; ")) }
+        try db.run("UPDATE skills SET draft=?, description=?, body=?, check_name=?, fingerprint=?, updated_at=? WHERE name=?",
+                   [.text(text), .text(skill.description), .text(skill.body), .text(skill.check), .text(skill.fingerprint), .text(now), .text(name)])
+        return skill
+    }
+}
