@@ -232,7 +232,9 @@ final class Listener {
     let port: Int
 
     init(address: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // CLOEXEC: processes other tests spawn meanwhile must not inherit the
+        // listening socket and keep it open after close().
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         self.fd = fd
         var sa = sockaddr_in()
         sa.sin_family = sa_family_t(AF_INET)

@@ -15,9 +15,24 @@ func sh(_ argv: [String]) throws -> String {
 /// Runs a loopback server for 15 s on a background thread (ProcessRunner, under `timeout`),
 /// then gives it a moment to listen. Foundation's Process is avoided: its child
 /// reaping races ProcessRunner's.
-func background(_ argv: [String]) {
-    DispatchQueue.global().async { _ = try? ProcessRunner.run(["timeout", "15"] + argv, timeout: .seconds(20)) }
-    Thread.sleep(forTimeInterval: 1.0)
+func background(_ argv: [String], port: Int? = nil) {
+    DispatchQueue.global().async { _ = try? ProcessRunner.run(["timeout", "30"] + argv, timeout: .seconds(35)) }
+    guard let port else { Thread.sleep(forTimeInterval: 1.0); return }
+    // Wait until the server accepts connections (a loaded machine starts it slowly).
+    let deadline = Date().addingTimeInterval(15)
+    while Date() < deadline {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr)
+        let connected = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        close(fd)
+        if connected == 0 { return }
+        Thread.sleep(forTimeInterval: 0.1)
+    }
 }
 
 /// Checks run for real on this machine through the local executor.
@@ -52,7 +67,7 @@ struct LiveCheckTests {
         try sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
                 "-days", "10", "-subj", "/CN=localhost"])
         let port = 20000 + Int.random(in: 0..<20000)
-        background(["openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-quiet"])
+        background(["openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-cert", cert, "-key", key, "-quiet"], port: port)
         try FileManager.default.createDirectory(atPath: refs.directory + "/tls", withIntermediateDirectories: true)
         try "file \(cert) 14\nendpoint 127.0.0.1:\(port) 5\n".write(toFile: refs.directory + "/tls/h", atomically: true, encoding: .utf8)
         let result = TLSCheck().run(host: "h", executor: local, references: refs.references)
