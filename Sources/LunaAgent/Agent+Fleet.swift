@@ -68,7 +68,11 @@ extension Agent {
     /// Scans one host (see ``collect(hosts:checks:)``).
     func scanHost(_ host: HostConfig, checks: [String]?) -> [CheckResult] {
         let names = host.checks.filter { checks == nil || checks!.contains($0) }
-        let selected = names.compactMap(CheckCatalog.named)
+        // The sudoers comparison is for this configuration's identity and its groups on
+        // this host (for %group rules), not the catalog's defaults.
+        let selected = names.compactMap(CheckCatalog.named).map { check -> any DriftCheck in
+            check is SudoersCheck ? SudoersCheck(user: config.identity, groups: host.groups) : check
+        }
         let executor: any Executor
         do {
             executor = try environment.executor(host, config)
