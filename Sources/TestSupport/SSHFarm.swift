@@ -142,6 +142,13 @@ public final class SSHFarmHost: @unchecked Sendable {
     /// sshd's own log (stderr), once it has exited.
     public var log: String { lock.withLock { finished?.stderrText ?? "(still running)" } }
 
+    /// The processes sshd started for sessions (its live descendants), e.g. to prove
+    /// a connection went through this host.
+    public var sessionProcesses: [Int32] {
+        let pid = lock.withLock { self.pid }
+        return pid > 0 ? Self.descendants(of: pid) : []
+    }
+
     /// Starts sshd again on its port (after ``stop()``).
     public func restart() throws {
         guard try start(port: port) else { throw TestFailure("sshd on \(address):\(port) did not restart: \(log)") }
