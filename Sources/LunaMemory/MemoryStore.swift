@@ -126,25 +126,18 @@ public struct MemoryStore: Sendable {
         }
         let tagWords = tag.map { Self.words(Substring($0)) } ?? []
         if !tagWords.isEmpty { fts += " AND {tags} : \"\(tagWords.joined(separator: " "))\"" }
-        // Bounded work: at most `rankingWindow` matches among the most recent
-        // notes are ranked, here rather than by FTS5's bm25() (whose IDF step
-        // reads the whole doclist of every query word). The recency range
-        // starts at the newest 4,096 notes and widens eightfold until enough
-        // match; each probe walks matches in ascending rowid order (FTS5's
-        // cheap direction) and stops at the window.
+        // Bounded work: the newest `rankingWindow` matches are ranked here rather
+        // than by FTS5's bm25() (whose IDF step reads the whole doclist of every
+        // query word). FTS5 walks a MATCH in descending rowid order directly, so
+        // the newest matches cost one pass that stops at the window.
         let (clauses, params) = Self.filters(status: "active", host: host, tag: tag, alias: "n.")
         let sql = """
             SELECT n.id, n.slug, n.title, n.body, n.hosts, n.tags, n.source, n.status, n.created_at, n.last_used, n.proposal
             FROM memory_fts JOIN memory_notes n ON n.id = memory_fts.rowid
-            WHERE memory_fts MATCH ? AND memory_fts.rowid > ?\(clauses.map { " AND " + $0 }.joined())
-            ORDER BY memory_fts.rowid LIMIT ?
+            WHERE memory_fts MATCH ?\(clauses.map { " AND " + $0 }.joined())
+            ORDER BY memory_fts.rowid DESC LIMIT ?
             """
-        var span: Int64 = 4096
-        var candidates: [Row]
-        repeat {
-            candidates = try db.query(sql, [.text(fts), .integer(newest - span)] + params + [.integer(Int64(Self.rankingWindow))])
-            span *= 8
-        } while candidates.count < Self.rankingWindow && newest - span / 8 > 0
+        let candidates = try db.query(sql, [.text(fts)] + params + [.integer(Int64(Self.rankingWindow))])
         let rows = Array(RelevanceRanker(terms: terms.flatMap(\.words)).rank(candidates, requireAll: true).prefix(limit))
         if let touch, !rows.isEmpty {
             let ids = rows.compactMap { $0.int("id") }.map(String.init).joined(separator: ",")
