@@ -236,7 +236,7 @@ public final class Agent: Sendable {
 
     // MARK: Cycle
 
-    /// One whole cycle: recover nothing (that is `start`), expire, scan, plan, execute, record.
+    /// One whole cycle: expire, scan, plan, execute, record. (Crash recovery is `Daemon.recover`, once at start.)
     public func cycle(shouldStop: () -> Bool = { false }) throws -> CycleReport {
         var report = CycleReport()
         report.expired = try ledger.expireOverdue()

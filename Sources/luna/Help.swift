@@ -47,7 +47,8 @@ enum Help {
     Usage: luna run [--once]
 
     Runs the supervised loop. Each cycle expires overdue proposals, scans every
-    host, plans open findings (from skills), passes proposals through the gate,
+    host, plans open findings (an approved skill, else the
+    model when [llm] is configured), passes proposals through the gate,
     executes approved proposals (once: the state says `executing` before the
     process starts), verifies them and commits each outcome to the ops repo.
     Between scans it picks up new approvals every few seconds.
