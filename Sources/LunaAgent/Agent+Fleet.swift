@@ -20,17 +20,35 @@ extension AgentEnvironment {
     ///
     /// - Throws: `AgentError` when the host has no address or there is no `[ssh]` section.
     public static func sshExecutor(_ host: HostConfig, _ config: LunaConfiguration) throws -> SSHExecutor {
-        guard let ssh = config.fleet.ssh, let endpoint = host.ssh else {
+        guard let options = try sshOptions(config), let endpoint = host.ssh else {
             throw AgentError(.invalid, "host \(host.name) uses ssh but the configuration has no [ssh] section or address")
         }
+        return SSHExecutor(target: SSHTarget(host: host.name, address: endpoint.address, port: endpoint.port, user: endpoint.user),
+                           options: options, outputLimit: config.outputLimitBytes)
+    }
+
+    /// The `[ssh]` section as executor options (nil without one); creates the control directory (0700).
+    public static func sshOptions(_ config: LunaConfiguration) throws -> SSHOptions? {
+        guard let ssh = config.fleet.ssh else { return nil }
         try FileManager.default.createDirectory(atPath: ssh.controlDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let options = SSHOptions(
+        return SSHOptions(
             identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile,
             bastion: ssh.bastion.map { SSHTarget(host: "bastion", address: $0.address, port: $0.port, user: $0.user) },
             controlDirectory: ssh.controlDirectory, connectTimeout: .seconds(ssh.connectTimeoutSeconds))
-        return SSHExecutor(target: SSHTarget(host: host.name, address: endpoint.address, port: endpoint.port, user: endpoint.user),
-                           options: options, outputLimit: config.outputLimitBytes)
+    }
+
+    /// Opens the bastion's shared connection before a scan fans out (see
+    /// `SSHExecutor.openBastion`). A failure is logged, not fatal: each host then
+    /// tries the bastion itself and reports its own `reach` finding.
+    public static let openBastion: @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void = { config, log in
+        guard config.hosts.contains(where: { $0.transport == .ssh }) else { return }
+        do {
+            guard let options = try sshOptions(config), options.bastion != nil else { return }
+            try SSHExecutor.openBastion(options, timeout: options.connectTimeout * 2 + .seconds(5))
+        } catch {
+            log("bastion: no shared connection, each host connects through the bastion alone: \(error)")
+        }
     }
 }
 
@@ -48,6 +66,7 @@ extension Agent {
     ///   - checks: Check names to run (each host's enabled checks when nil).
     /// - Returns: The results, in host order then check order.
     func collect(hosts: [HostConfig], checks: [String]?) -> [CheckResult] {
+        if hosts.contains(where: { $0.transport == .ssh }) { environment.prepareFleet(config, environment.log) }
         let slots = Mutex<[[CheckResult]]>(Array(repeating: [], count: hosts.count))
         let limit = DispatchSemaphore(value: max(1, config.fleet.maxParallel))
         let group = DispatchGroup()

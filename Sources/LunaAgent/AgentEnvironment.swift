@@ -10,15 +10,20 @@ public struct AgentEnvironment: Sendable {
     public var executor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor
     /// Where progress and problems are written (the journal, under systemd).
     public var log: @Sendable (String) -> Void
+    /// Runs once before a scan fans out to its ssh hosts (opens the bastion's
+    /// shared connection); injected so tests of other parts connect to nothing.
+    public var prepareFleet: @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void
 
     public init(now: @escaping @Sendable () -> Date = { Date() },
                 executor: @escaping @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = AgentEnvironment.defaultExecutor,
                 log: @escaping @Sendable (String) -> Void = { line in
                     FileHandle.standardError.write(Data(("luna: " + line + "\n").utf8))
-                }) {
+                },
+                prepareFleet: @escaping @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void = AgentEnvironment.openBastion) {
         self.now = now
         self.executor = executor
         self.log = log
+        self.prepareFleet = prepareFleet
     }
 
     /// The executor for a host's configured transport.

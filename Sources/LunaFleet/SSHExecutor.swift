@@ -11,8 +11,11 @@ import Foundation
 ///
 /// The bastion is reached with a `ProxyCommand` running a second `ssh -W %h:%p`
 /// with the same pinning (rather than `ProxyJump`, which would read the default
-/// config for the jump host). The inner ssh does not multiplex itself: the outer
-/// master already keeps the proxied connection open.
+/// config for the jump host). The inner ssh never becomes a master itself, but it
+/// uses the bastion's shared connection when ``openBastion(timeout:)`` started
+/// one: then each host costs one handshake (its own, end to end through the
+/// tunnel) instead of two, and the bastion sees one login per scan, not one per
+/// host. Without a running bastion master the inner ssh connects on its own.
 ///
 /// `ssh` exits 255 for its own failures; those become ``FleetError``s
 /// (`.hostKeyMismatch` or `.unreachable`) when its stderr says so. A remote
@@ -80,7 +83,7 @@ public struct SSHExecutor: Executor {
     ///
     /// Harmless when no master exists.
     public func disconnect() {
-        guard let commandLine = try? sshOptions(for: target, multiplexed: true) + ["-O", "exit", target.address]
+        guard let commandLine = try? sshOptions(for: target, sharing: .master) + ["-O", "exit", target.address]
         else { return }
         _ = try? ProcessRunner.run(
             [options.sshPath] + commandLine, environment: Self.clientEnvironment(), timeout: .seconds(10))
@@ -95,9 +98,9 @@ public struct SSHExecutor: Executor {
     /// - Throws: ``FleetError`` `.invalidArgument` for an unsafe path, address or user.
     func sshArgv(remoteCommand: String, proxyLog: String? = nil) throws(FleetError) -> [String] {
         var argv = [options.sshPath]
-        argv += try sshOptions(for: target, multiplexed: true)
+        argv += try sshOptions(for: target, sharing: .master)
         if let bastion = options.bastion {
-            var inner = [options.sshPath] + (try sshOptions(for: bastion, multiplexed: false))
+            var inner = [options.sshPath] + (try sshOptions(for: bastion, sharing: .bastionClient))
             if let proxyLog { inner += ["-E", try Self.safePath(proxyLog, what: "proxy log")] }
             inner += ["-W", "%h:%p", bastion.address]
             // ssh runs ProxyCommand with /bin/sh after expanding %-tokens; the
@@ -108,8 +111,31 @@ public struct SSHExecutor: Executor {
         return argv
     }
 
+    /// How one hop shares connections (OpenSSH's ControlMaster).
+    enum Sharing {
+        /// Become the master for this hop when none runs, and keep it 60 s after the last use.
+        case master
+        /// As `master`, at the bastion's fixed socket (``bastionSocket``).
+        case bastionMaster
+        /// Use the bastion's master when one runs; never become one (connect alone otherwise).
+        case bastionClient
+    }
+
+    /// The bastion's shared-connection socket: a fixed name, because the inner ssh
+    /// runs from a `ProxyCommand`, where ssh does not expand `%C`.
+    ///
+    /// The name hashes user, address and port (FNV-1a), so two bastions never share one.
+    func bastionSocket(_ directory: String, _ hop: SSHTarget) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(hop.user)@\(hop.address):\(hop.port)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return directory + "/b-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     /// The pinned connection options for one hop.
-    func sshOptions(for hop: SSHTarget, multiplexed: Bool) throws(FleetError) -> [String] {
+    func sshOptions(for hop: SSHTarget, sharing: Sharing) throws(FleetError) -> [String] {
         let identity = try Self.safePath(options.identityFile, what: "identityFile")
         let knownHosts = try Self.safePath(options.knownHostsFile, what: "knownHostsFile")
         _ = try Self.safePath(options.sshPath, what: "sshPath")
@@ -126,17 +152,20 @@ public struct SSHExecutor: Executor {
             "-i", identity,
             "-o", "ConnectTimeout=\(seconds)",
         ]
-        if multiplexed {
-            let directory = try Self.safePath(options.controlDirectory, what: "controlDirectory")
-            // %C is a 40-hex-digit hash; sun_path holds 107 bytes plus NUL.
-            guard directory.utf8.count + 41 <= 107 else {
-                throw FleetError(
-                    .invalidArgument,
-                    "controlDirectory \(directory) is too long for a unix socket path (max \(107 - 41) bytes)")
-            }
+        let directory = try Self.safePath(options.controlDirectory, what: "controlDirectory")
+        // %C is a 40-hex-digit hash; sun_path holds 107 bytes plus NUL.
+        guard directory.utf8.count + 41 <= 107 else {
+            throw FleetError(
+                .invalidArgument,
+                "controlDirectory \(directory) is too long for a unix socket path (max \(107 - 41) bytes)")
+        }
+        switch sharing {
+        case .master:
             argv += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(directory)/%C", "-o", "ControlPersist=60"]
-        } else {
-            argv += ["-o", "ControlMaster=no", "-o", "ControlPath=none"]
+        case .bastionMaster:
+            argv += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(bastionSocket(directory, hop))", "-o", "ControlPersist=60"]
+        case .bastionClient:
+            argv += ["-o", "ControlMaster=no", "-o", "ControlPath=\(bastionSocket(directory, hop))"]
         }
         argv += ["-p", String(hop.port), "-l", hop.user]
         return argv

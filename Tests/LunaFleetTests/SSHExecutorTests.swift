@@ -134,6 +134,49 @@ struct SSHExecutorSystemTests {
         #expect(sockets.count == 1, "\(sockets)")
     }
 
+    @Test("hosts behind the bastion share one bastion login once openBastion ran")
+    func sharedBastion() throws {
+        let lab = try SSHLab()
+        defer { lab.shutdown() }
+        let one = try lab.startDaemon(address: "127.0.0.2")
+        let two = try lab.startDaemon(address: "127.0.0.4")
+        let bastion = try lab.startDaemon(address: "127.0.0.3")
+        let knownHosts = try lab.knownHosts("known_hosts", [(one, nil), (two, nil), (bastion, nil)])
+        func options(_ directory: String) throws -> SSHOptions {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return SSHOptions(identityFile: lab.clientKey, knownHostsFile: knownHosts, bastion: lab.target(bastion, host: "bastion"),
+                              controlDirectory: directory, connectTimeout: .seconds(5))
+        }
+        func reachBoth(_ options: SSHOptions) throws {
+            for (daemon, name) in [(one, "one"), (two, "two")] {
+                let executor = SSHExecutor(target: lab.target(daemon, host: name), options: options)
+                let result = try executor.run(["/bin/sh", "-c", "echo $SSH_CONNECTION"], timeout: .seconds(30))
+                #expect(result.stdoutText.split(separator: " ").dropFirst(2).first.map(String.init) == daemon.address,
+                        "stderr: \(result.stderrText)")
+                executor.disconnect()
+            }
+        }
+        // Alone: each host logs in to the bastion itself.
+        try reachBoth(try options(lab.directory + "/a"))
+        // Shared: one login on the bastion carries both hosts.
+        let shared = try options(lab.directory + "/b")
+        #expect(try SSHExecutor.openBastion(shared, timeout: .seconds(20)))
+        let again = ContinuousClock.now
+        #expect(try SSHExecutor.openBastion(shared, timeout: .seconds(20)))   // already up: no new login
+        #expect(ContinuousClock.now - again < .seconds(2))
+        try reachBoth(shared)
+        SSHExecutor.closeBastion(shared)
+        bastion.stop()
+        let logins = bastion.log.components(separatedBy: "Accepted publickey").count - 1
+        #expect(logins == 3, "bastion logins: \(logins) (2 alone + 1 shared expected)\n\(bastion.log)")
+        // The bastion down: openBastion says so, it never pretends.
+        #expect {
+            try SSHExecutor.openBastion(try options(lab.directory + "/d"), timeout: .seconds(20))
+        } throws: { error in
+            (error as? FleetError)?.kind == .unreachable
+        }
+    }
+
     @Test("argv arrives intact on a direct connection")
     func direct() throws {
         let lab = try SSHLab()
