@@ -86,6 +86,8 @@ public struct Daemon: Sendable {
             let wait = max(1, ScanSchedule(agent.config).nextScan(after: wallNow).timeIntervalSince(wallNow))
             let next = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
             var nextPoll = ContinuousClock.now + approvalPoll
+            // Idle until the next scan: hand the pages this scan touched back to the system.
+            IdleMemory.trim()
             while ContinuousClock.now < next && !Daemon.shouldStop {
                 ping()
                 // Discord: polls when due (poll_seconds while pending, slower when idle, backing off
