@@ -75,6 +75,10 @@ extension Agent {
         let redactor = redactor()
         let library = SkillLibrary.load(directory: config.skillsDirectory)
         for q in queued {
+            guard let draft = q.draft else {
+                try keep(q, "the draft does not parse (\(q.problem ?? "?")); the model was not asked")
+                continue
+            }
             guard let p = try ledger.proposal(q.proposalID), let findingID = p.findingID, let finding = try ledger.finding(findingID) else {
                 try keep(q, "the evidence (proposal \(q.proposalID) and its finding) is gone")
                 continue
@@ -86,7 +90,7 @@ extension Agent {
                 try keep(q, "over the daily token budget (\(usage.tokens) of \(llm.dailyTokenBudget) tokens used today); the model was not asked")
                 continue
             }
-            let conversation = Self.distillConversation(evidence, draft: q.draft, prompt: prompt, redactor: redactor)
+            let conversation = Self.distillConversation(evidence, draft: draft, prompt: prompt, redactor: redactor)
             let reply: ModelReply
             do {
                 reply = try client.send(conversation)
@@ -101,7 +105,7 @@ extension Agent {
             let drafter = "model \(llm.model)"
             var outcome: SkillRegistry.Adoption
             var refusal: (reason: String, input: String)? = nil
-            switch Self.modelSkill(from: reply, evidence: evidence, fallback: q.draft, drafter: drafter, redactor: redactor) {
+            switch Self.modelSkill(from: reply, evidence: evidence, fallback: draft, drafter: drafter, redactor: redactor) {
             case .failure(let problem):
                 refusal = (problem.reason, problem.input)
                 outcome = .kept("the model's draft was refused: \(problem.reason)")

@@ -10,8 +10,10 @@ extension SkillRegistry {
         public var name: String
         /// The proposal whose success drafted it.
         public var proposalID: Int64
-        /// Luna's deterministic draft.
-        public var draft: Skill
+        /// Luna's deterministic draft; nil when its text no longer parses (then it is only kept, with the reason).
+        public var draft: Skill?
+        /// Why the draft text does not parse, when it does not.
+        public var problem: String?
     }
 
     /// What came of a model's draft.
@@ -30,9 +32,12 @@ extension SkillRegistry {
             SELECT s.name, s.draft, min(e.proposal_id) AS proposal FROM skills s JOIN skill_evidence e ON e.skill_id = s.id
             WHERE s.status='pending' AND s.distill_state='queued' GROUP BY s.id ORDER BY s.id
             """).compactMap { row in
-            guard let name = row.string("name"), let id = row.int("proposal"),
-                  let draft = try? Skill.parse(row.string("draft") ?? "", file: "draft \(name)") else { return nil }
-            return QueuedDraft(name: name, proposalID: id, draft: draft)
+            guard let name = row.string("name"), let id = row.int("proposal") else { return nil }
+            do {
+                return QueuedDraft(name: name, proposalID: id, draft: try Skill.parse(row.string("draft") ?? "", file: "draft \(name)"))
+            } catch {
+                return QueuedDraft(name: name, proposalID: id, draft: nil, problem: "\(error)")
+            }
         }
     }
 

@@ -146,7 +146,7 @@ struct SkillDistillTests {
         #expect(try agent.refineSkillDrafts().isEmpty, "one model pass per draft")
     }
 
-    enum Garbage: String, CaseIterable, Sendable { case prose, wrongTool, badJSON, serverError }
+    enum Garbage: String, CaseIterable, Sendable { case prose, wrongTool, badJSON, serverError, timeout, down }
 
     @Test(arguments: [FakeLLM.Format.anthropic, .openai], Garbage.allCases)
     func garbageOrAFailingModelLeavesLunasDraft(format: FakeLLM.Format, garbage: Garbage) throws {
@@ -157,27 +157,34 @@ struct SkillDistillTests {
         case .wrongTool: .tools([("propose_action", json(["host": "localhost", "argv": ["/bin/true"]]))])
         case .badJSON: .tools([("draft_skill", format == .openai ? #"{"name": "x", "#: #"{"name": 7}"#)])
         case .serverError: .status(500)
+        case .timeout: .slow(.seconds(3))
+        case .down: Self.draftCall()
         }
         let fake = try FakeLLM(format, steps: [step])
         defer { fake.stop() }
-        let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
+        var config = try me.configuration(fake)
+        config.llm?.timeoutSeconds = 1
+        let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))
         try Self.fixByHand(agent, me.estate)
+        if garbage == .down { fake.stop() }
         let refined = try agent.refineSkillDrafts(sleep: { _ in })
-        #expect(fake.requests.count >= 1)
+        #expect(fake.requests.count >= (garbage == .down ? 0 : 1))
         guard case .kept(let why)? = refined.first?.outcome else { Issue.record("\(refined)"); return }
         let expected = switch garbage {
         case .prose: "did not call draft_skill"
         case .wrongTool: "instead of draft_skill"
         case .badJSON: format == .openai ? "not valid JSON" : "must be a string"
-        case .serverError: "the model call failed"
+        case .serverError, .timeout, .down: "the model call failed"
         }
         #expect(why.contains(expected), "\(why)")
         let r = try #require(try agent.skillRegistry.record("files-chmod-mode"))
         #expect(r.status == "pending" && r.draftedBy == "luna" && r.distillNote == why)
         let calls = try Self.distillCalls(agent)
         #expect(calls.count == 1)
-        if garbage == .serverError {
-            #expect(calls.first?.status == "status" && fake.requests.count > 1, "retried, then recorded as failed")
+        switch garbage {
+        case .serverError: #expect(calls.first?.status == "status" && fake.requests.count > 1, "retried, then recorded as failed")
+        case .timeout, .down: #expect(calls.first?.status == "transport", "\(calls)")
+        default: #expect(calls.first?.status == "ok" && calls.first?.error?.hasPrefix("draft refused: ") == true)
         }
     }
 
