@@ -103,15 +103,16 @@ extension Agent {
                 continue
             }
             let drafter = "model \(llm.model)"
-            var outcome: SkillRegistry.Adoption
-            var refusal: (reason: String, input: String)? = nil
+            var outcome = SkillRegistry.Adoption.kept("")
+            var refusal: DraftProblem? = nil
             switch Self.modelSkill(from: reply, evidence: evidence, fallback: draft, drafter: drafter, redactor: redactor) {
             case .failure(let problem):
-                refusal = (problem.reason, problem.input)
-                outcome = .kept("the model's draft was refused: \(problem.reason)")
+                refusal = problem
             case .success(let skill):
                 outcome = try registry.adoptModelDraft(q.name, skill: skill, library: library, now: Timestamp.string(environment.now()))
-                if case .kept(let why) = outcome { refusal = (why, redactor.redact(reply.calls.first?.rawArguments ?? "")) }
+                if case .kept(let why) = outcome {
+                    refusal = DraftProblem(reason: why, input: redactor.redact(reply.calls.first?.rawArguments ?? ""))
+                }
             }
             try ledger.recordModelCall(findingID: findingID, provider: llm.provider, model: llm.model, status: "ok",
                                        attempts: reply.attempts, usage: reply.usage, stopReason: reply.stopReason, promptHash: promptHash,
@@ -120,11 +121,9 @@ extension Agent {
                 try ledger.recordRefusal(findingID: findingID, tool: DistillTools.draftSkill.name, reason: refusal.reason,
                                          input: refusal.input, proposalID: p.id)
                 environment.log("skill draft \(q.name): the model's draft was refused: \(refusal.reason)")
-                if case .kept = outcome, try registry.record(q.name)?.distillNote == nil {
-                    try registry.keepDeterministic(q.name, note: "the model's draft was refused: \(refusal.reason); Luna's deterministic draft stays",
-                                                   now: Timestamp.string(environment.now()))
-                }
-                outcome = .kept(try registry.record(q.name)?.distillNote ?? refusal.reason)
+                let note = "the model's draft was refused: \(refusal.reason); Luna's deterministic draft stays"
+                try registry.keepDeterministic(q.name, note: note, now: Timestamp.string(environment.now()))   // no-op when the registry kept it
+                outcome = .kept(try registry.record(q.name)?.distillNote ?? note)
             }
             done.append(SkillRefinement(draft: q.name, outcome: outcome))
         }

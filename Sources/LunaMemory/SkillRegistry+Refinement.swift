@@ -22,7 +22,7 @@ extension SkillRegistry {
         case adopted(String)
         /// The model's draft equals an existing skill's: the evidence went there and Luna's draft was dropped.
         case merged(into: String)
-        /// Luna's deterministic draft stays: why.
+        /// Luna's deterministic draft stays: why (the stored note says so in full).
         case kept(String)
     }
 
@@ -68,11 +68,12 @@ extension SkillRegistry {
                 return .kept("the draft \(name) is no longer a queued pending draft")
             }
             func keep(_ why: String) throws -> Adoption {
-                try db.run("UPDATE skills SET distill_state='done', distill_note=?, updated_at=? WHERE id=?", [.text(why), .text(now), .integer(id)])
+                try db.run("UPDATE skills SET distill_state='done', distill_note=?, updated_at=? WHERE id=?",
+                           [.text("the model's draft was refused: \(why); Luna's deterministic draft stays"), .text(now), .integer(id)])
                 return .kept(why)
             }
             if let rejected = try db.queryOne("SELECT name FROM skill_rejections WHERE fingerprint=?", [.text(fingerprint)]) {
-                return try keep("the model's draft was refused: the operator rejected the same draft before (\(rejected.string("name") ?? ""))")
+                return try keep("the operator rejected the same draft before (\(rejected.string("name") ?? ""))")
             }
             let other = try db.queryOne("SELECT id, name FROM skills WHERE fingerprint=? AND id != ? AND status IN ('pending','approved','suspended') ORDER BY id LIMIT 1",
                                         [.text(fingerprint), .integer(id)])
@@ -88,7 +89,7 @@ extension SkillRegistry {
             }
             if skill.name != name,
                try db.queryOne("SELECT 1 FROM skills WHERE name=?", [.text(skill.name)]) != nil || library.skills.contains(where: { $0.name == skill.name }) {
-                return try keep("the model's draft was refused: the name '\(skill.name)' is taken by another skill")
+                return try keep("the name '\(skill.name)' is taken by another skill")
             }
             try db.run("""
                 UPDATE skills SET name=?, description=?, body=?, draft=?, fingerprint=?, drafted_by=?, distill_state='done',

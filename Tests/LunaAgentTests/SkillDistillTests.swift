@@ -12,10 +12,10 @@ struct SkillDistillTests {
     static let drafted = "restore-credential-file-mode"
 
     /// A `draft_skill` call; `argv` and `verify` may be overridden to make it unfaithful.
-    static func draftCall(argv: [String] = ["/usr/bin/chmod", "{expected}", "{path}"],
+    static func draftCall(name: String = drafted, argv: [String] = ["/usr/bin/chmod", "{expected}", "{path}"],
                           verify: [String] = ["/usr/bin/stat", "-c", "%04a", "{path}"]) -> FakeLLM.Step {
         .tools([("draft_skill", json([
-            "name": drafted,
+            "name": name,
             "description": "Restore a credentials file's mode to its reference.",
             "when_to_use": "A files finding says a file's mode drifted from configs/files.",
             "procedure": "chmod sets the reference mode back; nothing else changes.",
@@ -144,6 +144,22 @@ struct SkillDistillTests {
         #expect(show.out.contains("drafted by: luna (deterministic"), "\(show.out)")
         #expect(show.out.contains("model draft: the model's draft was refused"), "\(show.out)")
         #expect(try agent.refineSkillDrafts().isEmpty, "one model pass per draft")
+    }
+
+    @Test func aModelDraftNamedLikeAnotherSkillIsRefused() throws {
+        let me = try ModelEstate(fake: nil)
+        defer { me.remove() }
+        // The estate's approved skill for ports findings is called restore-file-mode.
+        let fake = try FakeLLM(.anthropic, steps: [Self.draftCall(name: "restore-file-mode")])
+        defer { fake.stop() }
+        let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
+        try Self.fixByHand(agent, me.estate)
+        let refined = try agent.refineSkillDrafts(sleep: { _ in })
+        guard case .kept(let why)? = refined.first?.outcome else { Issue.record("\(refined)"); return }
+        #expect(why == "the model's draft was refused: the name 'restore-file-mode' is taken by another skill; Luna's deterministic draft stays")
+        #expect(try agent.skillRegistry.record("files-chmod-mode")?.draftedBy == "luna")
+        #expect(try Self.distillCalls(agent).first?.error == "draft refused: the name 'restore-file-mode' is taken by another skill")
+        #expect(try agent.ledger.modelRefusals().contains { $0.tool == "draft_skill" && $0.reason.contains("is taken") })
     }
 
     enum Garbage: String, CaseIterable, Sendable { case prose, wrongTool, badJSON, serverError, timeout, down }
