@@ -105,8 +105,8 @@ extension Agent {
         return String(decoding: ModelClient(settings: settings).body(conversation), as: UTF8.self)
     }
 
-    func firstConversation(_ finding: FindingRecord, prompts: ModelPrompts, redactor: Redactor) throws -> ModelConversation {
-        let context = try reconContext(finding, redactor: redactor)
+    func firstConversation(_ finding: FindingRecord, prompts: ModelPrompts, redactor: Redactor, markUsed: Bool = false) throws -> ModelConversation {
+        let context = try reconContext(finding, redactor: redactor, markUsed: markUsed)
         let user = prompts.plan + "\n\n" + context + "\n\n" + prompts.summary
         return ModelConversation(system: prompts.system, tools: PlannerTools.all, turns: [.user(redactor.redact(user))])
     }
@@ -143,7 +143,8 @@ extension Agent {
             result.unplannedReason = "the model cannot be reached: \(error)"
             return result
         }
-        var conversation = try firstConversation(finding, prompts: prompts, redactor: redactor)
+        // Issue 7: planning marks the memory notes it read as used (a dry run does not).
+        var conversation = try firstConversation(finding, prompts: prompts, redactor: redactor, markUsed: true)
         var session = ModelSession(finding: finding, redactor: redactor, promptHash: prompts.sha256)
 
         for _ in 0..<Self.maxModelTurns {
@@ -317,7 +318,8 @@ extension Agent {
 
         default:   // note
             let title = Recorder.oneLine(input.string("title"))
-            let slug = "agent/\(String(Timestamp.string(environment.now()).prefix(10)))-f\(finding.id)-\(Recorder.slug(title))"
+            // MemoryNote.slug: ASCII only, so `luna memory approve` and reindex accept it whatever the title's script.
+            let slug = "agent/\(String(Timestamp.string(environment.now()).prefix(10)))-f\(finding.id)-\(MemoryNote.slug(from: title))"
             try ledger.insertPendingNote(slug: slug, title: title, body: input.string("body"), host: finding.host,
                                          tags: "agent \(finding.check)")
             result.notes.append(slug)

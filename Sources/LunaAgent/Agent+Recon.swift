@@ -12,7 +12,12 @@ extension Agent {
     /// excerpt; what luna may run there; memory notes matching host and check
     /// (full text); matching skills; the last outcomes on the host. Every part is
     /// a delimited data block and redacted.
-    public func reconContext(_ finding: FindingRecord, redactor: Redactor) throws -> String {
+    ///
+    /// - Parameters:
+    ///   - finding: The finding to plan.
+    ///   - redactor: Applied to every part.
+    ///   - markUsed: Mark the memory notes included as used now (planning does; a dry run does not).
+    public func reconContext(_ finding: FindingRecord, redactor: Redactor, markUsed: Bool = false) throws -> String {
         var parts: [(String, String)] = []
         var f = "host: \(finding.host)\ncheck: \(finding.check)\nsubject: \(finding.subject)\nsummary: \(finding.summary)\n"
         f += "observed: \(finding.observed)\n"
@@ -38,7 +43,7 @@ extension Agent {
             let listing = sudoers.listing(user: config.identity, groups: groups, host: finding.host)
             parts.append(("what \(config.identity) may run on \(finding.host)", listing.isEmpty ? "(nothing)" : listing.joined(separator: "\n")))
         }
-        let notes = try memoryNotes(host: finding.host, check: finding.check)
+        let notes = try memoryNotes(host: finding.host, check: finding.check, markUsed: markUsed)
         if !notes.isEmpty { parts.append(("memory notes", notes.joined(separator: "\n---\n"))) }
         let library = SkillLibrary.load(directory: config.skillsDirectory)
         let skills = library.skills.filter { $0.check == finding.check }
@@ -68,13 +73,22 @@ extension Agent {
         return out
     }
 
-    /// Active memory notes matching the host or the check (FTS5), best first.
-    func memoryNotes(host: String, check: String) throws -> [String] {
-        let terms = [host, check].map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
-        let rows = (try? ledger.db.query("""
-            SELECT n.title, n.body FROM memory_fts JOIN memory_notes n ON n.id = memory_fts.rowid
-            WHERE memory_fts MATCH ? AND n.status='active' ORDER BY rank LIMIT 5
-            """, [.text(terms)])) ?? []
-        return rows.map { "\($0.string("title") ?? "")\n\(Self.clip($0.string("body") ?? "", 1500))" }
+    /// Active memory notes about the host or the check, best first, at most 5.
+    ///
+    /// Through `MemoryStore.search` (issue 7), so the search rules, the bounded
+    /// ranking and `last_used` are the memory room's: first notes naming both
+    /// the host and the check, then the check's notes about this host or no
+    /// host, then notes naming the host. Pending notes are never included.
+    func memoryNotes(host: String, check: String, markUsed: Bool) throws -> [String] {
+        var seen = Set<String>()
+        var notes: [MemoryNote] = []
+        for (query, filter) in [("\(host) \(check)", Optional(host)), (check, host), (host, nil)] where notes.count < 5 {
+            for note in try memory.search(query, host: filter, limit: 5) where seen.insert(note.slug).inserted {
+                notes.append(note)
+            }
+        }
+        let used = Array(notes.prefix(5))
+        if markUsed { try memory.markUsed(used.map(\.slug), at: Timestamp.string(environment.now())) }
+        return used.map { "\($0.title)\n\(Self.clip($0.body, 1500))" }
     }
 }

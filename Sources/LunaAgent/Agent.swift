@@ -258,6 +258,9 @@ public final class Agent: Sendable {
         if shouldStop() { return report }
         report.executed = try executeApproved(shouldStop: shouldStop)
         report.recorded = try recorder.recordPending().map(\.0)
+        // Issue 7: the model's pass over new skill drafts, after recording, outside any transaction
+        // (Agent+Distill.swift); on a stop request the drafts stay queued for the next cycle.
+        if !shouldStop() { try refineSkillDrafts() }
         // Issue 7: skill suspensions and new drafts, told to the operator once.
         report.notices = try skillRegistry.takeNotices()
         return report

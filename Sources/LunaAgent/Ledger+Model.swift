@@ -27,17 +27,20 @@ extension Ledger {
     static func day(_ date: Date) -> String { String(Timestamp.string(date).prefix(10)) }
 
     /// Stores one model call (successful or not) with its token usage.
+    ///
+    /// `purpose` is `plan` (the planner) or `distill` (a skill draft, issue 7, with the draft's `skill` name).
     func recordModelCall(findingID: Int64?, provider: String, model: String, status: String, attempts: Int,
-                         usage: TokenUsage, stopReason: String?, promptHash: String, error: String?) throws {
+                         usage: TokenUsage, stopReason: String?, promptHash: String, error: String?,
+                         purpose: String = "plan", skill: String? = nil) throws {
         let at = now()
         try db.run("""
             INSERT INTO model_calls(at, day, finding_id, provider, model, status, attempts, input_tokens, output_tokens,
-                                    cache_read_tokens, cache_write_tokens, stop_reason, prompt_sha256, error)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                                    cache_read_tokens, cache_write_tokens, stop_reason, prompt_sha256, error, purpose, skill)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             """, [.text(Timestamp.string(at)), .text(Self.day(at)), findingID.map { .integer($0) } ?? .null, .text(provider),
                   .text(model), .text(status), .integer(Int64(attempts)), .integer(Int64(usage.input)), .integer(Int64(usage.output)),
                   .integer(Int64(usage.cacheRead)), .integer(Int64(usage.cacheWrite)), stopReason.map { .text($0) } ?? .null,
-                  .text(promptHash), error.map { .text($0) } ?? .null])
+                  .text(promptHash), error.map { .text($0) } ?? .null, .text(purpose), skill.map { .text($0) } ?? .null])
     }
 
     /// Calls and tokens of the current UTC day.

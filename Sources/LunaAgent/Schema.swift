@@ -230,5 +230,17 @@ public enum Schema {
             reported INTEGER NOT NULL DEFAULT 0
         );
         """),
+        // Issue 7, model-drafted skills (Agent+Distill.swift): who drafted a skill, Luna's
+        // deterministic fingerprint of a draft the model rewrote (so repeats merge and
+        // rejections hold), the model pass's state and outcome, and the purpose of a model call.
+        Migration("007-skill-distill", """
+        ALTER TABLE skills ADD COLUMN drafted_by TEXT;
+        ALTER TABLE skills ADD COLUMN origin_fingerprint TEXT;
+        ALTER TABLE skills ADD COLUMN distill_state TEXT CHECK(distill_state IN ('queued','done'));
+        ALTER TABLE skills ADD COLUMN distill_note TEXT;
+        CREATE INDEX skills_by_origin_fingerprint ON skills(origin_fingerprint);
+        ALTER TABLE model_calls ADD COLUMN purpose TEXT NOT NULL DEFAULT 'plan' CHECK(purpose IN ('plan','distill'));
+        ALTER TABLE model_calls ADD COLUMN skill TEXT;
+        """),
     ]
 }

@@ -64,6 +64,18 @@ public struct MemoryStore: Sendable {
         return db.changes > 0
     }
 
+    /// Marks notes used at `at` (what the agent read them for), e.g. after recon picked them.
+    ///
+    /// - Parameters:
+    ///   - slugs: The notes' slugs; unknown ones are ignored.
+    ///   - at: The timestamp stored as `last_used`.
+    public func markUsed(_ slugs: [String], at: String) throws {
+        guard !slugs.isEmpty else { return }
+        try db.transaction {
+            for slug in slugs { try db.run("UPDATE memory_notes SET last_used=? WHERE slug=?", [.text(at), .text(slug)]) }
+        }
+    }
+
     /// One note by slug.
     public func note(_ slug: String) throws -> MemoryNote? {
         try db.queryOne("SELECT \(Self.columns) FROM memory_notes WHERE slug=?", [.text(slug)]).map(Self.note)

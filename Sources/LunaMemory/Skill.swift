@@ -32,6 +32,7 @@ public struct SkillError: Error, CustomStringConvertible, Sendable, Equatable {
 /// verify: ["/usr/bin/stat", "-c", "%04a", "{path}"]
 /// expect: {expected}
 /// risk: mutating
+/// drafted-by: luna
 /// ---
 /// ```
 ///
@@ -57,6 +58,10 @@ public struct Skill: Sendable, Codable, Equatable {
     public var body: String
     /// Where the skill was loaded from.
     public var file: String
+    /// Who drafted it: `luna` (deterministically, from the executed steps) or
+    /// `model <name>`; nil for a skill written by hand. Kept in the SKILL.md
+    /// front matter as `drafted-by`, which agentskills.io readers ignore.
+    public var draftedBy: String? = nil
 
     /// A proposal's concrete steps made from a skill and a finding.
     public struct Instance: Sendable, Equatable {
@@ -165,6 +170,7 @@ extension Skill {
         }
         let body = lines[(end + 1)...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
         return Skill(name: name, description: description, check: check, match: match, argv: argv,
-                     verify: verify, expect: fields["expect"]?.value, risk: risk.value, body: body, file: file)
+                     verify: verify, expect: fields["expect"]?.value, risk: risk.value, body: body, file: file,
+                     draftedBy: fields["drafted-by"].flatMap { $0.value.isEmpty ? nil : $0.value })
     }
 }

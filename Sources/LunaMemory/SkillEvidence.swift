@@ -79,7 +79,7 @@ extension Skill {
             """
         return Skill(name: name.isEmpty ? "skill" : name, description: "Fix \(e.check) drift with \(program) (drafted from proposal \(e.proposalID)).",
                      check: e.check, match: match, argv: argv, verify: verify, expect: expect,
-                     risk: e.risk == "read-only" ? "read-only" : "mutating", body: body, file: "")
+                     risk: e.risk == "read-only" ? "read-only" : "mutating", body: body, file: "", draftedBy: "luna")
     }
 
     /// What makes two skills the same: check, match and steps (not name or prose).
@@ -99,7 +99,9 @@ extension Skill {
         text += "argv: \(json(argv))\n"
         if let verify { text += "verify: \(json(verify))\n" }
         if let expect { text += "expect: \(expect)\n" }
-        text += "risk: \(risk)\n---\n\n" + body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+        text += "risk: \(risk)\n"
+        if let draftedBy { text += "drafted-by: \(draftedBy.replacingOccurrences(of: "\n", with: " "))\n" }
+        text += "---\n\n" + body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
         return text
     }
 }

@@ -37,6 +37,10 @@ public struct SkillRegistry: Sendable {
         public var evidence: [Int64]
         /// The SKILL.md text of a pending draft.
         public var draft: String?
+        /// Who drafted it: `luna` (deterministic) or `model <name>`; nil for a skill written by hand.
+        public var draftedBy: String? = nil
+        /// What came of asking the model to draft it (why Luna's own draft stayed), if it was asked.
+        public var distillNote: String? = nil
     }
 
     /// What distilling one piece of evidence did.
@@ -59,7 +63,7 @@ public struct SkillRegistry: Sendable {
                successes: Int(row.int("successes") ?? 0), failures: Int(row.int("failures") ?? 0),
                verifyPasses: Int(row.int("verify_passes") ?? 0), lastUsed: row.string("last_used"),
                consecutiveFailures: Int(row.int("consecutive_failures") ?? 0), reason: row.string("reason"),
-               evidence: evidence, draft: row.string("draft"))
+               evidence: evidence, draft: row.string("draft"), draftedBy: row.string("drafted_by"), distillNote: row.string("distill_note"))
     }
 
     /// One skill's record by name.
@@ -156,8 +160,10 @@ public struct SkillRegistry: Sendable {
             if let rejected = try db.queryOne("SELECT name FROM skill_rejections WHERE fingerprint=?", [.text(fingerprint)]) {
                 return .rejectedBefore(rejected.string("name") ?? "")
             }
-            let same = try db.queryOne("SELECT id, name FROM skills WHERE fingerprint=? AND status IN ('pending','approved','suspended') ORDER BY id LIMIT 1", [.text(fingerprint)])
+            // origin_fingerprint: a draft the model rewrote still stands for Luna's deterministic draft (migration 007).
+            let same = try db.queryOne("SELECT id, name FROM skills WHERE (fingerprint=? OR origin_fingerprint=?) AND status IN ('pending','approved','suspended') ORDER BY id LIMIT 1", [.text(fingerprint), .text(fingerprint)])
                 ?? library.skills.first(where: { $0.fingerprint == fingerprint }).flatMap { s in try db.queryOne("SELECT id, name FROM skills WHERE name=?", [.text(s.name)]) }
+                ?? pendingDraftReproducing(evidence)
             if let same, let id = same.int("id") {
                 try addEvidence(id, evidence, now: now)
                 return .merged(same.string("name") ?? "")
@@ -171,10 +177,11 @@ public struct SkillRegistry: Sendable {
             }
             draft.name = name
             try db.run("""
-                INSERT INTO skills(name, status, check_name, description, body, draft, fingerprint, created_at, updated_at)
-                VALUES (?,'pending',?,?,?,?,?,?,?)
+                INSERT INTO skills(name, status, check_name, description, body, draft, fingerprint, created_at, updated_at,
+                                   drafted_by, origin_fingerprint, distill_state)
+                VALUES (?,'pending',?,?,?,?,?,?,?,?,?,'queued')
                 """, [.text(name), .text(draft.check), .text(draft.description), .text(draft.body), .text(draft.render()),
-                      .text(fingerprint), .text(now), .text(now)])
+                      .text(fingerprint), .text(now), .text(now), .text(draft.draftedBy ?? "luna"), .text(fingerprint)])
             try addEvidence(db.lastInsertRowID, evidence, now: now)
             try db.run("INSERT INTO skill_notices(skill, text, at, kind) VALUES (?,?,?,'draft')",
                        [.text(name), .text("New skill draft \(name) from proposal \(evidence.proposalID): review with `luna skills show \(name)`, then approve or reject it."), .text(now)])
@@ -222,10 +229,14 @@ public struct SkillRegistry: Sendable {
         guard let r = try record(name), r.status == "pending" else {
             throw MemoryError(.refused, "skill \(name) is not a pending draft; retire an approved skill instead")
         }
-        let fingerprint = try db.queryOne("SELECT fingerprint FROM skills WHERE name=?", [.text(name)])?.string("fingerprint") ?? ""
+        let row = try db.queryOne("SELECT fingerprint, origin_fingerprint FROM skills WHERE name=?", [.text(name)])
+        // Both the draft as reviewed and Luna's deterministic draft it came from (when the model rewrote it).
+        let fingerprints = Set([row?.string("fingerprint") ?? "", row?.string("origin_fingerprint") ?? ""].filter { !$0.isEmpty })
         try db.transaction {
-            try db.run("INSERT INTO skill_rejections(fingerprint, name, reason, at) VALUES (?,?,?,?) ON CONFLICT(fingerprint) DO UPDATE SET reason=excluded.reason",
-                       [.text(fingerprint), .text(name), .text(reason), .text(now)])
+            for fingerprint in fingerprints.sorted() {
+                try db.run("INSERT INTO skill_rejections(fingerprint, name, reason, at) VALUES (?,?,?,?) ON CONFLICT(fingerprint) DO UPDATE SET reason=excluded.reason",
+                           [.text(fingerprint), .text(name), .text(reason), .text(now)])
+            }
             try db.run("UPDATE skills SET status='rejected', reason=?, updated_at=? WHERE name=?", [.text(reason), .text(now), .text(name)])
         }
     }

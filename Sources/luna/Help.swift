@@ -198,7 +198,12 @@ enum Help {
     When a proposal no skill covered succeeds and its verification passes, Luna
     drafts a pending skill from the executed steps (finding parameters become
     {placeholders}). A draft equal to an existing skill (same check, match and
-    steps) is merged into that skill's evidence instead. `approve` writes
+    steps) is merged into that skill's evidence instead. With an [llm] section
+    and prompts/distill.md, the model then redrafts a new draft (name, prose,
+    templates); its draft is taken only when its templates, filled from the
+    finding, give back exactly the commands that ran — otherwise Luna's draft
+    stays. `show` says who drafted it (luna or the model) and why a model draft
+    was refused; SKILL.md keeps it as `drafted-by`. `approve` writes
     skills/NAME/SKILL.md and commits it with the reason; a draft whose steps fail
     the gate's structural rules (relative program, shell wrapper, destructive)
     cannot be approved. `reject` is remembered: the same draft is never offered

@@ -57,6 +57,10 @@ enum SkillsCommand {
         print("uses \(r.uses): \(r.successes) succeeded, \(r.failures) failed, \(r.verifyPasses) verified; last used \(r.lastUsed ?? "never")")
         if !r.evidence.isEmpty { print("evidence: proposals \(r.evidence.map(String.init).joined(separator: ", "))") }
         let text = r.draft ?? current(agent, name) ?? ""
+        // Provenance: Luna's deterministic draft or the model's (checked) draft, and why the model's was not taken.
+        let drafter = r.draftedBy ?? (try? Skill.parse(text, file: name))?.draftedBy
+        print("drafted by: " + (drafter.map { $0 == "luna" ? "luna (deterministic, from the executed steps)" : $0 } ?? "written by hand (no drafted-by field)"))
+        if let note = r.distillNote { print("model draft: \(note)") }
         if let skill = try? Skill.parse(text, file: name) {
             let problems = SkillValidator.problems(skill)
             if !problems.isEmpty { print("cannot be approved: " + problems.joined(separator: "; ")) }

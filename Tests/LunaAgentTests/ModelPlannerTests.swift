@@ -29,7 +29,7 @@ struct ModelEstate {
                 """,
             ".gitignore": ".env\n",
         ]
-        for name in ["system.md", "plan.md", "summary.md"] {
+        for name in ["system.md", "plan.md", "summary.md", "distill.md"] {
             files["prompts/" + name] = try String(contentsOf: Estate.projectRoot.appendingPathComponent("prompts/" + name), encoding: .utf8)
         }
         estate = try Estate(sudoers: "luna ALL = (root) NOPASSWD: /usr/bin/cat @ROOT@/target/app.conf, /usr/bin/stat *\n" + extraSudoers,
@@ -334,13 +334,16 @@ struct ModelPlannerTests {
         let message = try me.estate.ops.git("log", "-1", "--format=%B", "--grep", "Proposal: 1")
         #expect(message.contains("Proposed from model: Restore 0600: app.conf holds a database password."), "\(message)")
         #expect(message.contains("Outcome: succeeded"))
-        #expect(fake.requests.count == 1, "the second cycle does not ask the model again")
+        // The second cycle does not plan again; it asks once for a skill draft from the verified success (issue 7).
+        #expect(fake.requests.count == 2)
+        #expect(fake.requests.filter { $0.bodyText.contains("\"propose_action\"") }.count == 1, "planned once")
+        #expect(fake.requests.last?.bodyText.contains("\"draft_skill\"") == true)
         // `luna status` shows today's use against the budget.
         let status = try me.estate.luna("status", "--json")
         #expect(status.status == 0, "\(status.err)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.out.utf8)) as? [String: Any])
         let model = try #require(object["model"] as? [String: Any])
-        #expect(model["calls"] as? Int == 1)
+        #expect(model["calls"] as? Int == 2, "the planning call and the skill-draft call")
         #expect((model["tokens"] as? Int ?? 0) > 0)
         #expect(model["budget"] != nil)
         #expect(try me.estate.luna("status").out.contains("Model use today"))

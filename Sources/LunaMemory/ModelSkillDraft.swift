@@ -1,0 +1,130 @@
+import Foundation
+
+/// A skill draft as the model proposed it (`draft_skill`), before quality control.
+///
+/// Untrusted: ``review(evidence:fallback:drafter:)`` turns it into a `Skill`
+/// only when it describes and parameterises what ran without changing it.
+public struct ModelSkillDraft: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public var whenToUse: String
+    public var procedure: String
+    public var pitfalls: String
+    public var verification: String
+    public var argv: [String]
+    public var verify: [String]
+    public var expect: String?
+    /// `key=value` entries.
+    public var match: [String]
+
+    /// Creates a draft from the tool's fields.
+    public init(name: String, description: String, whenToUse: String, procedure: String, pitfalls: String,
+                verification: String, argv: [String], verify: [String], expect: String?, match: [String]) {
+        self.name = name
+        self.description = description
+        self.whenToUse = whenToUse
+        self.procedure = procedure
+        self.pitfalls = pitfalls
+        self.verification = verification
+        self.argv = argv
+        self.verify = verify
+        self.expect = expect
+        self.match = match
+    }
+
+    /// Checks the draft against the evidence it was drafted from.
+    ///
+    /// Accepted only when: the name is a valid slug; the match entries are
+    /// `key=value` with exactly the evidence's values, and every parameter the
+    /// templates do not use is matched (so the skill is never broader than
+    /// what was shown to work); the steps pass `SkillValidator` (the gate's
+    /// structural rules); and the templates, filled from the evidence's
+    /// parameters, give back exactly the executed argv, verification argv and
+    /// expectation. The check and the risk come from the evidence and the
+    /// deterministic draft, never from the model.
+    ///
+    /// - Parameters:
+    ///   - evidence: The executed, verified proposal.
+    ///   - fallback: Luna's deterministic draft from the same evidence (its risk is kept).
+    ///   - drafter: The provenance stored as `drafted-by` (e.g. `model claude-x`).
+    /// - Returns: The skill, or every problem found.
+    public func review(evidence: SkillEvidence, fallback: Skill, drafter: String) -> Result<Skill, ModelDraftRefusal> {
+        var problems: [String] = []
+        let name = name.trimmingCharacters(in: .whitespaces)
+        if name.range(of: "^[a-z0-9][a-z0-9-]{0,63}$", options: .regularExpression) == nil {
+            problems.append("name '\(Self.clip(name))' is not a slug (lowercase letters, digits and '-', at most 64)")
+        }
+        let oneLine = { (s: String) in s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces) }
+        let description = oneLine(description)
+        if description.isEmpty { problems.append("the description is empty") }
+        var match: [String: String] = [:]
+        for entry in self.match {
+            guard let eq = entry.firstIndex(of: "=") else { problems.append("match entry '\(Self.clip(entry))' is not key=value"); continue }
+            let key = String(entry[..<eq]), value = String(entry[entry.index(after: eq)...])
+            guard let actual = evidence.params[key] else {
+                problems.append("match key '\(Self.clip(key))' is not a parameter of the finding (\(evidence.params.keys.sorted().joined(separator: ", ")))")
+                continue
+            }
+            if actual != value { problems.append("match \(Self.clip(key))=\(Self.clip(value)) differs from the finding's value '\(Self.clip(actual))'") }
+            if match[key] != nil { problems.append("match key '\(Self.clip(key))' is given twice") }
+            match[key] = value
+        }
+        let expect = self.expect.flatMap { $0.isEmpty ? nil : $0 }
+        var skill = Skill(name: name, description: description, check: evidence.check, match: match, argv: argv,
+                          verify: verify.isEmpty ? nil : verify, expect: expect, risk: fallback.risk, body: "", file: "",
+                          draftedBy: drafter)
+        // Parameters neither filled in nor matched would let the skill fire on findings unlike the evidence.
+        let templates = argv + verify + (expect.map { [$0] } ?? [])
+        let placeholders = Set(templates.flatMap { t in
+            t.matches(of: /\{([a-z_][a-z0-9_]*)\}/).map { String($0.output.1) }
+        })
+        let loose = evidence.params.keys.filter { !placeholders.contains($0) && match[$0] == nil }.sorted()
+        if !loose.isEmpty {
+            problems.append("parameters \(loose.joined(separator: ", ")) are neither placeholders nor in match: the skill would be broader than the evidence")
+        }
+        problems += SkillValidator.problems(skill)
+        if let instance = skill.instantiate(params: evidence.params) {
+            if instance.argv != evidence.argv {
+                problems.append("argv filled from the finding is \(Self.json(instance.argv)), but \(Self.json(evidence.argv)) ran")
+            }
+            if instance.verify != evidence.verify {
+                problems.append("verify_argv filled from the finding is \(instance.verify.map(Self.json) ?? "none"), but \(evidence.verify.map(Self.json) ?? "none") ran")
+            }
+            if instance.expect != evidence.expect {
+                problems.append("expect filled from the finding is '\(Self.clip(instance.expect ?? "none"))', but '\(Self.clip(evidence.expect ?? "none"))' was expected")
+            }
+        } else {
+            problems.append("a placeholder has no value among the finding's parameters (\(evidence.params.keys.sorted().joined(separator: ", ")))")
+        }
+        guard problems.isEmpty else { return .failure(ModelDraftRefusal(problems: problems)) }
+        let section = { (title: String, text: String) in "## \(title)\n\n" + text.trimmingCharacters(in: .whitespacesAndNewlines) }
+        skill.body = [
+            section("When to use", whenToUse),
+            section("Procedure", procedure),
+            section("Pitfalls", pitfalls),
+            section("Verification", verification),
+            "Drafted by \(drafter) from proposal \(evidence.proposalID) on \(evidence.host), which succeeded and passed its verification; Luna checked that the templates give back exactly the commands that ran.",
+        ].joined(separator: "\n\n")
+        // What the operator reviews is the SKILL.md text: it must parse back to the same steps.
+        guard let reparsed = try? Skill.parse(skill.render(), file: "model draft"), reparsed.fingerprint == skill.fingerprint,
+              reparsed.name == skill.name, reparsed.description == skill.description else {
+            return .failure(ModelDraftRefusal(problems: ["the draft does not parse back from SKILL.md to the same skill"]))
+        }
+        return .success(skill)
+    }
+
+    static func clip(_ s: String) -> String { s.count > 60 ? String(s.prefix(59)) + "…" : s }
+
+    static func json(_ a: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: a, options: [.withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+    }
+}
+
+/// Why a model's skill draft was not accepted.
+public struct ModelDraftRefusal: Error, CustomStringConvertible, Sendable, Equatable {
+    public var problems: [String]
+
+    public init(problems: [String]) { self.problems = problems }
+
+    public var description: String { problems.joined(separator: "; ") }
+}
