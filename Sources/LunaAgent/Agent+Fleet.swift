@@ -65,7 +65,9 @@ extension Agent {
     ///   - hosts: The hosts, in report order.
     ///   - checks: Check names to run (each host's enabled checks when nil).
     /// - Returns: The results, in host order then check order.
-    func collect(hosts: [HostConfig], checks: [String]?) -> [CheckResult] {
+    func collect(hosts: [HostConfig], checks: [String]?,
+                 progress: (@Sendable (_ done: Int, _ total: Int, _ host: String) -> Void)? = nil) -> [CheckResult] {
+        let finished = Mutex(0)
         if hosts.contains(where: { $0.transport == .ssh }) { environment.prepareFleet(config, environment.log) }
         let slots = Mutex<[[CheckResult]]>(Array(repeating: [], count: hosts.count))
         let limit = DispatchSemaphore(value: max(1, config.fleet.maxParallel))
@@ -76,6 +78,10 @@ extension Agent {
             Thread.detachNewThread { [self] in
                 let results = scanHost(host, checks: checks)
                 slots.withLock { $0[index] = results }
+                if let progress {
+                    let done = finished.withLock { n in n += 1; return n }
+                    progress(done, hosts.count, host.name)
+                }
                 limit.signal()
                 group.leave()
             }

@@ -44,7 +44,9 @@ public final class Agent: Sendable {
     /// - Parameters:
     ///   - hosts: Host names (all when nil); unknown names throw.
     ///   - checks: Check names (each host's enabled checks when nil).
-    public func scan(hosts: [String]? = nil, checks: [String]? = nil) throws -> ScanReport {
+    ///   - progress: Called as each host finishes (hosts done, hosts in all, that host), from its thread.
+    public func scan(hosts: [String]? = nil, checks: [String]? = nil,
+                     progress: (@Sendable (_ done: Int, _ total: Int, _ host: String) -> Void)? = nil) throws -> ScanReport {
         let selected: [HostConfig]
         if let hosts {
             selected = try hosts.map { name in
@@ -59,7 +61,7 @@ public final class Agent: Sendable {
         }
         let scanID = try ledger.beginScan()
         // Hosts in parallel (bounded), each host's collections in one round trip: Agent+Fleet.swift.
-        let results = collect(hosts: selected, checks: checks)
+        let results = collect(hosts: selected, checks: checks, progress: progress)
         let open = try ledger.openFindings()
         // A partial scan only speaks for what it looked at.
         let scoped = open.filter { key, _ in results.contains { $0.host == key.host && $0.check == key.check } }

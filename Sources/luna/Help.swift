@@ -73,11 +73,14 @@ enum Help {
     reports the check `reach`: ok, or drift `unreachable` / `hostkey-mismatch`
     (its other checks are then unavailable). The report lists only what changed
     since the last scan, plus reminders of findings still open after
-    [scan] reminder_hours.
+    [scan] reminder_hours. On a terminal, progress (hosts scanned so far) is
+    shown on stderr while the scan runs.
 
     Options:
       --host H    only this host (repeatable)
-      --check C   only this check (repeatable): ports, sshd, files, services
+      --check C   only this check (repeatable): ports, sshd, files, services,
+                  sudoers, auth, suid, cron, handshake, tls, disk, memory,
+                  containers, backup, quorum, qdevice, dns, vpn, gitlag
       --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[{"event":"new|changed|resolved|reminder",…}]}
 
     Exit status: 0 no drift, 1 drift, 2 error (a check failed, or bad usage).

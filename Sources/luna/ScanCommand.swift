@@ -18,7 +18,16 @@ enum ScanCommand {
         let json = args.flag("--json")
         try args.finish()
         let agent = try context.agent()
-        let report = try agent.scan(hosts: hosts.isEmpty ? nil : hosts, checks: checks.isEmpty ? nil : checks)
+        // Progress on a terminal only (one line, rewritten): scripts and the journal get the report alone.
+        var progress: (@Sendable (Int, Int, String) -> Void)? = nil
+        if isatty(STDERR_FILENO) == 1 {
+            progress = { done, total, host in
+                var line = "\r\u{1B}[Kscanned \(done)/\(total) hosts (last: \(host))"
+                if done == total { line += "\r\u{1B}[K" }
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+        }
+        let report = try agent.scan(hosts: hosts.isEmpty ? nil : hosts, checks: checks.isEmpty ? nil : checks, progress: progress)
         if json {
             let events = report.events.compactMap { e -> JSONReport.Event? in
                 switch e {

@@ -1,4 +1,5 @@
 import Foundation
+import LunaDrift
 import Testing
 import TestSupport
 #if canImport(Glibc)
@@ -146,9 +147,14 @@ struct EndToEndTests {
         let help = try LunaBinary.run(["--help"])
         #expect(help.exitStatus == 0)
         #expect(help.stdoutText.contains("Exit status:"))
-        for command in ["run", "scan", "proposals", "show", "approve", "deny", "allowed"] {
+        for command in ["run", "scan", "proposals", "show", "approve", "deny", "allowed", "plan", "status", "baseline", "memory", "skills"] {
             let r = try LunaBinary.run([command, "--help"])
             #expect(r.exitStatus == 0 && r.stdoutText.contains("Usage: luna \(command)"), "\(command) --help")
+        }
+        // `luna scan --help` names every check the catalog has.
+        let scanHelp = try LunaBinary.run(["scan", "--help"]).stdoutText
+        for check in CheckCatalog.names {
+            #expect(scanHelp.range(of: "\\b\(check)\\b", options: .regularExpression) != nil, "scan --help does not name \(check)")
         }
         let bogus = try estate.luna("scan", "--bogus")
         #expect(bogus.status == 2)

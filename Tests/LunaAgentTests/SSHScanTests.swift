@@ -3,6 +3,7 @@ import LunaAgent
 import LunaConfig
 import LunaDrift
 import TestSupport
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -134,8 +135,17 @@ struct SSHScanTests {
         #expect(sshdRef.contains("x11forwarding no"))
         #expect(try agent.baselineDiff(host: "a", checks: ["sshd", "files"]).allSatisfy(\.isUnchanged))
 
-        let first = try agent.scan()
+        let seen = Mutex<[String]>([])
+        let first = try agent.scan(progress: { done, total, host in
+            seen.withLock { $0.append("\(done)/\(total) \(host)") }
+        })
         #expect(first.results.filter { $0.check == "reach" }.map(\.status) == [.ok, .ok])
+        // Progress: one call per host, counting up to the total.
+        let calls = seen.withLock { $0 }
+        #expect(calls.count == 2 && calls.map { $0.prefix(3) } == ["1/2", "2/2"] && Set(calls.map { $0.dropFirst(4) }) == ["a", "b"], "\(calls)")
+        // The scan opened one shared bastion connection (its fixed socket name) for both hosts.
+        let sockets = try FileManager.default.contentsOfDirectory(atPath: world.farm.directory + "/c")
+        #expect(sockets.filter { $0.hasPrefix("b-") }.count == 1, "\(sockets)")
         for check in ["sshd", "files"] {
             #expect(first.results.filter { $0.check == check }.map(\.status) == [.ok, .ok], "\(first.text)")
         }
