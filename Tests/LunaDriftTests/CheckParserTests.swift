@@ -358,6 +358,26 @@ struct QuorumTests {
         #expect(down.status == .unavailable)
     }
 
+    /// Outputs recorded from a real single-node corosync 3.1.7 with a quorum device
+    /// (Debian 12; the set-up of CorosyncLiveTests): blocked without qnetd, quorate with it.
+    @Test func recordedCorosyncWithAQuorumDevice() throws {
+        let ref = try baseline("expected_votes 2\nmin_nodes 1\n")
+        let blocked = QuorumCheck().evaluate(host: "h", output: output(try fixture("corosync-quorumtool-s-blocked-debian12.txt"), exit: 2), reference: ref)
+        #expect(blocked.status == .drift && blocked.items.map(\.subject) == ["quorate"], "\(blocked)")
+        #expect(blocked.items.first?.summary == "the cluster partition is not quorate (total votes 1, quorum 2 Activity blocked)")
+        let ok = QuorumCheck().evaluate(host: "h", output: output(try fixture("corosync-quorumtool-s-qdevice-debian12.txt")), reference: ref)
+        #expect(ok.status == .ok, "\(ok)")
+        let connected = QDeviceCheck().evaluate(host: "h", output: output(try fixture("corosync-qdevice-tool-s-connected-debian12.txt")),
+                                                reference: try baseline("qnetd 127.0.0.1\n"))
+        #expect(connected.status == .ok && connected.detail == "quorum device connected to 127.0.0.1:5403", "\(connected)")
+        let failed = QDeviceCheck().evaluate(host: "h", output: output(try fixture("corosync-qdevice-tool-s-connect-failed-debian12.txt")),
+                                             reference: try baseline("qnetd 127.0.0.1\n"))
+        #expect(failed.items.map(\.subject) == ["qnetd"] && failed.items.first?.observed == "Connect failed", "\(failed)")
+        let elsewhere = QDeviceCheck().evaluate(host: "h", output: output(try fixture("corosync-qdevice-tool-s-connected-debian12.txt")),
+                                                reference: try baseline("qnetd 192.168.10.5\n"))
+        #expect(elsewhere.items.map(\.subject) == ["server"], "\(elsewhere)")
+    }
+
     @Test func qdeviceConnected() throws {
         let out = try text("corosync-qdevice-tool-s.txt")
         #expect(QDeviceCheck().evaluate(host: "h", output: output(Data(out.utf8)), reference: try baseline("qnetd 192.168.10.5")).status == .ok)

@@ -95,7 +95,7 @@ struct LiveCheckTests {
         #expect(drift.items.map(\.summary) == ["new SUID/SGID file \(file) (mode 4755)"])
     }
 
-    @Test(.enabled(if: SystemRequirements.which("dig") != nil && SystemRequirements.which("python3") != nil))
+    @Test(.enabled(if: SystemRequirements.available(tools: ["dig", "python3"])))
     func dnsAgainstALoopbackResolver() throws {
         let refs = try TempReferences([:])
         defer { refs.remove() }
