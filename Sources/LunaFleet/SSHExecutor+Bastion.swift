@@ -18,9 +18,7 @@ extension SSHExecutor {
     @discardableResult
     public static func openBastion(_ options: SSHOptions, timeout: Duration) throws(FleetError) -> Bool {
         guard let bastion = options.bastion else { return false }
-        let hop = SSHExecutor(target: bastion, options: SSHOptions(
-            sshPath: options.sshPath, identityFile: options.identityFile, knownHostsFile: options.knownHostsFile,
-            bastion: nil, controlDirectory: options.controlDirectory, connectTimeout: options.connectTimeout))
+        let hop = bastionHop(bastion, options)
         // -N: no remote command; -f: background once authenticated. With a master
         // already running, this is a quick client request that starts nothing.
         let commandLine = [options.sshPath] + (try hop.sshOptions(for: bastion, sharing: .bastionMaster)) + ["-N", "-f", bastion.address]
@@ -40,11 +38,16 @@ extension SSHExecutor {
     /// - Parameter options: The same options ``openBastion(_:timeout:)`` was given.
     public static func closeBastion(_ options: SSHOptions) {
         guard let bastion = options.bastion else { return }
-        let hop = SSHExecutor(target: bastion, options: SSHOptions(
-            sshPath: options.sshPath, identityFile: options.identityFile, knownHostsFile: options.knownHostsFile,
-            bastion: nil, controlDirectory: options.controlDirectory, connectTimeout: options.connectTimeout))
+        let hop = bastionHop(bastion, options)
         guard let commandLine = try? hop.sshOptions(for: bastion, sharing: .bastionMaster) + ["-O", "exit", bastion.address]
         else { return }
         _ = try? ProcessRunner.run([options.sshPath] + commandLine, environment: clientEnvironment(), timeout: .seconds(10))
+    }
+
+    /// The bastion as a direct target of its own, with the same pinning.
+    private static func bastionHop(_ bastion: SSHTarget, _ options: SSHOptions) -> SSHExecutor {
+        var direct = options
+        direct.bastion = nil
+        return SSHExecutor(target: bastion, options: direct)
     }
 }
