@@ -158,6 +158,24 @@ struct AuthLogRotationLiveTests {
         }
     }
 
+    @Test(.enabled(if: SystemRequirements.available(tools: ["sed", "sh"])))
+    func sedArgvSurvivesTheRemoteBatchScript() throws {
+        // Over ssh the argv travels quoted through RemoteBatch's fixed sh script: run that script
+        // here with /bin/sh and check the framed output parses the same as a direct run.
+        let dir = try TempReferences([:])
+        defer { dir.remove() }
+        let path = dir.directory + "/it's auth.log"
+        try (sudoLine + noise + sshLine).write(toFile: path, atomically: true, encoding: .utf8)
+        let argv = AuthFailuresCheck.logArgv(file: path, from: .init(lines: 1, fingerprint: AuthFailuresCheck.fingerprint(Data(sudoLine.dropLast().utf8))))
+        let marker = RemoteBatch.newMarker()
+        let batch = try local.run(RemoteBatch.argv([["true"], argv], marker: marker), timeout: .seconds(10))
+        let framed = try #require(RemoteBatch.split(batch, marker: marker, count: 2)[1])
+        let direct = try local.run(argv, timeout: .seconds(10))
+        #expect(framed.stdout == direct.stdout)
+        let read = try AuthFailuresCheck.readLog(framed, previous: .init(lines: 1, fingerprint: AuthFailuresCheck.fingerprint(Data(sudoLine.dropLast().utf8))))
+        #expect(read.rotated == nil && read.sudo == 0 && read.ssh == 1 && read.next.lines == 3)
+    }
+
     @Test(.enabled(if: SystemRequirements.available(tools: ["sed", "mv"])))
     func rotatedLogIsNoticedAndNothingIsCountedTwiceOrMissed() throws {
         let refs = try TempReferences([:])
