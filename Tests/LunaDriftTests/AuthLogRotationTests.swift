@@ -26,6 +26,7 @@ struct AuthLogRotationTests {
         #expect(AuthFailuresCheck.position("file:-3:\(file)", file: file) == P(lines: 0))
         #expect(AuthFailuresCheck.position("file:12:XYZ:\(file)", file: file) == P(lines: 0))
         #expect(AuthFailuresCheck.position("cursor:s=1", file: file) == P(lines: 0))
+        #expect(AuthFailuresCheck.position("file:\(Int.max):\(file)", file: file) == P(lines: 0))
         let kept = P(lines: 7, fingerprint: fpA)
         #expect(AuthFailuresCheck.position(AuthFailuresCheck.state(kept, file: file), file: file) == kept)
         #expect(AuthFailuresCheck.state(P(lines: 0), file: file) == "file:0:\(file)")

@@ -149,7 +149,8 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
     static func position(_ state: String?, file: String) -> LogPosition {
         guard let state, state.hasPrefix("file:") else { return LogPosition(lines: 0) }
         let parts = state.dropFirst("file:".count).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let n = Int(parts[0]), n >= 0 else { return LogPosition(lines: 0) }
+        // The bound keeps `n + 1` in the sed address from overflowing on a damaged state.
+        guard parts.count == 2, let n = Int(parts[0]), (0..<(1 << 53)).contains(n) else { return LogPosition(lines: 0) }
         let rest = parts[1]
         if rest == file { return LogPosition(lines: n) }
         let fp = rest.prefix(16)
