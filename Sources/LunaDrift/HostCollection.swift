@@ -70,7 +70,8 @@ public enum HostCollection {
         let outputs = try run(pending.map(\.argv), executor: executor, timeout: timeout)
         var states: [(key: String, value: String)] = []
         for (entry, output) in zip(pending, outputs) {
-            let result = interpret(entry.check, host: host, argv: entry.argv, output: output, reference: entry.reference)
+            let result = interpret(entry.check, host: host, argv: entry.argv, output: output, reference: entry.reference,
+                                   previous: entry.previous)
             results[entry.index] = result
             if let stateful = entry.check as? any StatefulDriftCheck, case .success(let out) = output,
                result.status == .ok || result.status == .drift,
@@ -82,8 +83,9 @@ public enum HostCollection {
     }
 
     /// Turns one collection's outcome into the check's result (as ``DriftCheck/run(host:executor:references:timeout:)`` does).
+    /// A stateful check is evaluated with the state its collection started from (`previous`).
     static func interpret(_ check: any DriftCheck, host: String, argv: [String], output: Result<CommandResult, FleetError>,
-                          reference: Baseline?) -> CheckResult {
+                          reference: Baseline?, previous: String? = nil) -> CheckResult {
         switch output {
         case .failure(let error):
             if error.kind == .programNotFound {
@@ -93,6 +95,9 @@ public enum HostCollection {
         case .success(let output):
             if output.timedOut { return check.failed(host, "\(argv[0]) timed out after \(Int(output.duration)) s") }
             if output.exitStatus == 127 { return check.unavailable(host, "\(argv[0]) not installed") }
+            if let stateful = check as? any StatefulDriftCheck {
+                return stateful.evaluate(host: host, output: output, reference: reference, previous: previous)
+            }
             return check.evaluate(host: host, output: output, reference: reference)
         }
     }

@@ -12,6 +12,16 @@ public protocol StatefulDriftCheck: DriftCheck {
     func stateKey(host: String) -> String
     /// Decides what to run on `host`, continuing from `state` (nil on the first run).
     func plan(host: String, references: References, state: String?) -> CollectionPlan
+    /// Compares the collected output with the reference, knowing the state the collection started from.
+    ///
+    /// The default ignores `previous` and calls ``DriftCheck/evaluate(host:output:reference:)``;
+    /// a check whose verdict depends on where it continued from (a log file that may
+    /// have been rotated since) implements this one.
+    ///
+    /// - Parameters:
+    ///   - output: What the collection printed.
+    ///   - previous: The state the collection started from (the one given to `plan`).
+    func evaluate(host: String, output: CommandResult, reference: Baseline?, previous: String?) -> CheckResult
     /// The state to keep after this collection, or nil to keep the previous one.
     ///
     /// - Parameters:
@@ -22,6 +32,10 @@ public protocol StatefulDriftCheck: DriftCheck {
 
 extension StatefulDriftCheck {
     public func stateKey(host: String) -> String { "drift.\(name).\(host)" }
+
+    public func evaluate(host: String, output: CommandResult, reference: Baseline?, previous: String?) -> CheckResult {
+        evaluate(host: host, output: output, reference: reference)
+    }
 
     /// Without saved state: the default window.
     public func plan(host: String, references: References) -> CollectionPlan {
@@ -42,7 +56,7 @@ extension StatefulDriftCheck {
                 let output = try executor.run(argv, timeout: timeout)
                 if output.timedOut { return (failed(host, "\(argv[0]) timed out after \(Int(output.duration)) s"), nil) }
                 if output.exitStatus == 127 { return (unavailable(host, "\(argv[0]) not installed"), nil) }
-                let result = evaluate(host: host, output: output, reference: reference)
+                let result = evaluate(host: host, output: output, reference: reference, previous: state)
                 guard result.status == .ok || result.status == .drift else { return (result, nil) }
                 return (result, nextState(host: host, output: output, reference: reference, previous: state))
             } catch {

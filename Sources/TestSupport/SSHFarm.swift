@@ -71,6 +71,16 @@ public final class SSHFarm: @unchecked Sendable {
         return try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A fresh ed25519 key pair in the farm's folder, e.g. a forced-command surface's dedicated key.
+    ///
+    /// - Parameter name: The private key's file name (its public key is `name.pub`).
+    /// - Returns: The private key's path and the public key line (`ssh-ed25519 AAAA… luna-test`).
+    public func generateKey(_ name: String) throws -> (path: String, publicKey: String) {
+        let path = directory + "/" + name
+        try Self.keygen(path)
+        return (path, try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     /// Kills every sshd (and its sessions) and removes the farm's folder.
     public func shutdown() {
         for host in hosts { host.stop() }
@@ -137,6 +147,21 @@ public final class SSHFarmHost: @unchecked Sendable {
         chmod(directory + "/bin/sshd", 0o755)
         for _ in 0..<8 where try start(port: Int.random(in: 20000...59999)) { return }
         throw TestFailure("sshd on \(address) did not start: \(log)")
+    }
+
+    /// The host's authorized_keys file (for ``SSHFarm/user``; sshd reads it at each login).
+    public var authorizedKeysFile: String { directory + "/authorized_keys" }
+
+    /// Appends one line to ``authorizedKeysFile``, e.g. `restrict,command="…" ssh-ed25519 AAAA…`.
+    ///
+    /// - Parameter line: The authorized_keys line (options, then the key); must not contain a newline.
+    /// - Throws: ``TestFailure`` when the line has a newline or the file cannot be written.
+    public func authorize(_ line: String) throws {
+        guard !line.contains("\n") else { throw TestFailure("an authorized_keys line has no newline") }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: authorizedKeysFile))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((line + "\n").utf8))
     }
 
     /// sshd's own log (stderr), once it has exited.

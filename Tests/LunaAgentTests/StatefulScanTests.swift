@@ -18,7 +18,9 @@ struct StatefulScanTests {
         let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))
         let first = try agent.scan()
         #expect(first.results.map(\.status) == [.drift])
-        #expect(try agent.ledger.value("drift.auth.localhost") == "file:1:\(log)")
+        // file:N:FP:PATH: lines read and a fingerprint of the first line (to notice a rotation).
+        let pattern = "^file:1:[0-9a-f]{16}:" + NSRegularExpression.escapedPattern(for: log) + "$"
+        #expect(try agent.ledger.value("drift.auth.localhost")?.range(of: pattern, options: .regularExpression) != nil)
         let second = try agent.scan()
         #expect(second.results.map(\.status) == [.ok], "\(second.results)")
         #expect(second.events.map(\.key.subject) == ["failed ssh"])  // resolved
@@ -28,6 +30,22 @@ struct StatefulScanTests {
         try handle.close()
         let third = try agent.scan()
         #expect(third.results.first?.items.map(\.subject) == ["failed sudo"])
-        #expect(try agent.ledger.value("drift.auth.localhost") == "file:2:\(log)")
+        let afterThird = try agent.ledger.value("drift.auth.localhost")
+        #expect(afterThird?.hasPrefix("file:2:") == true && afterThird?.hasSuffix(":\(log)") == true)
+
+        // logrotate: the file moves away and a new one starts. That scan counts nothing and
+        // says so; the next one counts the new file from its first line, once.
+        try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+        try ("Nov 30 00:00:01 web1 rsyslogd: [origin] start\n"
+             + "Nov 30 00:01:00 web1 sshd[9]: Failed password for root from 198.51.100.4 port 50022 ssh2\n"
+             + "Nov 30 00:01:01 web1 sshd[9]: Failed password for root from 198.51.100.4 port 50022 ssh2\n")
+            .write(toFile: log, atomically: true, encoding: .utf8)
+        let rotated = try agent.scan()
+        #expect(rotated.results.map(\.status) == [.ok])
+        #expect(rotated.results.first?.detail.hasPrefix("\(log) was rotated") == true, "\(rotated.results)")
+        #expect(try agent.ledger.value("drift.auth.localhost") == "file:0:\(log)")
+        let fresh = try agent.scan()
+        #expect(fresh.results.first?.items.map(\.summary) == ["2 failed SSH logins since the last scan (threshold 0)"])
+        #expect(try agent.scan().results.map(\.status) == [.ok])
     }
 }

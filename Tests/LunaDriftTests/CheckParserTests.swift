@@ -445,7 +445,7 @@ struct HandshakeTests {
         defer { refs.remove() }
         guard case .run(let argv, _) = HandshakeCheck().plan(host: "h", references: refs.references) else { Issue.record("expected a run"); return }
         #expect(argv == ["ssh", "-T", "-i", "/etc/luna/fc_ed25519", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10",
-                         "-o", "UserKnownHostsFile=/etc/luna/known_hosts", "-o", "StrictHostKeyChecking=yes", "-p", "2222", "--", "luna-fc@127.0.0.1"])
+                         "-o", "UserKnownHostsFile=/etc/luna/known_hosts", "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes", "-p", "2222", "--", "luna-fc@127.0.0.1"])
         guard case .done(let none) = HandshakeCheck().plan(host: "other", references: refs.references) else { Issue.record("expected done"); return }
         #expect(none.status == .unavailable)
     }

@@ -157,7 +157,7 @@ struct LiveCheckTests {
         try "source \(log)\nsudo 0\nssh 1\n".write(toFile: refs.directory + "/auth/h", atomically: true, encoding: .utf8)
         let first = AuthFailuresCheck().run(host: "h", executor: local, references: refs.references, state: nil)
         #expect(first.result.items.map(\.subject) == ["failed sudo", "failed ssh"])
-        #expect(first.state == "file:4:\(log)")
+        #expect(first.state?.hasPrefix("file:4:") == true && first.state?.hasSuffix(":\(log)") == true, "\(first.state ?? "nil")")
         let again = AuthFailuresCheck().run(host: "h", executor: local, references: refs.references, state: first.state)
         #expect(again.result.status == .ok, "\(again.result.detail)")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -166,7 +166,7 @@ struct LiveCheckTests {
         try handle.close()
         let third = AuthFailuresCheck().run(host: "h", executor: local, references: refs.references, state: again.state)
         #expect(third.result.items.map(\.summary) == ["1 failed sudo attempts since the last scan (threshold 0)"])
-        #expect(third.state == "file:5:\(log)")
+        #expect(third.state?.hasPrefix("file:5:") == true, "\(third.state ?? "nil")")
     }
 
     @Test(.enabled(if: SystemRequirements.available(tools: ["grep"], needsRoot: true)))

@@ -7,9 +7,20 @@ import LunaFleet
 /// defaults 0 and 10), and optionally `source /var/log/auth.log` for a host
 /// without a journal. From the journal it reads `sudo`, `sshd` and
 /// `sshd-session` messages after the cursor it saved last time (the last 24
-/// hours on the first run) and keeps the new cursor; from a log file it reads
-/// the lines after the count it saved (a rotated file is not noticed until it
-/// grows past that count: a known gap).
+/// hours on the first run) and keeps the new cursor.
+///
+/// From a log file it runs one GNU `sed -n` (an argv, no shell; see
+/// ``logArgv(file:from:)``) that prints the file's first line as it is, one
+/// word (`sudo` or `ssh`) for each failed attempt after the lines already read,
+/// and the file's line count last, so the output stays small on a busy host.
+/// The state is `file:N:FP:PATH`: N lines read and a 64-bit FNV-1a fingerprint
+/// of the first line (the older `file:N:PATH`, without a fingerprint, is still
+/// read; it skips the first-line comparison once). When the first line's
+/// fingerprint changed, or the file now has fewer lines than were read, the
+/// file was rotated: that scan counts nothing (its output would miss or
+/// double-count lines), says so in its detail, and the next scan reads the new
+/// file from its first line. Lines written to the old file between the last
+/// scan and its rotation are not read (they are in the rotated file).
 public struct AuthFailuresCheck: StatefulDriftCheck {
     public let name = "auth"
     public let referenceKind = "auth"
@@ -41,8 +52,7 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
             return .done(box.result)
         case .success(let (baseline, settings)):
             if let file = settings.logFile {
-                let read = Self.linesRead(state, file: file)
-                return .run(argv: ["tail", "-n", "+\(read + 1)", "--", file], reference: baseline)
+                return .run(argv: Self.logArgv(file: file, from: Self.position(state, file: file)), reference: baseline)
             }
             var argv = ["journalctl", "--no-pager", "-o", "short-iso", "--show-cursor",
                         "SYSLOG_IDENTIFIER=sudo", "SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session"]
@@ -55,22 +65,51 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
         }
     }
 
+    /// Compares as if there were no saved state (a log file is read from its start).
     public func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult {
+        evaluate(host: host, output: output, reference: reference, previous: nil)
+    }
+
+    /// Counts the failures the collection started at `previous` found, against the thresholds.
+    ///
+    /// For a log file, a rotation since `previous` counts nothing and says so
+    /// in the detail (see the type's discussion).
+    ///
+    /// - Parameters:
+    ///   - output: What the journalctl or sed collection printed.
+    ///   - previous: The state the collection started from.
+    /// - Returns: `ok` or `drift` (counts over a threshold), `unavailable`
+    ///   (no journal, no file, needs root) or `error`.
+    public func evaluate(host: String, output: CommandResult, reference: Baseline?, previous: String?) -> CheckResult {
         guard let reference, let settings = try? Self.settings(reference) else { return failed(host, "no usable reference") }
-        let text = outputText(output)
-        if settings.logFile == nil {
+        var counts: (sudo: Int, ssh: Int)
+        var note = ""
+        if let file = settings.logFile {
+            if output.exitStatus != 0 {
+                if output.stderrText.contains("No such file") { return unavailable(host, "\(file) does not exist") }
+                if output.stderrText.contains("Permission denied") { return unavailable(host, "reading \(file) needs root") }
+                return failed(host, "sed exited \(output.exitStatus): \(stderrExcerpt(output))")
+            }
+            let read: LogRead
+            do throws(LogReadError) {
+                read = try Self.readLog(output, previous: Self.position(previous, file: file))
+            } catch {
+                return failed(host, "unexpected output reading \(file): \(error.message)")
+            }
+            counts = (read.sudo, read.ssh)
+            if let why = read.rotated {
+                note = "\(file) was rotated (\(why)); nothing counted this time, counting restarts from its first line next scan. "
+            }
+        } else {
+            let text = outputText(output)
             if output.stderrText.contains("No journal files were found") {
                 return unavailable(host, "no journal on this host; set 'source /var/log/auth.log' in \(reference.file)")
             }
-        } else if output.exitStatus != 0 {
-            if output.stderrText.contains("No such file") { return unavailable(host, "\(settings.logFile!) does not exist") }
-            if output.stderrText.contains("Permission denied") { return unavailable(host, "reading \(settings.logFile!) needs root") }
+            guard output.exitStatus == 0 || text.hasPrefix("-- No entries --") else {
+                return failed(host, "journalctl exited \(output.exitStatus): \(stderrExcerpt(output))")
+            }
+            counts = Self.count(text)
         }
-        let noEntries = settings.logFile == nil && text.hasPrefix("-- No entries --")
-        guard output.exitStatus == 0 || noEntries else {
-            return failed(host, "\(settings.logFile == nil ? "journalctl" : "tail") exited \(output.exitStatus): \(stderrExcerpt(output))")
-        }
-        let counts = Self.count(text)
         var items: [DriftItem] = []
         if counts.sudo > settings.sudo {
             items.append(DriftItem(subject: "failed sudo",
@@ -83,25 +122,128 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
                                    observed: String(counts.ssh)))
         }
         return .compared(host: host, check: name, items: items,
-                         okDetail: "\(counts.sudo) failed sudo, \(counts.ssh) failed SSH since the last scan (thresholds \(settings.sudo), \(settings.ssh))")
+                         okDetail: note + "\(counts.sudo) failed sudo, \(counts.ssh) failed SSH since the last scan (thresholds \(settings.sudo), \(settings.ssh))")
     }
 
     public func nextState(host: String, output: CommandResult, reference: Baseline?, previous: String?) -> String? {
         guard let reference, let settings = try? Self.settings(reference) else { return nil }
-        let text = output.stdoutText
         if let file = settings.logFile {
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: true).count
-            return "file:\(Self.linesRead(previous, file: file) + lines):\(file)"
+            guard output.exitStatus == 0,
+                  let read = try? Self.readLog(output, previous: Self.position(previous, file: file)) else { return nil }
+            return Self.state(read.next, file: file)
         }
-        return Self.cursor(text).map { "cursor:" + $0 }
+        return Self.cursor(output.stdoutText).map { "cursor:" + $0 }
     }
 
-    /// Lines of `file` already read, from a state `file:N:PATH`.
-    static func linesRead(_ state: String?, file: String) -> Int {
-        guard let state, state.hasPrefix("file:") else { return 0 }
-        let parts = state.split(separator: ":", maxSplits: 2).map(String.init)
-        guard parts.count == 3, parts[2] == file, let n = Int(parts[1]), n >= 0 else { return 0 }
-        return n
+    /// How far a log file was read: its line count then, and a fingerprint of its first line.
+    struct LogPosition: Equatable {
+        /// Lines already read (0: read the file from its start).
+        var lines: Int
+        /// ``fingerprint(_:)`` of the first line, or nil when unknown (older state, empty file).
+        var fingerprint: String?
+    }
+
+    /// The position kept in `state` for `file`: `file:N:FP:PATH`, or the older `file:N:PATH`.
+    ///
+    /// Anything else (no state, another file, a journal cursor, garbage) is the start of the file.
+    static func position(_ state: String?, file: String) -> LogPosition {
+        guard let state, state.hasPrefix("file:") else { return LogPosition(lines: 0) }
+        let parts = state.dropFirst("file:".count).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        // The bound keeps `n + 1` in the sed address from overflowing on a damaged state.
+        guard parts.count == 2, let n = Int(parts[0]), (0..<(1 << 53)).contains(n) else { return LogPosition(lines: 0) }
+        let rest = parts[1]
+        if rest == file { return LogPosition(lines: n) }
+        let fp = rest.prefix(16)
+        guard fp.count == 16, fp.allSatisfy(\.isHexDigit), rest.dropFirst(16).hasPrefix(":"), rest.dropFirst(17) == file else {
+            return LogPosition(lines: 0)
+        }
+        return LogPosition(lines: n, fingerprint: String(fp))
+    }
+
+    /// The state to keep for `position`: `file:N:FP:PATH`, or `file:N:PATH` without a fingerprint.
+    static func state(_ position: LogPosition, file: String) -> String {
+        if let fp = position.fingerprint { return "file:\(position.lines):\(fp):\(file)" }
+        return "file:\(position.lines):\(file)"
+    }
+
+    /// Failed sudo attempts, as ``count(_:)`` recognises them, for a GNU sed address block.
+    static let sedSudoLine = #"/ sudo\(\[\|:\)/"#
+    static let sedSudoFailure = #"/incorrect password attempt\|NOT in sudoers\|command not allowed\|a password is required/"#
+    /// Failed SSH logins, as ``count(_:)`` recognises them.
+    static let sedSSHLine = #"/ sshd\(\[\|:\|-session\[\)/"#
+    static let sedSSHFailure = #"/Failed \(password\|publickey\|keyboard-interactive[^[:space:]]*\|none\|hostbased\) for /"#
+
+    /// The argv reading `file` after `position`: GNU `sed -n -e SCRIPT -- FILE`.
+    ///
+    /// It prints line 1 as it is (for the rotation check; never counted as
+    /// such), then `sudo` or `ssh` for each failed attempt on lines N+1… (line
+    /// 1 included when N is 0, as a word, so it is counted once), then the
+    /// file's line count (`$=`). An empty file prints nothing. `z` empties the
+    /// pattern space whatever its bytes, so non-UTF-8 lines are counted too.
+    static func logArgv(file: String, from position: LogPosition) -> [String] {
+        let script = "1p;\(position.lines + 1),${"
+            + "\(sedSudoLine){\(sedSudoFailure){z;s/^/sudo/p}};"
+            + "\(sedSudoLine)!{\(sedSSHLine){\(sedSSHFailure){z;s/^/ssh/p}}}"
+            + "};$="
+        return ["sed", "-n", "-e", script, "--", file]
+    }
+
+    /// What one read of a log file found.
+    struct LogRead: Equatable {
+        var sudo = 0
+        var ssh = 0
+        /// Why the file counts as rotated (nothing was counted), or nil.
+        var rotated: String?
+        /// Where the next scan continues.
+        var next: LogPosition
+    }
+
+    /// Output of ``logArgv(file:from:)`` that is not what it prints (cut at the limit, not GNU sed).
+    struct LogReadError: Error, Equatable {
+        var message: String
+    }
+
+    /// Parses the output of ``logArgv(file:from:)`` run after `previous`, deciding whether the file was rotated.
+    ///
+    /// - Throws: ``LogReadError`` when the output was cut or is not first line, words, count.
+    static func readLog(_ output: CommandResult, previous: LogPosition) throws(LogReadError) -> LogRead {
+        guard !output.stdoutTruncated else { throw LogReadError(message: "output cut at the limit") }
+        var lines = output.stdout.split(separator: 0x0A, omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        guard let countLine = lines.last else {
+            // Empty file: nothing new; if lines had been read, it was emptied (rotated).
+            return LogRead(rotated: previous.lines > 0 ? "it is now empty" : nil, next: LogPosition(lines: 0))
+        }
+        guard lines.count >= 2, let total = Int(String(decoding: countLine, as: UTF8.self)), total >= 1 else {
+            throw LogReadError(message: "no first line and line count (is sed GNU sed?)")
+        }
+        let fingerprint = Self.fingerprint(Data(lines[0]))
+        if total < previous.lines {
+            return LogRead(rotated: "it has \(total) lines, fewer than the \(previous.lines) read before", next: LogPosition(lines: 0))
+        }
+        if previous.lines > 0, let old = previous.fingerprint, old != fingerprint {
+            return LogRead(rotated: "its first line changed", next: LogPosition(lines: 0))
+        }
+        var read = LogRead(next: LogPosition(lines: total, fingerprint: fingerprint))
+        for word in lines[1..<(lines.count - 1)] {
+            switch String(decoding: word, as: UTF8.self) {
+            case "sudo": read.sudo += 1
+            case "ssh": read.ssh += 1
+            default: throw LogReadError(message: "unexpected line between the first line and the count")
+            }
+        }
+        return read
+    }
+
+    /// A 64-bit FNV-1a hash of `bytes` as 16 lower-case hex digits (not a security measure: it tells files apart).
+    static func fingerprint(_ bytes: Data) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// The cursor from journalctl's last line `-- cursor: s=…`.

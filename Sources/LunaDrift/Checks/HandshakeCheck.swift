@@ -6,8 +6,12 @@ import LunaFleet
 /// Reference `configs/handshake/<host>`: `target USER@ADDRESS`, `key PATH`,
 /// `banner TEXT` (the first line the forced command must print), optional
 /// `port N` and `known_hosts PATH` (then host keys are checked strictly
-/// against it). Runs `ssh -T` with `BatchMode=yes`, `IdentitiesOnly=yes` and no
-/// remote command: the forced command decides what runs.
+/// against it alone; the system-wide known_hosts is not consulted). Runs
+/// `ssh -T` with `BatchMode=yes`, `IdentitiesOnly=yes` and no remote
+/// command: the forced command decides what runs. Anything but the
+/// banner as the first line is `drift`: another answer, no answer, or ssh
+/// failing (key refused, host key mismatch, connection refused), with ssh's
+/// reason (the last line of its stderr) in the summary.
 public struct HandshakeCheck: DriftCheck {
     public let name = "handshake"
     public let referenceKind = "handshake"
@@ -40,7 +44,8 @@ public struct HandshakeCheck: DriftCheck {
 
     static func argv(_ s: Settings) -> [String] {
         var argv = ["ssh", "-T", "-i", s.key, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10"]
-        if let k = s.knownHosts { argv += ["-o", "UserKnownHostsFile=" + k, "-o", "StrictHostKeyChecking=yes"] }
+        // The pin is exclusive: a key in the system-wide known_hosts must not satisfy it.
+        if let k = s.knownHosts { argv += ["-o", "UserKnownHostsFile=" + k, "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=yes"] }
         if let p = s.port { argv += ["-p", String(p)] }
         return argv + ["--", s.target]
     }
@@ -58,10 +63,20 @@ public struct HandshakeCheck: DriftCheck {
         if first == s.banner {
             return CheckResult(host: host, check: name, status: .ok, detail: "\(s.target) answered '\(s.banner)'")
         }
-        let why = output.exitStatus == 255 ? "ssh failed: \(stderrExcerpt(output))"
+        let why = output.exitStatus == 255 ? "ssh failed: \(Self.sshFailure(output.stderrText))"
             : first.isEmpty ? "no banner (exit \(output.exitStatus))" : "answered '\(first.prefix(120))'"
         return .compared(host: host, check: name, items: [DriftItem(
             subject: s.target, summary: "\(s.target) did not answer its handshake '\(s.banner)': \(why)",
             params: ["target": s.target], observed: String(first.prefix(200)))], okDetail: "")
+    }
+
+    /// The reason in ssh's stderr: its last line (`Host key verification failed.`,
+    /// `Permission denied (publickey).`, `connect to host …: Connection refused`), so
+    /// that the reason is not lost behind the 20-line changed-host-key warning.
+    static func sshFailure(_ stderr: String) -> String {
+        let lines = stderr.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let last = lines.last else { return "no message" }
+        let reason = String(last.prefix(300))
+        return stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") ? "its host key does not match the pinned one: \(reason)" : reason
     }
 }
