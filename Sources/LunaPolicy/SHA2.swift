@@ -125,6 +125,11 @@ enum SHA2 {
 public enum SHA256 {
     /// The lowercase hex SHA-256 of a string's UTF-8 bytes.
     public static func hex(_ text: String) -> String {
-        SHA2.digest("sha256", Data(text.utf8))!.map { String(format: "%02x", $0) }.joined()
+        hex(Data(text.utf8))
+    }
+
+    /// The lowercase hex SHA-256 of some bytes.
+    public static func hex(_ bytes: Data) -> String {
+        SHA2.digest("sha256", bytes)!.map { String(format: "%02x", $0) }.joined()
     }
 }

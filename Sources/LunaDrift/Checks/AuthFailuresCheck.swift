@@ -1,5 +1,6 @@
 import Foundation
 import LunaFleet
+import LunaPolicy
 
 /// Failed sudo and failed SSH logins since the last scan vs thresholds in `configs/auth/<host>`.
 ///
@@ -13,7 +14,7 @@ import LunaFleet
 /// ``logArgv(file:from:)``) that prints the file's first line as it is, one
 /// word (`sudo` or `ssh`) for each failed attempt after the lines already read,
 /// and the file's line count last, so the output stays small on a busy host.
-/// The state is `file:N:FP:PATH`: N lines read and a 64-bit FNV-1a fingerprint
+/// The state is `file:N:FP:PATH`: N lines read and a 64-bit fingerprint (SHA-256 prefix)
 /// of the first line (the older `file:N:PATH`, without a fingerprint, is still
 /// read; it skips the first-line comparison once). When the first line's
 /// fingerprint changed, or the file now has fewer lines than were read, the
@@ -235,15 +236,9 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
         return read
     }
 
-    /// A 64-bit FNV-1a hash of `bytes` as 16 lower-case hex digits (not a security measure: it tells files apart).
+    /// The first 16 hex digits (64 bits) of the SHA-256 of `bytes`: it tells files apart (the shared SHA-256 of LunaPolicy, not a hash of our own).
     static func fingerprint(_ bytes: Data) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        String(SHA256.hex(bytes).prefix(16))
     }
 
     /// The cursor from journalctl's last line `-- cursor: s=…`.
