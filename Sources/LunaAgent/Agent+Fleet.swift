@@ -100,7 +100,11 @@ extension Agent {
         }
         let executor: any Executor
         do {
-            executor = try environment.executor(host, config)
+            // Collections can be large (every listener, every SUID file, every cron line): they get
+            // a higher output limit than actions, and a listing cut at the limit is an error.
+            var scanConfig = config
+            scanConfig.outputLimitBytes = config.collectionOutputLimitBytes
+            executor = try environment.executor(host, scanConfig)
         } catch {
             return names.map { CheckResult(host: host.name, check: $0, status: .error, detail: "cannot reach the host: \(error)") }
         }

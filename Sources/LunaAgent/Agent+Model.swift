@@ -243,13 +243,13 @@ extension Agent {
             }
             session.attempts += 1
             let verify = input.array("verify_argv")
-            // The approval's digest does not cover verify_argv, and Agent.execute runs it after
-            // the action: from the model it must be a read-only command the gate allows.
+            // The verification runs after the action without a second approval: it must be in the
+            // host's declared read set (the gate checks this again for every proposal).
             if !verify.isEmpty {
                 let v = gate.evaluate(host: host, argv: verify, runas: "root")
-                guard v.outcome == .allowed, v.classification.actionClass == .readOnly else {
-                    return try refuse("verify_argv must be a read-only command the gate allows for \(config.identity): "
-                                      + (v.outcome == .allowed ? "\(v.classification)" : v.reasons.joined(separator: "; ")))
+                guard v.runsWithoutApproval else {
+                    return try refuse("verify_argv must be in the declared read set of \(host) for \(config.identity): "
+                                      + (v.outcome == .allowed ? (v.readSet?.reason ?? "not declared read-only") : v.reasons.joined(separator: "; ")))
                 }
             }
             let inserted = try ledger.insert(Ledger.NewProposal(
@@ -277,8 +277,10 @@ extension Agent {
             guard verdict.outcome == .allowed else {
                 return try refuse("the gate does not allow it for \(config.identity): " + verdict.reasons.joined(separator: "; "))
             }
-            guard verdict.classification.actionClass == .readOnly else {
-                return try refuse("not read-only (\(verdict.classification)); inspect runs read-only commands only")
+            // Read-only is what the operator declared in the reference, never what a heuristic guessed.
+            guard verdict.runsWithoutApproval else {
+                return try refuse("inspect runs only commands in the declared read set of \(hostName): "
+                                  + (verdict.readSet?.reason ?? "not declared read-only"))
             }
             session.inspections += 1
             result.inspections += 1

@@ -32,7 +32,8 @@ public final class Agent: Sendable {
         for h in config.hosts {
             hosts[h.name] = HostPolicy(groups: h.groups, usrmerge: h.usrmerge, local: h.transport == .local)
         }
-        return Gate(sudoersDirectory: config.sudoersDirectory, hosts: hosts, user: config.identity)
+        return Gate(sudoersDirectory: config.sudoersDirectory, hosts: hosts, user: config.identity,
+                    readOnlyAliases: Set(config.readOnlyAliases))
     }
 
     var references: References { References(directory: config.configsDirectory) }
@@ -98,9 +99,25 @@ public final class Agent: Sendable {
         return (made, unplanned)
     }
 
+    /// The gate's verdict on everything that would run for a proposal: the
+    /// action, and its verification, which runs after the action without a
+    /// second approval and so must be in the host's declared read set.
+    public func verdict(for p: Proposal) -> GateVerdict {
+        var verdict = gate.evaluate(host: p.host, argv: p.argv, runas: p.runas)
+        guard verdict.outcome == .allowed, let verify = p.verifyArgv else { return verdict }
+        let v = gate.evaluate(host: p.host, argv: verify, runas: p.runas)
+        if !v.runsWithoutApproval {
+            let why = v.outcome == .allowed ? (v.readSet?.reason ?? "not in the declared read set") : v.reasons.joined(separator: "; ")
+            verdict.outcome = .refused
+            verdict.reasons.insert("the verification \(verify.joined(separator: " ")) must be in the declared read set of \(p.host), "
+                                   + "since it runs without a second approval: \(why)", at: 0)
+        }
+        return verdict
+    }
+
     /// Passes a `proposed` proposal through the gate: `awaiting_approval` or `refused`.
     public func gateProposal(_ p: Proposal) throws -> Proposal {
-        let verdict = gate.evaluate(host: p.host, argv: p.argv, runas: p.runas)
+        let verdict = verdict(for: p)
         let columns: [(String, SQLValue)] = [
             ("gate_outcome", .text(verdict.outcome.rawValue)),
             ("gate_reasons", .text(JSONText.encode(verdict.reasons))),
@@ -147,7 +164,7 @@ public final class Agent: Sendable {
                                             ("gate_reasons", .text(JSONText.encode(["the approval does not match the proposal's digest"])))])
                 continue
             }
-            let verdict = gate.evaluate(host: p.host, argv: p.argv, runas: p.runas)
+            let verdict = verdict(for: p)
             guard verdict.outcome == .allowed else {
                 try ledger.transition(p.id, from: .approved, to: .refused,
                                       note: "the gate no longer allows it: " + verdict.reasons.joined(separator: "; "),
@@ -183,10 +200,14 @@ public final class Agent: Sendable {
         var verifyOutput: String? = nil
         var verifyPassed: Bool? = nil
         if let result, result.exitStatus == 0, let verify = p.verifyArgv {
-            let verifyArgv = gate.evaluate(host: p.host, argv: verify, runas: p.runas).outcome == .allowed
-                ? spawnArgv(verify, runas: p.runas) : verify
+            // Checked with the action just before it ran; checked again because the
+            // verification never runs outside the declared read set, nor without sudo.
+            let readSet = gate.evaluate(host: p.host, argv: verify, runas: p.runas)
             do {
-                let v = try environment.executor(host, config).run(verifyArgv, timeout: timeout)
+                guard readSet.runsWithoutApproval else {
+                    throw AgentError(.invalid, "the verification is no longer in the declared read set: \(readSet.readSet?.reason ?? readSet.reasons.joined(separator: "; "))")
+                }
+                let v = try environment.executor(host, config).run(spawnArgv(verify, runas: p.runas), timeout: timeout)
                 verifyExit = v.exitStatus
                 verifyOutput = Self.clip(v.stdoutText, 4000)
                 let printed = v.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -77,6 +77,28 @@ public final class Ledger: Sendable {
         db = try Database(path: path)
         try db.migrate(Schema.migrations)
         self.now = now
+        try upgradePendingDigests()
+    }
+
+    /// Re-binds undecided proposals written with the first digest format (which
+    /// did not cover the verification) to the current one.
+    ///
+    /// Only a row whose stored digest is exactly its v1 digest is touched, so a
+    /// row altered in the database still fails the digest check. An *approved*
+    /// v1 row is left alone: its approval did not cover the verification, so
+    /// execution refuses it and the operator is asked again by a new proposal.
+    func upgradePendingDigests() throws {
+        let rows = try db.query("SELECT * FROM proposals WHERE state IN ('proposed','awaiting_approval') AND digest LIKE 'sha256:%'")
+        let stale = rows.map(Proposal.init(row:)).filter {
+            $0.digest != $0.computedDigest
+                && $0.digest == Proposal.digestV1(id: $0.id, host: $0.host, identity: $0.identity, runas: $0.runas, argv: $0.argv)
+        }
+        guard !stale.isEmpty else { return }
+        try db.transaction {
+            for p in stale {
+                try db.run("UPDATE proposals SET digest=? WHERE id=? AND digest=?", [.text(p.computedDigest), .integer(p.id), .text(p.digest)])
+            }
+        }
     }
 
     var stamp: String { Timestamp.string(now()) }
@@ -218,7 +240,8 @@ public final class Ledger: Sendable {
                       .text(p.rationale), .text(p.source), p.skill.map { .text($0) } ?? .null, .text(p.risk),
                       .text(at), .text(at)])
             let id = db.lastInsertRowID
-            let digest = Proposal.digest(id: id, host: p.host, identity: p.identity, runas: p.runas, argv: p.argv)
+            let digest = Proposal.digest(id: id, host: p.host, identity: p.identity, runas: p.runas, argv: p.argv,
+                                         verifyArgv: p.verifyArgv, expect: p.expect)
             try db.run("UPDATE proposals SET digest=? WHERE id=?", [.text(digest), .integer(id)])
             try db.run("INSERT INTO transitions(proposal_id, from_state, to_state, at, note) VALUES (?,NULL,'proposed',?,?)",
                        [.integer(id), .text(at), .text("from \(p.source)\(p.skill.map { " " + $0 } ?? "")")])

@@ -29,7 +29,7 @@ public struct Proposal: Sendable, Codable, Equatable {
     /// The sudoers rule that decided, as `file:line: text`.
     public var gateRule: String?
     public var gateDetail: String?
-    /// sha256 over host, identity, runas, argv and id: what an approval binds to.
+    /// sha256 over everything that runs for this proposal: what an approval binds to.
     public var digest: String
     public var createdAt: String
     public var updatedAt: String
@@ -39,12 +39,23 @@ public struct Proposal: Sendable, Codable, Equatable {
 
     /// The digest an approval binds to, computed from this proposal's fields.
     public var computedDigest: String {
-        Self.digest(id: id, host: host, identity: identity, runas: runas, argv: argv)
+        Self.digest(id: id, host: host, identity: identity, runas: runas, argv: argv, verifyArgv: verifyArgv, expect: expect)
     }
 
-    /// sha256 over a length-prefixed encoding of the fields, so no two different
-    /// proposals share an encoding.
-    public static func digest(id: Int64, host: String, identity: String, runas: String, argv: [String]) -> String {
+    /// sha256 over a length-prefixed encoding of everything Luna will run for
+    /// the proposal — host, identity, runas, the action's argv, the verification
+    /// argv and the output it must print — and the id, so no two different
+    /// proposals share an encoding and an approval covers the verification too.
+    public static func digest(id: Int64, host: String, identity: String, runas: String, argv: [String],
+                              verifyArgv: [String]?, expect: String?) -> String {
+        var fields = ["luna-proposal-v2", String(id), host, identity, runas, "argv", String(argv.count)] + argv
+        if let verifyArgv { fields += ["verify", String(verifyArgv.count)] + verifyArgv } else { fields.append("no-verify") }
+        if let expect { fields += ["expect", expect] } else { fields.append("no-expect") }
+        return "sha256:" + SHA256.hex(fields.map { String($0.utf8.count) + ":" + $0 + ";" }.joined())
+    }
+
+    /// The first digest format (action argv only), to recognise rows written before v2.
+    static func digestV1(id: Int64, host: String, identity: String, runas: String, argv: [String]) -> String {
         var text = ""
         for field in ["luna-proposal-v1", String(id), host, identity, runas] + argv {
             text += String(field.utf8.count) + ":" + field + ";"

@@ -103,7 +103,7 @@ public struct Recorder: Sendable {
             "Argv: \(oneLine(JSONText.encode(p.argv)))",
             "Identity: \(p.identity)",
             "Runas: \(p.runas)",
-            "Approved-by: \(approval?.decision == "approved" ? approval!.approver : "none")",
+            approval.map { $0.decision == "approved" ? "Approved-by: \($0.approver)" : "Denied-by: \($0.approver)" } ?? "Approved-by: none",
             "Channel: \(approval?.channel ?? "none")",
             "Exit-status: \(execution?.exitStatus.map(String.init) ?? "none")",
             "Outcome: \(outcome)",

@@ -46,8 +46,7 @@ public struct DiscordSettings: Sendable, Equatable {
         guard let url = URL(string: apiBase), let scheme = url.scheme?.lowercased(), let host = url.host else {
             throw table.error("api_base", "api_base must be an absolute URL like https://discord.com/api/v10")
         }
-        let loopback = host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]"
-        guard scheme == "https" || (scheme == "http" && loopback) else {
+        guard scheme == "https" || (scheme == "http" && LunaConfiguration.isLoopbackHost(host)) else {
             throw table.error("api_base", "api_base must use https (plain http only to a loopback address, for tests)")
         }
         let channel = try table.string("channel_id")

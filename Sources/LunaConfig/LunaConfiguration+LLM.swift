@@ -51,8 +51,13 @@ public struct LLMConfiguration: Sendable, Equatable {
             throw t.error("provider", "provider must be \"anthropic\" or \"openai\", found \"\(provider)\"")
         }
         let base = try t.optionalString("api_base") ?? (provider == "anthropic" ? "https://api.anthropic.com" : "https://api.openai.com")
-        guard base.hasPrefix("https://") || base.hasPrefix("http://") else {
-            throw t.error("api_base", "api_base must start with https:// (or http:// for a local server)")
+        // The key travels with every request: plain http only to a server on this machine.
+        guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            throw t.error("api_base", "api_base must be an absolute URL like https://api.anthropic.com")
+        }
+        guard scheme == "https" || (scheme == "http" && LunaConfiguration.isLoopbackHost(host)) else {
+            throw t.error("api_base", "api_base must use https (plain http only to a loopback address such as http://127.0.0.1:11434, "
+                          + "so the key never crosses a network in cleartext)")
         }
         let model = try t.string("model")
         guard !model.isEmpty, model.count <= 200 else { throw t.error("model", "model must be a model name") }

@@ -53,6 +53,9 @@ public struct LunaConfiguration: Sendable {
     public var commandTimeoutSeconds: Int
     /// Bytes of each output stream kept; the rest is dropped with a note.
     public var outputLimitBytes: Int
+    /// Bytes of output a drift collection may print: `output_limit_bytes`, but
+    /// at least 16 MiB, since a listing cut short is an error, never evidence.
+    public var collectionOutputLimitBytes: Int { max(outputLimitBytes, 16 << 20) }
     /// Minutes a proposal waits for approval before it expires.
     public var approvalTTLMinutes: Int
     public var gitAuthorName: String
@@ -64,6 +67,10 @@ public struct LunaConfiguration: Sendable {
     public var discord: DiscordSettings? = nil
     /// The `[ssh]` and `[scan]` sections (transport, parallelism, reminders, daily scan).
     public var fleet: FleetSettings = FleetSettings()
+    /// `[policy] read_only_aliases`: the `Cmnd_Alias` names in each host's sudoers
+    /// reference whose commands the operator declares read-only — the only
+    /// commands Luna runs without an approval (inspect, verification).
+    public var readOnlyAliases: [String] = ["LUNA_READ"]
 
     /// The host called `name`, or nil when it is not in the inventory.
     public func host(_ name: String) -> HostConfig? { hosts.first { $0.name == name } }
@@ -88,7 +95,7 @@ public struct LunaConfiguration: Sendable {
         let absolute = Self.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
         let root = TableReader(try TOML.load(path: absolute))
         let folder = (absolute as NSString).deletingLastPathComponent
-        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "discord", "llm", "ssh", "scan"])
+        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "discord", "llm", "ssh", "scan", "policy"])
 
         guard let luna = try root.table("luna") else { throw root.error(nil, "missing table [luna]") }
         try luna.checkKnownKeys(["ops_repo", "state_dir", "scan_interval_seconds", "identity", "execution",
@@ -130,6 +137,15 @@ public struct LunaConfiguration: Sendable {
             authorEmail = try git.optionalString("author_email") ?? authorEmail
         }
 
+        var readOnlyAliases = ["LUNA_READ"]
+        if let policy = try root.table("policy") {
+            try policy.checkKnownKeys(["read_only_aliases"])
+            readOnlyAliases = try policy.optionalStringArray("read_only_aliases") ?? readOnlyAliases
+            for name in readOnlyAliases where name.range(of: "^[A-Z][A-Z0-9_]*$", options: .regularExpression) == nil {
+                throw policy.error("read_only_aliases", "'\(name)' is not a sudoers alias name (capital letters, digits and '_', starting with a letter)")
+            }
+        }
+
         var hosts: [HostConfig] = []
         let hostTables = try root.tables("hosts")
         guard !hostTables.isEmpty else { throw root.error(nil, "the inventory is empty: add at least one [[hosts]] table") }
@@ -159,12 +175,29 @@ public struct LunaConfiguration: Sendable {
         if fleet.ssh == nil, let first = hostTables.first(where: { (try? $0.optionalString("transport")) == "ssh" }) {
             throw first.error("transport", "transport = \"ssh\" needs an [ssh] section with identity_file")
         }
-        return LunaConfiguration(file: absolute, opsRepo: opsRepo, stateDirectory: state,
+        var config = LunaConfiguration(file: absolute, opsRepo: opsRepo, stateDirectory: state,
                                  scanIntervalSeconds: interval, identity: identity, execution: execution,
                                  sudoPath: sudoPath, commandTimeoutSeconds: timeout, outputLimitBytes: limit,
                                  approvalTTLMinutes: ttl, gitAuthorName: authorName, gitAuthorEmail: authorEmail,
                                  hosts: hosts, llm: try LLMConfiguration.parse(root.table("llm"), folder: folder),
                                  discord: try DiscordSettings.parse(root.table("discord"), folder: folder), fleet: fleet)
+        config.readOnlyAliases = readOnlyAliases
+        return config
+    }
+
+    /// Whether a URL host is this machine's loopback: `localhost`, an IPv4
+    /// address in 127.0.0.0/8 or `::1` — by address, never by a name's prefix
+    /// (`127.example.com` is somebody else's host).
+    public static func isLoopbackHost(_ host: String) -> Bool {
+        let h = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if h.lowercased() == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, h, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, h, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { b in b.prefix(15).allSatisfy { $0 == 0 } && b[15] == 1 }
+        }
+        return false
     }
 
     static func isName(_ s: String) -> Bool {

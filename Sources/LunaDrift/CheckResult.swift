@@ -41,13 +41,31 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var detail: String
     /// The differences, one per finding (empty unless `status == .drift`).
     public var items: [DriftItem]
+    /// The collection saw only part of the live state (some files unreadable):
+    /// what it reports is real, but what it did not see is no evidence of
+    /// absence, so a partial result resolves no finding.
+    public var partial: Bool
 
-    public init(host: String, check: String, status: CheckStatus, detail: String, items: [DriftItem] = []) {
+    public init(host: String, check: String, status: CheckStatus, detail: String, items: [DriftItem] = [], partial: Bool = false) {
         self.host = host
         self.check = check
         self.status = status
         self.detail = detail
         self.items = items
+        self.partial = partial
+    }
+
+    enum CodingKeys: String, CodingKey { case host, check, status, detail, items, partial }
+
+    /// Decodes a result; one stored before `partial` existed was complete.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        host = try c.decode(String.self, forKey: .host)
+        check = try c.decode(String.self, forKey: .check)
+        status = try c.decode(CheckStatus.self, forKey: .status)
+        detail = try c.decode(String.self, forKey: .detail)
+        items = try c.decode([DriftItem].self, forKey: .items)
+        partial = try c.decodeIfPresent(Bool.self, forKey: .partial) ?? false
     }
 
     /// A result that compares a set of differences: `.ok` when there are none.

@@ -62,6 +62,7 @@ extension DriftCheck {
                 if output.exitStatus == 127 {
                     return unavailable(host, "\(argv[0]) not installed")
                 }
+                if output.stdoutTruncated { return failed(host, cutMessage(argv, output)) }
                 return evaluate(host: host, output: output, reference: reference)
             } catch {
                 if error.kind == .programNotFound {
@@ -115,6 +116,13 @@ func outputText(_ output: CommandResult) -> String {
     var text = output.stdoutText
     if output.stdoutTruncated { text += "\n[output truncated]" }
     return text
+}
+
+/// Why a collection whose output hit the size limit is an error: a listing cut
+/// short would report present things as gone and resolve findings it never saw.
+func cutMessage(_ argv: [String], _ output: CommandResult) -> String {
+    "\(argv[0]) printed more than the \(output.stdout.count)-byte output limit, so its listing is incomplete and nothing "
+        + "is concluded from it (raise output_limit_bytes in [luna])"
 }
 
 /// A short excerpt of stderr for error messages.

@@ -37,9 +37,9 @@ public enum FindingEvent: Sendable, Equatable {
 
 /// Turns a scan's results and the findings open before it into events.
 ///
-/// Pure: persistence belongs to the caller. A check that was unavailable or
-/// failed this time resolves nothing: not seeing drift is not the same as
-/// seeing none.
+/// Pure: persistence belongs to the caller. A check that was unavailable,
+/// failed, or saw only part of the live state (`CheckResult.partial`) resolves
+/// nothing: not seeing drift is not the same as seeing none.
 public enum FindingReconciler {
     /// - Parameters:
     ///   - results: This scan's check results.
@@ -51,7 +51,7 @@ public enum FindingReconciler {
         var conclusive = Set<String>()
         for result in results {
             guard result.status == .ok || result.status == .drift else { continue }
-            conclusive.insert(result.host + "\u{0}" + result.check)
+            if !result.partial { conclusive.insert(result.host + "\u{0}" + result.check) }
             for item in result.items {
                 let key = FindingKey(host: result.host, check: result.check, subject: item.subject)
                 guard seen.insert(key).inserted else { continue }

@@ -95,6 +95,7 @@ public enum HostCollection {
         case .success(let output):
             if output.timedOut { return check.failed(host, "\(argv[0]) timed out after \(Int(output.duration)) s") }
             if output.exitStatus == 127 { return check.unavailable(host, "\(argv[0]) not installed") }
+            if output.stdoutTruncated { return check.failed(host, cutMessage(argv, output)) }
             if let stateful = check as? any StatefulDriftCheck {
                 return stateful.evaluate(host: host, output: output, reference: reference, previous: previous)
             }

@@ -19,15 +19,33 @@ public struct Classification: Sendable, Codable, Equatable, CustomStringConverti
     public var actionClass: ActionClass
     /// A sentence a person understands.
     public var reason: String
+    /// Whether the classifier knows this program and form. `false` only for the
+    /// default "not known to be read-only": such a command needs an approval
+    /// unless the operator declared it read-only in the host's reference. The
+    /// classifier can only narrow the declared read set, so only a *known*
+    /// mutating or destructive form takes a declared command out of it.
+    public var known: Bool
 
     /// Creates a classification.
     ///
     /// - Parameters:
     ///   - actionClass: The class.
     ///   - reason: Why.
-    public init(actionClass: ActionClass, reason: String) {
+    ///   - known: Whether the classifier recognised the program and form (default true).
+    public init(actionClass: ActionClass, reason: String, known: Bool = true) {
         self.actionClass = actionClass
         self.reason = reason
+        self.known = known
+    }
+
+    enum CodingKeys: String, CodingKey { case actionClass, reason, known }
+
+    /// Decodes a classification; one stored before `known` existed counts as known.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        actionClass = try c.decode(ActionClass.self, forKey: .actionClass)
+        reason = try c.decode(String.self, forKey: .reason)
+        known = try c.decodeIfPresent(Bool.self, forKey: .known) ?? true
     }
 
     /// `class: reason`.

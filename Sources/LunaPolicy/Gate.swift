@@ -19,6 +19,11 @@ public struct Gate: Sendable {
     public let classifier: Classifier
     /// The identity commands run as.
     public let user: String
+    /// The `Cmnd_Alias` names whose commands the operator declared read-only.
+    public let readOnlyAliases: Set<String>
+
+    /// The read-only alias every reference uses unless the configuration names others.
+    public static let defaultReadOnlyAliases: Set<String> = ["LUNA_READ"]
 
     /// Creates a gate.
     ///
@@ -27,11 +32,14 @@ public struct Gate: Sendable {
     ///   - hosts: The inventory.
     ///   - classifier: The classifier (built-in knowledge by default).
     ///   - user: The identity, `luna` by default.
-    public init(sudoersDirectory: String, hosts: [String: HostPolicy], classifier: Classifier = Classifier(), user: String = "luna") {
+    ///   - readOnlyAliases: The declared read-only command aliases (`LUNA_READ` by default).
+    public init(sudoersDirectory: String, hosts: [String: HostPolicy], classifier: Classifier = Classifier(), user: String = "luna",
+                readOnlyAliases: Set<String> = Gate.defaultReadOnlyAliases) {
         self.sudoersDirectory = sudoersDirectory
         self.hosts = hosts
         self.classifier = classifier
         self.user = user
+        self.readOnlyAliases = readOnlyAliases
     }
 
     static let shells: Set<String> = ["sh", "bash", "dash", "zsh", "ksh", "mksh", "fish", "csh", "tcsh", "ash", "busybox"]
@@ -118,7 +126,31 @@ public struct Gate: Sendable {
         var reasons = ["allowed as \(decision.runasUser) by \(decision.rule.map { "\($0.file):\($0.line)" } ?? "?")"]
         if !decision.tags.isEmpty { reasons.append("tags: \(decision.tags.joined(separator: ", "))") }
         if let note = decision.note { reasons.append(note) }
-        return GateVerdict(outcome: .allowed, reasons: reasons, sudo: decision, classification: classification)
+        return GateVerdict(outcome: .allowed, reasons: reasons, sudo: decision, classification: classification,
+                           readSet: readSetVerdict(request, sudoers, classification))
+    }
+
+    /// Whether an allowed request is in the declared read set: the reference cut
+    /// down to the read-only aliases must allow it too, and the classifier may
+    /// only narrow that (a known mutating or destructive form is taken out).
+    func readSetVerdict(_ request: SudoRequest, _ sudoers: Sudoers, _ classification: Classification) -> ReadSetVerdict {
+        let names = readOnlyAliases.sorted().joined(separator: ", ")
+        guard readOnlyAliases.contains(where: sudoers.definesCommandAlias) else {
+            return ReadSetVerdict(declared: false, runsWithoutApproval: false,
+                                  reason: "the reference declares no read-only commands (no Cmnd_Alias \(names)); everything needs an approval")
+        }
+        let declared = sudoers.readSet(aliases: readOnlyAliases).decide(request)
+        guard declared.allowed, let rule = declared.rule else {
+            return ReadSetVerdict(declared: false, runsWithoutApproval: false,
+                                  reason: "not in the declared read set (\(names)); it needs an approval")
+        }
+        let place = "\(rule.file):\(rule.line)"
+        if classification.actionClass != .readOnly && classification.known {
+            return ReadSetVerdict(declared: true, runsWithoutApproval: false,
+                                  reason: "declared read-only by \(place) (\(names)), but \(classification.reason): it needs an approval")
+        }
+        return ReadSetVerdict(declared: true, runsWithoutApproval: true,
+                              reason: "declared read-only by \(place) (\(names)): may run without an approval")
     }
 
     /// The structural refusal reason for an argv, or nil.

@@ -94,7 +94,8 @@ enum AllowedCommand {
             runasUser = parts[0].isEmpty ? user : parts[0]
             runasGroup = parts.count > 1 && !parts[1].isEmpty ? parts[1] : nil
         }
-        gate = Gate(sudoersDirectory: gate.sudoersDirectory, hosts: gate.hosts, classifier: gate.classifier, user: user)
+        gate = Gate(sudoersDirectory: gate.sudoersDirectory, hosts: gate.hosts, classifier: gate.classifier, user: user,
+                    readOnlyAliases: gate.readOnlyAliases)
         let request = SudoRequest(user: user, groups: groups, host: host, runasUser: runasUser, runasGroup: runasGroup,
                                   argv: argv, paths: paths)
         let decision = sudoers.decide(request)
@@ -111,6 +112,10 @@ enum AllowedCommand {
             if !decision.tags.isEmpty { print("       tags: \(decision.tags.joined(separator: ", "))") }
             print("class: \(verdict.classification.actionClass.rawValue) — \(verdict.classification.reason)")
             print("gate:  \(verdict.outcome.rawValue)\(verdict.reasons.isEmpty ? "" : " — " + verdict.reasons.joined(separator: "; "))")
+            // Whether Luna may run it without an approval (inspect, verification): the declared read set.
+            let readSet = verdict.readSet.map { "\($0.runsWithoutApproval ? "yes" : "no") — \($0.reason)" }
+                ?? "no — only a command the gate allows can be in the declared read set"
+            print("read:  \(readSet)")
         }
         return decision.allowed ? Exit.ok : Exit.negative
     }

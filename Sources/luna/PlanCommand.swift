@@ -37,6 +37,9 @@ enum PlanCommand {
             for p in result.proposals {
                 print("Proposal \(p.id) (\(p.source)) on \(p.host): \(p.argv.joined(separator: " "))")
                 print("  \(p.state == .awaitingApproval ? "awaiting your approval: luna approve \(p.id)" : "\(p.state.rawValue): " + p.gateReasons.joined(separator: "; "))")
+                if let v = p.verifyArgv {
+                    print("  then verify: \(v.joined(separator: " "))\(p.expect.map { " (must print \"\($0)\")" } ?? "")")
+                }
                 print("  why: \(p.rationale)")
             }
             for r in result.refusals { print("Refused: \(r)") }

@@ -113,10 +113,19 @@ enum DecideCommand {
         return Exit.ok
     }
 
-    /// The operator's name: the sudo caller when run through sudo, else the login name.
+    /// The human behind a CLI decision, never just the account Luna runs as.
+    ///
+    /// `sudo -u luna luna approve 3` is the documented way: sudo then sets
+    /// `SUDO_USER`/`SUDO_UID` to the operator, and the real uid is no longer
+    /// theirs. Next comes the login name of the controlling terminal (`getlogin`,
+    /// which survives `su` and `sudo`), then the account's own name.
     static func localUser() -> String {
         let env = ProcessInfo.processInfo.environment
-        if geteuid() == 0, let viaSudo = env["SUDO_USER"], !viaSudo.isEmpty { return viaSudo }
+        if let viaSudo = env["SUDO_USER"], !viaSudo.isEmpty,
+           geteuid() == 0 || env["SUDO_UID"].flatMap({ uid_t($0) }).map({ $0 != getuid() }) == true {
+            return viaSudo
+        }
+        if let login = getlogin(), case let name = String(cString: login), !name.isEmpty { return name }
         if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
         return "uid-\(getuid())"
     }

@@ -59,6 +59,9 @@ enum CycleText {
             out += "\nAwaiting your approval:\n"
             for p in pending {
                 out += "  #\(p.id)  \(p.host)  as \(p.identity) → \(p.runas)  \(p.argv.joined(separator: " "))\n"
+                if let v = p.verifyArgv {
+                    out += "        then verify: \(v.joined(separator: " "))\(p.expect.map { " (must print \"\($0)\")" } ?? "")\n"
+                }
                 out += "        why: \(p.rationale)\n"
                 if let rule = p.gateRule { out += "        allowed by: \(rule)\n" }
                 out += "        expires: \(p.expiresAt ?? "never")\n"

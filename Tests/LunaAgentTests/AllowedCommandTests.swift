@@ -12,7 +12,7 @@ struct AllowedCommandTests {
         let yes = try estate.luna("allowed", "--host", "localhost", "--", "/usr/bin/chmod", "0600", estate.target)
         #expect(yes.status == 0, "\(yes.err)")
         #expect(yes.out.contains("ALLOWED"))
-        #expect(yes.out.contains("luna-localhost:3"))
+        #expect(yes.out.contains("luna-localhost:4"))
         let no = try estate.luna("allowed", "--host", "localhost", "--", "/usr/bin/chmod", "0777", estate.target)
         #expect(no.status == 1)
         #expect(no.out.contains("DENIED"))

@@ -25,14 +25,18 @@ struct Estate {
     ///   - slow: Use a slow action (a script that counts its runs, then sleeps) instead of chmod.
     ///   - sudoers: Extra sudoers lines.
     ///   - ttlMinutes: The approval window.
-    init(slow: Bool = false, sudoers: String = "", ttlMinutes: Int = 60, files: [String: String] = [:]) throws {
+    ///   - readOnly: Extra commands for the declared read set (`LUNA_READ`), beside the fix's verification.
+    init(slow: Bool = false, sudoers: String = "", readOnly: [String] = [], ttlMinutes: Int = 60, files: [String: String] = [:]) throws {
         let rootPlaceholder = "@ROOT@"
+        // As on a real host: the verification the skill runs without a second approval is declared read-only.
+        let read = (["/usr/bin/stat -c %04a \(rootPlaceholder)/target/app.conf"] + readOnly).joined(separator: ", ")
         var all: [String: String] = [
             "configs/files/localhost": "\(rootPlaceholder)/target/app.conf 0600 *\n",
             "configs/sudoers/luna-localhost": """
                 # test reference
+                Cmnd_Alias LUNA_READ = \(read)
                 Cmnd_Alias FIX = /usr/bin/chmod 0600 \(rootPlaceholder)/target/app.conf, \(rootPlaceholder)/slow-action *
-                luna ALL = (root) NOPASSWD: FIX
+                luna ALL = (root) NOPASSWD: LUNA_READ, FIX
                 \(sudoers)
 
                 """,

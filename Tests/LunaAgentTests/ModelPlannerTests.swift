@@ -32,8 +32,7 @@ struct ModelEstate {
         for name in ["system.md", "plan.md", "summary.md", "distill.md"] {
             files["prompts/" + name] = try String(contentsOf: Estate.projectRoot.appendingPathComponent("prompts/" + name), encoding: .utf8)
         }
-        estate = try Estate(sudoers: "luna ALL = (root) NOPASSWD: /usr/bin/cat @ROOT@/target/app.conf, /usr/bin/stat *\n" + extraSudoers,
-                            files: files)
+        estate = try Estate(sudoers: extraSudoers, readOnly: ["/usr/bin/cat @ROOT@/target/app.conf", "/usr/bin/stat *"], files: files)
         // Secrets: one in the target file's content (command output), one in a gitignored .env.
         try "setting=1\nDB_PASSWORD=\(Self.plantedOutputSecret)\nbackup copy of \(Self.plantedEnvSecret)\n"
             .write(toFile: estate.target, atomically: false, encoding: .utf8)
@@ -191,7 +190,7 @@ struct ModelPlannerTests {
         #expect(refusals.allSatisfy { !$0.reason.isEmpty })
         let reasons = refusals.map(\.reason)
         for expected in ["shell", "relative program path", "line break", "not in the inventory", "unknown field 'identity'",
-                         "unknown field 'approver'", "mention", "not valid JSON", "not read-only", "verify_argv must be",
+                         "unknown field 'approver'", "mention", "not valid JSON", "declared read set", "verify_argv must be",
                          "find -exec", "shell escapes", "sudo inside a sudo", "perl given code"] {
             #expect(reasons.contains { $0.contains(expected) }, "no refusal mentions '\(expected)': \(reasons.joined(separator: "\n"))")
         }

@@ -17,7 +17,8 @@ struct SkillLifecycleTests {
     static func json(_ text: String) throws -> Any { try JSONSerialization.jsonObject(with: Data(text.utf8)) }
 
     @Test func aHandMadeFixBecomesAReviewedSkillThatPlansTheNextFinding() throws {
-        let estate = try Estate(sudoers: "luna ALL = (root) NOPASSWD: /usr/bin/chmod 0640 @ROOT@/target/other.conf")
+        let estate = try Estate(sudoers: "luna ALL = (root) NOPASSWD: /usr/bin/chmod 0640 @ROOT@/target/other.conf",
+                                readOnly: ["/usr/bin/stat -c %04a @ROOT@/target/other.conf"])
         defer { estate.remove() }
         // No skill for file modes in this estate.
         try estate.ops.git("rm", "-rq", "skills/restore-file-mode")

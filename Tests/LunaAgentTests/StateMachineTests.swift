@@ -42,7 +42,7 @@ struct StateMachineTests {
         #expect(made.count == 1)
         let p = made[0]
         #expect(p.state == .awaitingApproval)
-        #expect(p.gateRule?.contains("luna-localhost:3") == true, "\(p.gateRule ?? "nil")")
+        #expect(p.gateRule?.contains("luna-localhost:4") == true, "\(p.gateRule ?? "nil")")
         #expect(throws: AgentError.self) { try a.ledger.transition(p.id, from: .awaitingApproval, to: .executing) }
         #expect(throws: AgentError.self) { try a.ledger.transition(p.id, from: .approved, to: .executing) }
         #expect(try a.ledger.transitions(p.id).map(\.to) == ["proposed", "awaiting_approval"])
@@ -110,7 +110,7 @@ struct StateMachineTests {
         _ = try a.recorder.recordPending()
         let message = try estate.ops.git("log", "-1", "--format=%B")
         #expect(message.contains("maintenance window"))
-        #expect(message.contains("Approved-by: none"))
+        #expect(message.contains("Denied-by: op") && !message.contains("Approved-by:"), "\(message)")
         let note = try a.ledger.db.queryOne("SELECT source, body FROM memory_notes WHERE source='denial'")
         #expect(note?.string("body")?.contains("maintenance window") == true)
         // A second pass commits nothing new.

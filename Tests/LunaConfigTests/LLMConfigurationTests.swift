@@ -26,6 +26,9 @@ struct LLMConfigurationTests {
         #expect(llm.keyFile?.hasSuffix("/secrets/llm-key") == true && llm.keyFile?.hasPrefix("/") == true)
         let openai = try #require(try load("[llm]\nprovider = \"openai\"\napi_base = \"http://127.0.0.1:11434\"\nmodel = \"llama\"\nmax_tokens = 512\ndaily_token_budget = 1000\n").llm)
         #expect(openai.provider == "openai" && openai.maxTokens == 512 && openai.dailyTokenBudget == 1000 && openai.keyFile == nil)
+        for base in ["http://localhost:8080", "http://[::1]:8080", "http://127.1.2.3:99", "https://llm.lan"] {
+            #expect(try load("[llm]\nprovider = \"openai\"\nmodel = \"m\"\napi_base = \"\(base)\"\n").llm?.apiBase == base)
+        }
     }
 
     @Test(arguments: [
@@ -34,6 +37,11 @@ struct LLMConfigurationTests {
         ("[llm]\nprovider = \"openai\"\nmodel = \"m\"\napi_base = \"ftp://x\"\n", "api_base"),
         ("[llm]\nprovider = \"openai\"\nmodel = \"m\"\nmax_tokens = 0\n", "max_tokens"),
         ("[llm]\nprovider = \"openai\"\n", "model"),
+        // The key travels with every request: plain http only to this machine.
+        ("[llm]\nprovider = \"openai\"\nmodel = \"m\"\napi_base = \"http://10.9.9.9\"\n", "api_base"),
+        ("[llm]\nprovider = \"openai\"\nmodel = \"m\"\napi_base = \"http://127.attacker.example:8080\"\n", "api_base"),
+        ("[llm]\nprovider = \"openai\"\nmodel = \"m\"\napi_base = \"http://llm.lan\"\n", "api_base"),
+        ("[llm]\nprovider = \"openai\"\nmodel = \"m\"\napi_base = \"https://\"\n", "api_base"),
     ])
     func invalidSectionsNameTheKeyAndPlace(text: String, key: String) throws {
         do {

@@ -53,6 +53,9 @@ public struct CronCheck: DriftCheck {
         var result = CheckResult.compared(host: host, check: name, items: items,
                                           okDetail: "\(live.count) scheduled jobs match the baseline\(suffix)")
         if result.status == .drift && !notes.isEmpty { result.detail += "\n  (" + notes.joined(separator: "; ") + ")" }
+        // Unreadable files, or no timer listing where the reference expects timers: absence proves
+        // nothing, so nothing is resolved (a host without systemd and without timers stays conclusive).
+        result.partial = !complete || (timers?.succeeded != true && expected.contains { $0.hasPrefix("timer ") })
         return result
     }
 

@@ -60,6 +60,7 @@ public struct SUIDCheck: DriftCheck {
         var result = CheckResult.compared(host: host, check: name, items: items,
                                           okDetail: "\(live.count) SUID/SGID files, all in the baseline\(note)")
         if result.status == .drift && !complete { result.detail += "\n" + note.trimmingCharacters(in: .whitespaces) }
+        result.partial = !complete
         return result
     }
 
