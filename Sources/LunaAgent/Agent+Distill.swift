@@ -83,8 +83,10 @@ extension Agent {
                 try keep(q, "the evidence (proposal \(q.proposalID) and its finding) is gone")
                 continue
             }
-            let evidence = SkillEvidence(proposalID: p.id, host: p.host, check: finding.check, params: finding.params,
-                                         summary: finding.summary, argv: p.argv, verify: p.verifyArgv, expect: p.expect, risk: p.risk)
+            guard let evidence = Recorder.evidence(p, execution: try ledger.execution(p.id), finding: finding) else {
+                try keep(q, "proposal \(q.proposalID) is no longer evidence of a fix")
+                continue
+            }
             let usage = try modelUsageToday()
             if usage.tokens >= llm.dailyTokenBudget {
                 try keep(q, "over the daily token budget (\(usage.tokens) of \(llm.dailyTokenBudget) tokens used today); the model was not asked")
@@ -136,7 +138,7 @@ extension Agent {
             String(decoding: (try? JSONSerialization.data(withJSONObject: a, options: [.withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
         }
         var evidence = "check: \(e.check)\nhost: \(e.host)\nproposal: \(e.proposalID)\nfinding summary: \(Recorder.oneLine(e.summary))\n"
-        for (k, v) in e.params.sorted(by: { $0.key < $1.key }) { evidence += "param \(k): \(v)\n" }
+        for (k, v) in e.identity.sorted(by: { $0.key < $1.key }) { evidence += "param \(k): \(v)\n" }
         evidence += "executed argv: \(json(e.argv))\n"
         evidence += "verify argv: \(e.verify.map(json) ?? "none")\n"
         evidence += "expect: \(e.expect ?? "(exit 0 is enough)")\nrisk: \(e.risk)"

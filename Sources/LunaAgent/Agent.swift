@@ -217,7 +217,13 @@ public final class Agent: Sendable {
                 verifyPassed = false
             }
         }
-        let succeeded = result?.exitStatus == 0 && verifyPassed != false
+        // The finding's own check is the verification that counts: the action succeeded only
+        // if the check, run again now, no longer reports the finding.
+        var recheck: (resolved: Bool, detail: String)? = nil
+        if result?.exitStatus == 0, verifyPassed != false, let findingID = p.findingID, let finding = try ledger.finding(findingID) {
+            recheck = recheckFinding(finding, on: host)
+        }
+        let succeeded = result?.exitStatus == 0 && verifyPassed != false && recheck?.resolved != false
         var notes: [String] = []
         if let failure { notes.append("not started: \(failure)") }
         if result?.stdoutTruncated == true { notes.append("stdout truncated at \(config.outputLimitBytes) bytes") }
@@ -226,22 +232,56 @@ public final class Agent: Sendable {
             notes.append("output was not valid UTF-8; stored with replacement characters")
         }
         if result?.timedOut == true { notes.append("timed out after \(config.commandTimeoutSeconds) s") }
+        if let recheck, !recheck.resolved { notes.append(recheck.detail) }
         let to: ProposalState = succeeded ? .succeeded : .failed
         try ledger.db.transaction {
             try ledger.db.run("""
                 UPDATE executions SET finished_at=?, exit_status=?, stdout=?, stderr=?, output_note=?,
-                  verify_exit=?, verify_output=?, verify_passed=? WHERE proposal_id=?
+                  verify_exit=?, verify_output=?, verify_passed=?, check_resolved=?, check_detail=? WHERE proposal_id=?
                 """, [.text(Timestamp.string(environment.now())), result.map { .integer(Int64($0.exitStatus)) } ?? .null,
                       .text(Self.clip(result?.stdoutText ?? "", config.outputLimitBytes)),
                       .text(Self.clip(result?.stderrText ?? failure ?? "", config.outputLimitBytes)),
                       notes.isEmpty ? .null : .text(notes.joined(separator: "; ")),
                       verifyExit.map { .integer(Int64($0)) } ?? .null, verifyOutput.map { .text($0) } ?? .null,
-                      verifyPassed.map { .integer($0 ? 1 : 0) } ?? .null, .integer(p.id)])
+                      verifyPassed.map { .integer($0 ? 1 : 0) } ?? .null,
+                      recheck.map { .integer($0.resolved ? 1 : 0) } ?? .null, recheck.map { .text($0.detail) } ?? .null,
+                      .integer(p.id)])
             try ledger.transition(p.id, from: .executing, to: to,
-                                  note: "exit \(result.map { String($0.exitStatus) } ?? "none")" + (verifyPassed.map { $0 ? ", verified" : ", verification failed" } ?? ""),
+                                  note: "exit \(result.map { String($0.exitStatus) } ?? "none")" + (verifyPassed.map { $0 ? ", verified" : ", verification failed" } ?? "")
+                                    + (recheck.map { $0.resolved ? ", finding resolved" : ", the finding persists" } ?? ""),
                                   set: [("outcome", .text(to.rawValue))])
         }
         environment.log("proposal \(p.id) \(to.rawValue)")
+    }
+
+    /// Runs the finding's own check on its host again and stores what it saw, as a
+    /// scan of that one check (so a fixed finding is resolved at once).
+    ///
+    /// - Returns: Whether the finding is gone, and a sentence saying what the check saw.
+    ///   A check that could not run, or saw only part of the state, resolves nothing.
+    func recheckFinding(_ finding: FindingRecord, on host: HostConfig) -> (resolved: Bool, detail: String) {
+        let name = finding.check
+        guard host.checks.contains(name) else {
+            return (false, "the \(name) check is not enabled on \(host.name), so it cannot confirm the fix")
+        }
+        let results = scanHost(host, checks: [name])
+        guard let result = results.first(where: { $0.check == name }) else {
+            return (false, "the \(name) check did not run again, so nothing confirms the fix")
+        }
+        do {
+            let scanID = try ledger.beginScan()
+            let open = try ledger.openFindings().filter { $0.key.host == host.name && $0.key.check == name }
+            try ledger.finishScan(scanID, results: results, events: FindingReconciler.reconcile(results: results, open: open))
+        } catch {
+            environment.log("cannot store the re-check of finding \(finding.id): \(error)")
+        }
+        guard result.status == .ok || result.status == .drift, !result.partial else {
+            return (false, "the \(name) check could not confirm the fix (\(result.status.rawValue): \(Self.clip(Recorder.oneLine(result.detail), 200)))")
+        }
+        if let still = result.items.first(where: { $0.subject == finding.subject }) {
+            return (false, "the \(name) check still reports it: \(Self.clip(Recorder.oneLine(still.summary), 200))")
+        }
+        return (true, "the \(name) check no longer reports it")
     }
 
     static func clip(_ s: String, _ limit: Int) -> String {

@@ -72,13 +72,13 @@ extension Ledger {
 
     /// Whether the model already planned this finding's current content.
     func modelPlanned(_ finding: FindingRecord) throws -> String? {
-        try db.queryOne("SELECT outcome FROM model_plans WHERE finding_id=? AND finding_summary=? ORDER BY id DESC LIMIT 1",
-                        [.integer(finding.id), .text(finding.summary)])?.string("outcome")
+        try db.queryOne("SELECT outcome FROM model_plans WHERE finding_id=? AND occurrence=? ORDER BY id DESC LIMIT 1",
+                        [.integer(finding.id), .integer(finding.occurrence)])?.string("outcome")
     }
 
     func recordModelPlan(_ finding: FindingRecord, outcome: String) throws {
-        try db.run("INSERT INTO model_plans(finding_id, finding_summary, at, outcome) VALUES (?,?,?,?)",
-                   [.integer(finding.id), .text(finding.summary), .text(stamp), .text(outcome)])
+        try db.run("INSERT INTO model_plans(finding_id, finding_summary, occurrence, at, outcome) VALUES (?,?,?,?,?)",
+                   [.integer(finding.id), .text(finding.summary), .integer(finding.occurrence), .text(stamp), .text(outcome)])
     }
 
     /// The sha256 of the prompt text a model proposal was made with.

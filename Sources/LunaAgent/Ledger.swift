@@ -15,6 +15,9 @@ public struct FindingRecord: Sendable, Codable, Equatable {
     public var firstSeen: String
     public var lastSeen: String
     public var resolvedAt: String?
+    /// Which appearance of the finding this is: 1 at first, one more each time it
+    /// comes back after being resolved or its content changes. Planning is once per occurrence.
+    public var occurrence: Int64
 
     init(row: Row) {
         id = row.int("id") ?? 0
@@ -28,6 +31,7 @@ public struct FindingRecord: Sendable, Codable, Equatable {
         firstSeen = row.string("first_seen") ?? ""
         lastSeen = row.string("last_seen") ?? ""
         resolvedAt = row.string("resolved_at")
+        occurrence = row.int("occurrence") ?? 1
     }
 }
 
@@ -61,6 +65,11 @@ public struct ExecutionRecord: Sendable, Codable, Equatable {
     public var verifyExit: Int?
     public var verifyOutput: String?
     public var verifyPassed: Bool?
+    /// Whether the finding's own check, run again after the action, no longer reported it
+    /// (nil when the proposal had no finding or the action failed first).
+    public var checkResolved: Bool? = nil
+    /// What that re-run said.
+    public var checkDetail: String? = nil
 }
 
 /// The durable record of scans, findings and proposals in the state database.
@@ -127,6 +136,8 @@ public final class Ledger: Sendable {
                         INSERT INTO findings(host, check_name, subject, state, summary, params, observed, first_seen, last_seen, last_reported_at)
                         VALUES (?,?,?,'open',?,?,?,?,?,?)
                         ON CONFLICT(host, check_name, subject) DO UPDATE SET
+                          occurrence=CASE WHEN findings.state='resolved' OR findings.summary<>excluded.summary
+                                          THEN findings.occurrence + 1 ELSE findings.occurrence END,
                           state='open', summary=excluded.summary, params=excluded.params, observed=excluded.observed,
                           first_seen=CASE WHEN findings.state='resolved' THEN excluded.first_seen ELSE findings.first_seen END,
                           last_seen=excluded.last_seen, resolved_at=NULL, last_reported_at=excluded.last_reported_at
@@ -167,16 +178,17 @@ public final class Ledger: Sendable {
         return try db.query("SELECT * FROM findings ORDER BY host, check_name, subject").map(FindingRecord.init)
     }
 
-    /// Open findings that need a plan: no active proposal, and none yet made for this content.
+    /// Open findings that need a plan: no active proposal, and none yet made for this occurrence.
     ///
-    /// A denied, refused or failed proposal is not made again for the same finding
-    /// content; when the finding changes, it is planned anew.
+    /// A denied, refused or failed proposal is not made again for the same
+    /// occurrence; when the finding changes, or comes back after it was
+    /// resolved, it is a new occurrence and is planned anew.
     public func findingsNeedingPlan() throws -> [FindingRecord] {
         try db.query("""
             SELECT f.* FROM findings f
             WHERE f.state='open' AND NOT EXISTS (
                 SELECT 1 FROM proposals p WHERE p.finding_id=f.id
-                AND (p.state IN ('proposed','awaiting_approval','approved','executing') OR p.finding_summary=f.summary))
+                AND (p.state IN ('proposed','awaiting_approval','approved','executing') OR p.finding_occurrence=f.occurrence))
             ORDER BY f.id
             """).map(FindingRecord.init)
     }
@@ -231,10 +243,11 @@ public final class Ledger: Sendable {
         let at = stamp
         let id: Int64 = try db.transaction {
             try db.run("""
-                INSERT INTO proposals(finding_id, finding_summary, host, identity, runas, argv, verify_argv, expect, rationale,
-                                      source, skill, risk, state, created_at, updated_at)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'proposed',?,?)
+                INSERT INTO proposals(finding_id, finding_summary, finding_occurrence, host, identity, runas, argv, verify_argv, expect,
+                                      rationale, source, skill, risk, state, created_at, updated_at)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed',?,?)
                 """, [p.finding.map { .integer($0.id) } ?? .null, p.finding.map { .text($0.summary) } ?? .null,
+                      p.finding.map { .integer($0.occurrence) } ?? .null,
                       .text(p.host), .text(p.identity), .text(p.runas), .text(JSONText.encode(p.argv)),
                       p.verifyArgv.map { .text(JSONText.encode($0)) } ?? .null, p.expect.map { .text($0) } ?? .null,
                       .text(p.rationale), .text(p.source), p.skill.map { .text($0) } ?? .null, .text(p.risk),
@@ -310,7 +323,8 @@ public final class Ledger: Sendable {
                             finishedAt: $0.string("finished_at"), exitStatus: $0.int("exit_status").map(Int.init),
                             stdout: $0.string("stdout"), stderr: $0.string("stderr"), outputNote: $0.string("output_note"),
                             verifyExit: $0.int("verify_exit").map(Int.init), verifyOutput: $0.string("verify_output"),
-                            verifyPassed: $0.int("verify_passed").map { $0 != 0 })
+                            verifyPassed: $0.int("verify_passed").map { $0 != 0 },
+                            checkResolved: $0.int("check_resolved").map { $0 != 0 }, checkDetail: $0.string("check_detail"))
         }
     }
 

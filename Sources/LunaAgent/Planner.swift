@@ -24,10 +24,11 @@ public struct Planner: Sendable {
 
     /// Plans one finding.
     public func plan(_ finding: FindingRecord) -> Plan {
-        guard let skill = skills.match(check: finding.check, params: finding.params) else {
+        let fields = Skill.matchFields(params: finding.params, subject: finding.subject)
+        guard let skill = skills.match(check: finding.check, params: fields) else {
             return .none("no skill covers \(finding.check) findings like this one")
         }
-        guard let instance = skill.instantiate(params: finding.params) else {
+        guard let instance = skill.instantiate(params: fields) else {
             return .none("skill \(skill.name) needs parameters the finding does not have")
         }
         return .proposal(Ledger.NewProposal(

@@ -23,12 +23,30 @@ extension Recorder {
             }
             return
         }
-        // Only a success whose verification ran and passed is evidence.
-        guard p.state == .succeeded, execution?.verifyPassed == true, p.verifyArgv != nil, let finding else { return }
+        guard let evidence = Self.evidence(p, execution: execution, finding: finding) else { return }
         let library = SkillLibrary.load(directory: repo.path + "/skills")
         try registry.sync(library, now: now)
-        let evidence = SkillEvidence(proposalID: p.id, host: p.host, check: finding.check, params: finding.params,
-                                     summary: finding.summary, argv: p.argv, verify: p.verifyArgv, expect: p.expect, risk: p.risk)
         _ = try registry.distill(evidence, library: library, now: now)
+    }
+
+    /// What a finished proposal proves, or nil when it proves nothing.
+    ///
+    /// Only a success whose finding's own check no longer reported it is
+    /// evidence (a proposal executed before that re-check existed counts when
+    /// its verification ran and passed). The verification that was observed
+    /// goes with it: the proposal's verify argv, and as `expect` what it
+    /// printed when the proposal gave none, so a draft checks more than an exit status.
+    static func evidence(_ p: Proposal, execution: ExecutionRecord?, finding: FindingRecord?) -> SkillEvidence? {
+        guard p.state == .succeeded || p.outcome == "succeeded", let finding, let execution else { return nil }
+        let checked = execution.checkResolved ?? (execution.verifyPassed == true && p.verifyArgv != nil)
+        guard checked, execution.verifyPassed != false else { return nil }
+        var expect = p.expect
+        if expect == nil, p.verifyArgv != nil, execution.verifyPassed == true, let printed = execution.verifyOutput,
+           !printed.hasSuffix("[truncated]") {
+            let trimmed = printed.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty, trimmed.count <= 200, !trimmed.contains("\n") { expect = trimmed }
+        }
+        return SkillEvidence(proposalID: p.id, host: p.host, check: finding.check, params: finding.params, subject: finding.subject,
+                             summary: finding.summary, argv: p.argv, verify: p.verifyArgv, expect: expect, risk: p.risk)
     }
 }

@@ -95,6 +95,7 @@ public struct Recorder: Sendable {
                     let passed = e.verifyPassed == true ? "passed" : "failed"
                     body.append("Verification \(shellLike(v)) \(passed)" + (e.verifyOutput.map { ", printed \(clip(oneLine($0).trimmingCharacters(in: .whitespaces), 120))." } ?? "."))
                 }
+                if let detail = e.checkDetail { body.append("Re-checked: \(oneLine(detail)).") }
             }
         }
         var trailers = [

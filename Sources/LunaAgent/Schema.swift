@@ -242,5 +242,25 @@ public enum Schema {
         ALTER TABLE model_calls ADD COLUMN purpose TEXT NOT NULL DEFAULT 'plan' CHECK(purpose IN ('plan','distill'));
         ALTER TABLE model_calls ADD COLUMN skill TEXT;
         """),
+        // Occurrences: a finding that comes back after it was resolved, or whose content changed,
+        // is a new occurrence and is planned again; a proposal and a model plan belong to one.
+        // Existing rows keep the old rule's answer: a proposal or model plan made for the
+        // finding's current content (or still active) counts for occurrence 1, others for none.
+        // The check's own re-run after a fix is stored beside the verification.
+        Migration("008-occurrences", """
+        ALTER TABLE findings ADD COLUMN occurrence INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE proposals ADD COLUMN finding_occurrence INTEGER;
+        UPDATE proposals SET finding_occurrence = CASE
+            WHEN state IN ('proposed','awaiting_approval','approved','executing') THEN 1
+            WHEN finding_summary = (SELECT summary FROM findings WHERE findings.id = proposals.finding_id) THEN 1
+            ELSE 0 END
+          WHERE finding_id IS NOT NULL;
+        ALTER TABLE model_plans ADD COLUMN occurrence INTEGER;
+        UPDATE model_plans SET occurrence = CASE
+            WHEN finding_summary = (SELECT summary FROM findings WHERE findings.id = model_plans.finding_id) THEN 1 ELSE 0 END;
+        CREATE INDEX proposals_by_finding_occurrence ON proposals(finding_id, finding_occurrence);
+        ALTER TABLE executions ADD COLUMN check_resolved INTEGER;
+        ALTER TABLE executions ADD COLUMN check_detail TEXT;
+        """),
     ]
 }

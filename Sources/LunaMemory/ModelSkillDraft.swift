@@ -61,8 +61,8 @@ public struct ModelSkillDraft: Sendable, Equatable {
         for entry in self.match {
             guard let eq = entry.firstIndex(of: "=") else { problems.append("match entry '\(Self.clip(entry))' is not key=value"); continue }
             let key = String(entry[..<eq]), value = String(entry[entry.index(after: eq)...])
-            guard let actual = evidence.params[key] else {
-                problems.append("match key '\(Self.clip(key))' is not a parameter of the finding (\(evidence.params.keys.sorted().joined(separator: ", ")))")
+            guard let actual = evidence.identity[key] else {
+                problems.append("match key '\(Self.clip(key))' is not a parameter of the finding (\(evidence.identity.keys.sorted().joined(separator: ", ")))")
                 continue
             }
             if actual != value { problems.append("match \(Self.clip(key))=\(Self.clip(value)) differs from the finding's value '\(Self.clip(actual))'") }
@@ -73,17 +73,15 @@ public struct ModelSkillDraft: Sendable, Equatable {
         var skill = Skill(name: name, description: description, check: evidence.check, match: match, argv: argv,
                           verify: verify.isEmpty ? nil : verify, expect: expect, risk: fallback.risk, body: "", file: "",
                           draftedBy: drafter)
-        // Parameters neither filled in nor matched would let the skill fire on findings unlike the evidence.
-        let templates = argv + verify + (expect.map { [$0] } ?? [])
-        let placeholders = Set(templates.flatMap { t in
-            t.matches(of: /\{([a-z_][a-z0-9_]*)\}/).map { String($0.output.1) }
-        })
-        let loose = evidence.params.keys.filter { !placeholders.contains($0) && match[$0] == nil }.sorted()
+        // One fix is evidence for that finding only: every identifying field (each parameter, used as a
+        // placeholder or not, and the subject) must be matched, or the skill would fire on findings
+        // unlike the evidence. Verified fixes of other findings generalise a draft later (SkillRegistry.distill).
+        let loose = evidence.identity.keys.filter { match[$0] == nil }.sorted()
         if !loose.isEmpty {
-            problems.append("parameters \(loose.joined(separator: ", ")) are neither placeholders nor in match: the skill would be broader than the evidence")
+            problems.append("match leaves out \(loose.joined(separator: ", ")): one fix is evidence for that finding only, so the skill would be broader than the evidence")
         }
         problems += SkillValidator.problems(skill)
-        if let instance = skill.instantiate(params: evidence.params) {
+        if let instance = skill.instantiate(params: evidence.identity) {
             if instance.argv != evidence.argv {
                 problems.append("argv filled from the finding is \(Self.json(instance.argv)), but \(Self.json(evidence.argv)) ran")
             }
@@ -94,7 +92,7 @@ public struct ModelSkillDraft: Sendable, Equatable {
                 problems.append("expect filled from the finding is '\(Self.clip(instance.expect ?? "none"))', but '\(Self.clip(evidence.expect ?? "none"))' was expected")
             }
         } else {
-            problems.append("a placeholder has no value among the finding's parameters (\(evidence.params.keys.sorted().joined(separator: ", ")))")
+            problems.append("a placeholder has no value among the finding's parameters (\(evidence.identity.keys.sorted().joined(separator: ", ")))")
         }
         guard problems.isEmpty else { return .failure(ModelDraftRefusal(problems: problems)) }
         let section = { (title: String, text: String) in "## \(title)\n\n" + text.trimmingCharacters(in: .whitespacesAndNewlines) }

@@ -114,8 +114,8 @@ extension SkillRegistry {
     func pendingDraftReproducing(_ e: SkillEvidence) throws -> Row? {
         for row in try db.query("SELECT id, name, draft FROM skills WHERE status='pending' AND check_name=? ORDER BY id", [.text(e.check)]) {
             guard let skill = try? Skill.parse(row.string("draft") ?? "", file: "draft"),
-                  skill.matches(check: e.check, params: e.params),
-                  let instance = skill.instantiate(params: e.params),
+                  skill.matches(check: e.check, params: e.identity),
+                  let instance = skill.instantiate(params: e.identity),
                   instance.argv == e.argv, instance.verify == e.verify, instance.expect == e.expect else { continue }
             return row
         }

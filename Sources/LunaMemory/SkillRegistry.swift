@@ -147,7 +147,7 @@ public struct SkillRegistry: Sendable {
     ///   - library: The approved skills (files).
     ///   - now: The timestamp stored.
     public func distill(_ evidence: SkillEvidence, library: SkillLibrary, now: String) throws -> Distillation {
-        if let covering = library.match(check: evidence.check, params: evidence.params),
+        if let covering = library.match(check: evidence.check, params: evidence.identity),
            try record(covering.name).map({ !["suspended", "retired"].contains($0.status) }) ?? true {
             return .covered(covering.name)
         }
@@ -168,6 +168,20 @@ public struct SkillRegistry: Sendable {
                 try addEvidence(id, evidence, now: now)
                 return .merged(same.string("name") ?? "")
             }
+            if let wider = try generalising(draft, evidence) {
+                let rows = try db.query("SELECT proposal_id FROM skill_evidence WHERE skill_id=? ORDER BY proposal_id", [.integer(wider.id)])
+                let proposals = (rows.compactMap { $0.int("proposal_id") } + [evidence.proposalID]).map { "#\($0)" }
+                var skill = wider.skill
+                skill.body += "\n\nGeneralised over \(wider.over.joined(separator: ", ")): verified fixes with different values "
+                    + "(proposals \(proposals.joined(separator: ", "))) ran the same steps."
+                try db.run("UPDATE skills SET draft=?, body=?, fingerprint=?, origin_fingerprint=?, updated_at=? WHERE id=?",
+                           [.text(skill.render()), .text(skill.body), .text(skill.fingerprint), .text(skill.fingerprint), .text(now),
+                            .integer(wider.id)])
+                try addEvidence(wider.id, evidence, now: now)
+                try db.run("INSERT INTO skill_notices(skill, text, at, kind) VALUES (?,?,?,'draft')",
+                           [.text(wider.name), .text("Skill draft \(wider.name) now covers more findings: generalised over \(wider.over.joined(separator: ", ")) by proposal \(evidence.proposalID); review it with `luna skills show \(wider.name)`."), .text(now)])
+                return .merged(wider.name)
+            }
             // A free name: the draft's, or with -2, -3 … when taken by a different skill.
             var name = draft.name
             var n = 2
@@ -187,6 +201,31 @@ public struct SkillRegistry: Sendable {
                        [.text(name), .text("New skill draft \(name) from proposal \(evidence.proposalID): review with `luna skills show \(name)`, then approve or reject it."), .text(now)])
             return .drafted(name)
         }
+    }
+
+    /// A pending draft for the same check with the same steps (argv, verify and
+    /// expect templates) whose match differs from this evidence only in values
+    /// the steps do not need: with those fields dropped it still gives back
+    /// exactly what ran here. Two verified fixes with different values are the
+    /// evidence that the template generalises over those fields.
+    ///
+    /// - Returns: The draft's row id and name, the wider skill, and the fields it no longer matches on.
+    func generalising(_ draft: Skill, _ e: SkillEvidence) throws -> (id: Int64, name: String, skill: Skill, over: [String])? {
+        for row in try db.query("SELECT id, name, draft FROM skills WHERE status='pending' AND check_name=? ORDER BY id", [.text(e.check)]) {
+            guard let id = row.int("id"), let name = row.string("name"),
+                  let existing = try? Skill.parse(row.string("draft") ?? "", file: "draft \(name)"),
+                  existing.argv == draft.argv, existing.verify == draft.verify, existing.expect == draft.expect,
+                  Set(existing.match.keys).isSubset(of: Set(e.identity.keys)) else { continue }
+            let over = existing.match.filter { e.identity[$0.key] != $0.value }.keys.sorted()
+            guard !over.isEmpty else { continue }
+            var wider = existing
+            for key in over { wider.match.removeValue(forKey: key) }
+            guard wider.matches(check: e.check, params: e.identity), let again = wider.instantiate(params: e.identity),
+                  again.argv == e.argv, again.verify == e.verify, again.expect == e.expect,
+                  try db.queryOne("SELECT 1 FROM skill_rejections WHERE fingerprint=?", [.text(wider.fingerprint)]) == nil else { continue }
+            return (id, name, wider, over)
+        }
+        return nil
     }
 
     func addEvidence(_ skillID: Int64, _ e: SkillEvidence, now: String) throws {

@@ -80,6 +80,7 @@ enum ProposalsCommand {
             if let s = e.stdout, !s.isEmpty { out += "  stdout:\n" + Self.indent(s) }
             if let s = e.stderr, !s.isEmpty { out += "  stderr:\n" + Self.indent(s) }
             if let passed = e.verifyPassed { out += "  verified:    \(passed ? "yes" : "no")\(e.verifyOutput.map { " — printed \($0.trimmingCharacters(in: .whitespacesAndNewlines))" } ?? "")\n" }
+            if let resolved = e.checkResolved { out += "  re-checked:  \(resolved ? "resolved" : "not resolved")\(e.checkDetail.map { " — \($0)" } ?? "")\n" }
         }
         if let c = p.commitID { out += "  commit:      \(c)\(p.notePath.map { "  (note \($0))" } ?? "")\n" }
         out += "  history:\n"

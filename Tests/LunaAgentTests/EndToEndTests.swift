@@ -71,10 +71,12 @@ struct EndToEndTests {
         #expect(changed.split(separator: "\n").allSatisfy { $0.hasPrefix("memory/outcomes/") }, "\(changed)")
         #expect(try estate.ops.git("status", "--porcelain") == statusBefore)
 
-        // The next scan sees the drift resolved, and nothing is proposed again.
+        // The files check ran again right after the fix: the finding is resolved, and that is the verification.
+        #expect(message.replacingOccurrences(of: "\n", with: " ").contains("Re-checked: the files check no longer reports it."), "\(message)")
+        #expect(try estate.luna("show", "1").out.contains("re-checked:  resolved"))
         let third = try estate.luna("scan", "--json")
         #expect(third.status == 0)
-        #expect(third.out.contains("\"resolved\""))
+        #expect(!third.out.contains("\"drift\""), "\(third.out)")
         #expect(try estate.luna("proposals", "--json").out.components(separatedBy: "\"id\"").count == 2)
     }
 

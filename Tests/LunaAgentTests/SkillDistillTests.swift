@@ -12,7 +12,12 @@ struct SkillDistillTests {
     static let drafted = "restore-credential-file-mode"
 
     /// A `draft_skill` call; `argv` and `verify` may be overridden to make it unfaithful.
-    static func draftCall(name: String = drafted, argv: [String] = ["/usr/bin/chmod", "{expected}", "{path}"],
+    /// The match a draft from one fix of the estate's finding must have: every identifying field.
+    static func fullMatch(_ target: String) -> [String] {
+        ["aspect=mode", "expected=0600", "path=\(target)", "subject=\(target) mode"]
+    }
+
+    static func draftCall(target: String, name: String = drafted, argv: [String] = ["/usr/bin/chmod", "{expected}", "{path}"],
                           verify: [String] = ["/usr/bin/stat", "-c", "%04a", "{path}"]) -> FakeLLM.Step {
         .tools([("draft_skill", json([
             "name": name,
@@ -21,7 +26,7 @@ struct SkillDistillTests {
             "procedure": "chmod sets the reference mode back; nothing else changes.",
             "pitfalls": "Make sure the reference mode, not the host's, is the intended one.",
             "verification": "stat prints the mode, which must equal the reference.",
-            "argv": argv, "verify_argv": verify, "expect": "{expected}", "match": ["aspect=mode"],
+            "argv": argv, "verify_argv": verify, "expect": "{expected}", "match": fullMatch(target),
         ]))])
     }
 
@@ -55,7 +60,7 @@ struct SkillDistillTests {
     func aFaithfulModelDraftReplacesLunasAndKeepsItsProvenanceThroughApproval(format: FakeLLM.Format) throws {
         let me = try ModelEstate(fake: nil)
         defer { me.remove() }
-        let fake = try FakeLLM(format, steps: [Self.draftCall()])
+        let fake = try FakeLLM(format, steps: [Self.draftCall(target: me.estate.target)])
         defer { fake.stop() }
         // Executed by hand without [llm]; the cycle of `luna run --once` (with [llm]) records and asks the model.
         let id = try Self.fixByHand(try me.agent(), me.estate, record: false)
@@ -118,7 +123,7 @@ struct SkillDistillTests {
         let (argv, phrase) = change
         let me = try ModelEstate(fake: nil)
         defer { me.remove() }
-        let fake = try FakeLLM(format, steps: [Self.draftCall(argv: argv)])
+        let fake = try FakeLLM(format, steps: [Self.draftCall(target: me.estate.target, argv: argv)])
         defer { fake.stop() }
         let logs = Lines()
         let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: logs.log))
@@ -150,7 +155,7 @@ struct SkillDistillTests {
         let me = try ModelEstate(fake: nil)
         defer { me.remove() }
         // The estate's approved skill for ports findings is called restore-file-mode.
-        let fake = try FakeLLM(.anthropic, steps: [Self.draftCall(name: "restore-file-mode")])
+        let fake = try FakeLLM(.anthropic, steps: [Self.draftCall(target: me.estate.target, name: "restore-file-mode")])
         defer { fake.stop() }
         let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
         try Self.fixByHand(agent, me.estate)
@@ -174,7 +179,7 @@ struct SkillDistillTests {
         case .badJSON: .tools([("draft_skill", format == .openai ? #"{"name": "x", "#: #"{"name": 7}"#)])
         case .serverError: .status(500)
         case .timeout: .slow(.seconds(3))
-        case .down: Self.draftCall()
+        case .down: Self.draftCall(target: me.estate.target)
         }
         let fake = try FakeLLM(format, steps: [step])
         defer { fake.stop() }
@@ -210,7 +215,7 @@ struct SkillDistillTests {
     func withoutAModelPromptOrBudgetNothingIsSentAndTheReasonIsKept(_ why: Unasked) throws {
         let me = try ModelEstate(fake: nil)
         defer { me.remove() }
-        let fake = try FakeLLM(.anthropic, steps: [Self.draftCall()])
+        let fake = try FakeLLM(.anthropic, steps: [Self.draftCall(target: me.estate.target)])
         defer { fake.stop() }
         if why == .noPrompt {
             try me.estate.ops.git("rm", "-q", "prompts/distill.md")

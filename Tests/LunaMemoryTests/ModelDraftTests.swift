@@ -6,10 +6,12 @@ import Testing
 @Suite("model skill drafts")
 struct ModelDraftTests {
     static let evidence = SkillRegistryTests.evidence(1)
+    /// Every identifying field of the evidence's finding: what a draft from one fix must match.
+    static let fullMatch = ["aspect=mode", "expected=0600", "path=/etc/app.conf", "subject=/etc/app.conf mode"]
 
     static func draft(name: String = "restore-credential-file-mode", argv: [String] = ["/usr/bin/chmod", "{expected}", "{path}"],
                       verify: [String] = ["/usr/bin/stat", "-c", "%04a", "{path}"], expect: String? = "{expected}",
-                      match: [String] = ["aspect=mode"]) -> ModelSkillDraft {
+                      match: [String] = fullMatch) -> ModelSkillDraft {
         ModelSkillDraft(name: name, description: "Restore a credentials file's mode.\n(second line)", whenToUse: "A files mode drift.",
                         procedure: "chmod it back.", pitfalls: "Check the reference.", verification: "stat prints the mode.",
                         argv: argv, verify: verify, expect: expect, match: match)
@@ -31,8 +33,14 @@ struct ModelDraftTests {
         // A different, still faithful parameterisation is fine: path literal in match, expected as placeholder.
         let narrow = try Self.review(Self.draft(argv: ["/usr/bin/chmod", "{expected}", "/etc/app.conf"],
                                                 verify: ["/usr/bin/stat", "-c", "%04a", "/etc/app.conf"],
-                                                match: ["aspect=mode", "path=/etc/app.conf"])).get()
-        #expect(narrow.match == ["aspect": "mode", "path": "/etc/app.conf"])
+                                                match: Self.fullMatch)).get()
+        #expect(narrow.match == ["aspect": "mode", "path": "/etc/app.conf", "expected": "0600", "subject": "/etc/app.conf mode"])
+        // Matching fewer fields than the finding has is broader than one fix shows.
+        guard case .failure(let loose) = Self.review(Self.draft(match: ["aspect=mode", "expected=0600"])) else {
+            Issue.record("a draft matching any path was accepted from one fix")
+            return
+        }
+        #expect(loose.description.contains("match leaves out path, subject"), "\(loose)")
     }
 
     @Test(arguments: [
@@ -41,9 +49,9 @@ struct ModelDraftTests {
         (ModelDraftTests.draft(argv: ["/usr/bin/chmod", "{expected}", "{path}", "{owner}"]), "placeholder has no value"),
         (ModelDraftTests.draft(verify: ["/usr/bin/stat", "{path}"]), "verify_argv filled from the finding"),
         (ModelDraftTests.draft(expect: nil), "expect filled from the finding"),
-        (ModelDraftTests.draft(match: []), "neither placeholders nor in match"),
-        (ModelDraftTests.draft(match: ["aspect=owner"]), "differs from the finding's value"),
-        (ModelDraftTests.draft(match: ["aspect=mode", "host=web1"]), "not a parameter of the finding"),
+        (ModelDraftTests.draft(match: []), "broader than the evidence"),
+        (ModelDraftTests.draft(match: ["aspect=owner", "expected=0600", "path=/etc/app.conf", "subject=/etc/app.conf mode"]), "differs from the finding's value"),
+        (ModelDraftTests.draft(match: ModelDraftTests.fullMatch + ["host=web1"]), "not a parameter of the finding"),
         (ModelDraftTests.draft(match: ["aspect"]), "not key=value"),
         (ModelDraftTests.draft(name: "Restore Mode!"), "not a slug"),
     ])

@@ -6,7 +6,7 @@ import Testing
 struct SkillRegistryTests {
     static func evidence(_ id: Int64, host: String = "web1", path: String = "/etc/app.conf", argv: [String]? = nil) -> SkillEvidence {
         SkillEvidence(proposalID: id, host: host, check: "files", params: ["path": path, "aspect": "mode", "expected": "0600"],
-                      summary: "\(path): mode 0644, reference 0600",
+                      subject: "\(path) mode", summary: "\(path): mode 0644, reference 0600",
                       argv: argv ?? ["/usr/bin/chmod", "0600", path], verify: ["/usr/bin/stat", "-c", "%04a", path],
                       expect: "0600", risk: "mutating")
     }
@@ -16,7 +16,8 @@ struct SkillRegistryTests {
         #expect(draft.argv == ["/usr/bin/setfacl", "-m", "u::rw", "--", "{path}"])
         #expect(draft.verify == ["/usr/bin/stat", "-c", "%04a", "{path}"])
         #expect(draft.expect == "{expected}")
-        #expect(draft.match == ["aspect": "mode"], "parameters not used as placeholders become the match")
+        #expect(draft.match == ["aspect": "mode", "path": "/etc/app.conf", "expected": "0600", "subject": "/etc/app.conf mode"],
+                "one fix is evidence for that finding only: every identifying field is matched")
         let chmod = Skill.draft(from: Self.evidence(1))
         #expect(chmod.argv == ["/usr/bin/chmod", "{expected}", "{path}"])
         #expect(chmod.name == "files-chmod-mode")
@@ -27,6 +28,18 @@ struct SkillRegistryTests {
         #expect(SkillValidator.problems(parsed).isEmpty, "\(SkillValidator.problems(parsed))")
         let instance = try #require(parsed.instantiate(params: ["path": "/srv/other.conf", "aspect": "mode", "expected": "0640"]))
         #expect(instance.argv == ["/usr/bin/chmod", "0640", "/srv/other.conf"])
+    }
+
+    @Test func oneFixOfANewListenerIsNoSkillForEveryNewListener() throws {
+        // A benign new public listener, fixed once by a command that names no parameter.
+        let e = SkillEvidence(proposalID: 9, host: "web1", check: "ports", params: ["change": "added", "proto": "tcp", "scope": "public"],
+                              subject: "+tcp 0.0.0.0:4444", summary: "new public listener tcp 0.0.0.0:4444",
+                              argv: ["/usr/bin/systemctl", "stop", "demo.service"], verify: nil, expect: nil, risk: "mutating")
+        let draft = Skill.draft(from: e)
+        #expect(draft.match["subject"] == "+tcp 0.0.0.0:4444", "\(draft.match)")
+        #expect(draft.matches(check: "ports", params: e.identity))
+        let other = Skill.matchFields(params: ["change": "added", "proto": "tcp", "scope": "public"], subject: "+tcp 0.0.0.0:5555")
+        #expect(!draft.matches(check: "ports", params: other), "another listener is not covered by one fix of this one")
     }
 
     @Test(arguments: [
@@ -50,11 +63,19 @@ struct SkillRegistryTests {
         let registry = SkillRegistry(db: scratch.db)
         let empty = SkillLibrary(skills: [])
         #expect(try registry.distill(Self.evidence(1), library: empty, now: "t1") == .drafted("files-chmod-mode"))
-        // Same steps on another host and path: the same draft, more evidence.
+        // One fix: the draft matches that finding only.
+        let first = try Skill.parse(try #require(try registry.record("files-chmod-mode")?.draft), file: "draft")
+        #expect(first.match["path"] == "/etc/app.conf" && first.match["subject"] == "/etc/app.conf mode")
+        #expect(!first.matches(check: "files", params: ["path": "/srv/b.conf", "aspect": "mode", "expected": "0600", "subject": "/srv/b.conf mode"]))
+        // Same steps, verified on another host and path: the draft generalises over what differed, and says so.
         #expect(try registry.distill(Self.evidence(2, host: "web2", path: "/srv/b.conf"), library: empty, now: "t2") == .merged("files-chmod-mode"))
         #expect(try registry.records(status: "pending").map(\.name) == ["files-chmod-mode"])
         #expect(try registry.record("files-chmod-mode")?.evidence == [1, 2])
-        #expect(try registry.takeNotices().count == 1)
+        let wider = try Skill.parse(try #require(try registry.record("files-chmod-mode")?.draft), file: "draft")
+        #expect(wider.match == ["aspect": "mode", "expected": "0600"], "\(wider.match)")
+        #expect(wider.body.contains("Generalised over path, subject") && wider.body.contains("#1, #2"), "\(wider.body)")
+        let notices = try registry.takeNotices()
+        #expect(notices.count == 2 && notices.last?.contains("generalised over path, subject") == true, "\(notices)")
         #expect(try registry.takeNotices().isEmpty, "a notice is told once")
 
         // Different steps: a second draft with its own name.
