@@ -144,6 +144,8 @@ extension Redactor {
 
     /// A quoted string or one shell-like word (the value after a flag or a header).
     static let word = #"("[^"\n]*"|'[^'\n]*'|[^\s"'`]+)"#
+    /// What separates two arguments: blanks on a command line, `", "` in an argv shown as JSON.
+    static let gap = #"(?:\s+|["']\s*,\s*["'])"#
 
     /// The inside of a quoted value, or the value itself.
     static func unquoted(_ r: NSRange, _ ns: NSString) -> NSRange {
@@ -201,17 +203,19 @@ extension Redactor {
         },
 
         // Command-line passwords.
-        Rule(#"(?<![\w/-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlslap|mariadb|mariadb-dump|mariadb-admin)\b[^\n|;&]*?\s-p(?=\S)"# + word) { m, ns in
+        Rule(#"(?<![\w-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlslap|mariadb|mariadb-dump|mariadb-admin)\b[^\n|;&]*?"# + gap + #"-p(?=\S)(?!"\s*,)"# + word) { m, ns in
             [unquoted(m.range(at: 1), ns)]
         },
-        Rule(#"\bsshpass\b[^\n|;&]*?\s-p\s*"# + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
-        Rule(#"\bredis-cli\b[^\n|;&]*?\s(?:-a|--pass)\s+"# + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
+        Rule(#"\bsshpass\b[^\n|;&]*?"# + gap + #"-p(?:\s*|["']\s*,\s*["'])"# + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
+        Rule(#"\bredis-cli\b[^\n|;&]*?"# + gap + #"(?:-a|--pass)"# + gap + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
         Rule(#"\b(?:curl|wget)\b[^\n|;&]*?\s(?:-u|--user|-U|--proxy-user)\s*["']?[^\s:"']*:([^\s"']+)"#, group: 1),
         Rule(#"\bhtpasswd\s+-[A-Za-z]*b[A-Za-z]*\s+(?:-\S+\s+)*\S+\s+\S+\s+"# + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
         Rule(#"(?<![\w-])pass:([^\s"']+)"#, group: 1),
-        Rule(#"(?im)^\s*(?:requirepass|masterauth)\s+"# + word) { m, ns in unlessBenign(unquoted(m.range(at: 1), ns), ns) },
+        Rule(#"(?im)^\s*(?:requirepass|masterauth|bindpw|rootpw)\s+"# + word) { m, ns in unlessBenign(unquoted(m.range(at: 1), ns), ns) },
         Rule(#"\b(?:login|machine)\s+\S+\s+password\s+(\S+)"#, group: 1),
-        Rule(#"(?i)(?<![\w-])--?(?!no-)(?:[a-z0-9]+[-_.])*(?:password|passwd|pass|passphrase|pwd|token|secret|api[-_]?key|access[-_]?key|secret[-_]?key|private[-_]?key|auth[-_]?token|client[-_]?secret)(?:=|[ \t]+)"# + word) { m, ns in
+        // ~/.pgpass: host:port:database:user:password.
+        Rule(#"(?m)^[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(\S+)$"#, group: 1),
+        Rule(#"(?i)(?<![\w-])--?(?!no-)(?:[a-z0-9]+[-_.])*(?:password|passwd|pass|passphrase|pwd|token|secret|api[-_]?key|access[-_]?key|secret[-_]?key|private[-_]?key|auth[-_]?token|client[-_]?secret)(?:=|[ \t]+|["']\s*,\s*["'])"# + word) { m, ns in
             unlessBenign(unquoted(m.range(at: 1), ns), ns)
         },
 
@@ -246,7 +250,7 @@ extension Redactor {
         Rule(#"\$(?:1|2[abxy]?|5|6|y|gy|7|md5|apr1|argon2(?:id|i|d))\$[A-Za-z0-9./+=$,]{16,}"#),
 
         // Values of secret-named keys.
-        Rule(#"(?<![A-Za-z0-9_.])(["']?)([A-Za-z][A-Za-z0-9_.-]*)\1[ \t]*(=>|=|:)[ \t]*"#) { m, ns in
+        Rule(#"(?<![A-Za-z0-9_.])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*(=>|=|:)[ \t]*"#) { m, ns in
             keyedValue(m, ns)
         },
     ]
@@ -270,7 +274,10 @@ extension Redactor {
     /// Words that may name a secret; their values are redacted only when they look random.
     static let weakWords: Set<String> = ["key", "auth", "salt", "session", "sid", "signature", "hmac", "nonce", "seed", "dsn", "otp", "pin"]
     /// Trailing words that still describe the secret itself (`password_hash`, `token_b64`).
-    static let qualifiers: Set<String> = ["value", "b64", "base64", "hex", "enc", "encrypted", "raw", "plain", "plaintext", "hash", "str", "string", "data"]
+    static let qualifiers: Set<String> = ["value", "b64", "base64", "hex", "enc", "encrypted", "raw", "plain", "plaintext", "hash", "str", "string",
+                                          "data", "base"]
+    /// Words that make a key worth a closer look wherever they stand (`secret_key_id`, `token_hmac_x`).
+    static let mentionWords: Set<String> = ["password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "credentials"]
     /// Run-together words that end like a secret but are not one.
     static let notSecretWords: Set<String> = ["nopasswd", "bypass", "compass", "trespass", "overpass", "underpass", "surpass", "cwd"]
     /// sudoers tags: `NOPASSWD:` and friends qualify commands, they hold no value.
@@ -292,6 +299,8 @@ extension Redactor {
             return .strong
         }
         if weakWords.contains(last) { return .weak }
+        // A key that mentions a secret but ends in another word: only a generated-looking value.
+        if words.contains(where: { w in mentionWords.contains(w) }) { return .weak }
         return nil
     }
 
@@ -406,14 +415,21 @@ extension Redactor {
     }
 
     /// Long and varied enough to be generated: what a weakly named key's value must be to count as secret.
+    ///
+    /// Generated values (hex, base64, random alphanumerics) switch between lower case,
+    /// upper case and digits all the time; identifiers (`ssh_host_ed25519_key`,
+    /// `web-tls-2024`) are words and numbers joined by separators and rarely switch.
     static func looksRandom(_ v: String) -> Bool {
-        guard v.count >= 12, !v.contains(" ") else { return false }
-        var classes = 0
-        if v.contains(where: \.isLowercase) { classes += 1 }
-        if v.contains(where: \.isUppercase) { classes += 1 }
-        if v.contains(where: \.isNumber) { classes += 1 }
-        if v.contains(where: { !$0.isLetter && !$0.isNumber }) { classes += 1 }
-        return classes >= 2 && entropy(v) >= 3.0
+        guard v.count >= 12, !v.contains(" "), entropy(v) >= 3.0 else { return false }
+        func kind(_ c: Character) -> Int { c.isLowercase ? 1 : c.isUppercase ? 2 : c.isNumber ? 3 : 0 }
+        var switches = 0
+        var previous = 0
+        for c in v {
+            let k = kind(c)
+            if k != 0 && previous != 0 && k != previous { switches += 1 }
+            previous = k
+        }
+        return switches >= max(3, v.count / 8)
     }
 
     /// Shannon entropy in bits per character.

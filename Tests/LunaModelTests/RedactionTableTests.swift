@@ -98,6 +98,16 @@ enum SecretShapes {
         ("pgp private block", "-----BEGIN PGP " + "PRIVATE KEY BLOCK-----\n\nlQdGBF" + filler(30) + "\n-----END PGP " + "PRIVATE KEY BLOCK-----", filler(30)),
         ("shadow hash", "root:$6$" + "s4lt" + filler(8) + "$" + filler(43) + ":19000:0:99999:7:::", filler(43)),
         ("bearer in prose", "retry with bearer " + filler(26) + " now", filler(26)),
+        ("rails secret_key_base", "SECRET_KEY_BASE=" + hex40, hex40),
+        ("wpa passphrase", "wpa_passphrase=MyWifiPass99", "MyWifiPass99"),
+        ("wpa psk quoted", #"psk="wifi secret 2""#, "wifi secret 2"),
+        ("docker config auth", #"{"auths": {"registry.invalid": {"auth": "dXNlcjpwYXNzd29yZA=="}}}"#, "dXNlcjpwYXNzd29yZA=="),
+        ("kubeconfig client-key-data", "    client-key-data: LS0tLS1CRUdJTi" + filler(30), filler(30)),
+        ("npmrc _password", "//registry.invalid/:_password=" + "bnBtUGFzczE=", "bnBtUGFzczE="),
+        ("pgpass line", "db.internal:5432:app:app:Pgp4ss-word", "Pgp4ss-word"),
+        ("nslcd bindpw", "bindpw Ld4pBindPw", "Ld4pBindPw"),
+        ("argv json --password", #"["/usr/bin/pg_dump", "--password", "Js0nArgvPw", "app"]"#, "Js0nArgvPw"),
+        ("argv json mysql -p", #"["/usr/bin/mysql", "-uroot", "-pJs0nMysqlPw"]"#, "Js0nMysqlPw"),
     ]
 
     /// Text that must come back unchanged.
@@ -153,6 +163,16 @@ enum SecretShapes {
         ("sudo -u root", "sudo -n -u root -- /usr/bin/stat -c %04a /etc/app.conf"),
         ("bypass word", "bypass: true"),
         ("ip address and time", "Accepted publickey for luna from 192.0.2.10 port 51234 at 12:30:45"),
+        ("sshd host key path", "ssh_host_ed25519_key: /etc/ssh/ssh_host_ed25519_key\nHostKey /etc/ssh/ssh_host_rsa_key"),
+        ("auth log lines", "Failed password for invalid user admin from 192.0.2.1 port 22 ssh2\npam_unix(sshd:auth): authentication failure; logname= uid=0"),
+        ("pam stack", "auth       required   pam_unix.so nullok\npassword   required   pam_unix.so sha512 shadow"),
+        ("password flag from a variable", #"pg_dump --password "$PW" app"#),
+        ("token ttl and template", "auth_token_ttl: 3600\ncsrf_token: {{ csrf_token() }}"),
+        ("erb reference", "secret_key_base: <%= ENV['SECRET_KEY_BASE'] %>"),
+        ("apt keyring and repo key url", "signed-by=/etc/apt/keyrings/docker.asc\ngpgkey=https://download.docker.com/linux/centos/gpg"),
+        ("a secret's name, not its value", "secretName: web-tls-2024\nsecret_ref: prod/db/password"),
+        ("crontab line", "*/5 * * * * root /usr/local/bin/backup --config /etc/backup.conf"),
+        ("time-like pgpass look-alike", "backup: 12:30:00 daily"),
     ]
 }
 
@@ -202,5 +222,22 @@ struct RedactionTableTests {
     @Test func booleanEnvValuesAreNotExactSecrets() {
         let r = Redactor(exactSecrets: Redactor.envValues("DEBUG=true\nAPP_KEY=Real-Value-123\n"))
         #expect(r.redact("verbose=true Real-Value-123") == "verbose=true [REDACTED-1]")
+    }
+}
+
+@Suite("redaction: cost")
+struct RedactionCostTests {
+    /// Recon and tool output are bounded (about 24 KB and 4 KB), but a model request
+    /// holds several; 256 KB of mixed config text must stay far below a second per pass.
+    @Test func aLargeMixedTextIsRedactedInLinearTime() {
+        let block = (SecretShapes.secrets.map(\.1) + SecretShapes.lookAlikes.map(\.1)).joined(separator: "\n") + "\n"
+        let small = String(repeating: block, count: 4)
+        let large = String(repeating: block, count: 32)
+        let clock = ContinuousClock()
+        let t1 = clock.measure { _ = Redactor().redact(small) }
+        let t8 = clock.measure { _ = Redactor().redact(large) }
+        print("redaction: \(small.utf8.count) bytes in \(t1), \(large.utf8.count) bytes in \(t8)")
+        #expect(t8 < .seconds(20), "\(t8)")
+        #expect(t8 < t1 * 20, "8× the text must not cost more than ~8× the time: \(t1) vs \(t8)")
     }
 }
