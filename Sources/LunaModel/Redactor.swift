@@ -304,6 +304,9 @@ extension Redactor {
         return nil
     }
 
+    /// What may stand before a key at the start of its line: indentation, a YAML list dash, `export`.
+    static let lineStartPrefix = try! NSRegularExpression(pattern: #"^\s*(?:-\s+|export\s+|set\s+|\[\s*)?$"#)
+
     static let wordPattern = try! NSRegularExpression(pattern: #"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+"#)
 
     /// The lower-cased words of a key: `SecretAccessKey` → secret, access, key; `db_password` → db, password.
@@ -324,7 +327,7 @@ extension Redactor {
         // What precedes the key on its line: at a line start (YAML, INI, TOML, .env) the value is the rest of the line.
         let lineStart = ns.lineRange(for: NSRange(location: m.range.location, length: 0)).location
         let before = ns.substring(with: NSRange(location: lineStart, length: m.range.location - lineStart))
-        let atLineStart = before.range(of: #"^\s*(?:-\s+|export\s+|set\s+|\[\s*)?$"#, options: .regularExpression) != nil
+        let atLineStart = lineStartPrefix.firstMatch(in: before, range: NSRange(location: 0, length: (before as NSString).length)) != nil
         let spaced = ns.substring(with: m.range).contains(" ") || ns.substring(with: m.range).contains("\t")
 
         var r: NSRange
@@ -393,18 +396,20 @@ extension Redactor {
         let v = raw.trimmingCharacters(in: .whitespaces)
         if v.isEmpty || isPlaceholder(v) { return true }
         if v.split(separator: " ").allSatisfy({ settingWords.contains($0.lowercased()) }) { return true }
-        let patterns = [
-            #"^-?\d{1,6}(\.\d+)?[smhdwkKMGB%]?$"#,                       // 12, 30s, 1.5
-            #"^\$\{?[A-Za-z_][A-Za-z0-9_]*(:?[-=?][^}]*)?\}?$"#,           // $VAR, ${VAR:-x}
-            #"^\$\{\{.*\}\}$|^\{\{.*\}\}$|^\{%.*%\}$|^%\(.*\)s$|^%[A-Za-z_]+%$"#, // templates
-            #"^<[^<>]*>$"#,                                                // <password>
-            #"^(\*+|x{3,}|X{3,}|\.\.\.|…)$"#,                              // masks
-            #"^(env|file|fd|stdin):"#,                                     // openssl-style indirection
-            #"^!vault\b"#,                                                 // ansible-vault
-        ]
-        for p in patterns where v.range(of: p, options: .regularExpression) != nil { return true }
+        let range = NSRange(location: 0, length: (v as NSString).length)
+        if benignPatterns.contains(where: { $0.firstMatch(in: v, range: range) != nil }) { return true }
         return isPath(v)
     }
+
+    static let benignPatterns: [NSRegularExpression] = [
+        #"^-?\d{1,6}(\.\d+)?[smhdwkKMGB%]?$"#,                       // 12, 30s, 1.5
+        #"^\$\{?[A-Za-z_][A-Za-z0-9_]*(:?[-=?][^}]*)?\}?$"#,           // $VAR, ${VAR:-x}
+        #"^\$\{\{.*\}\}$|^\{\{.*\}\}$|^\{%.*%\}$|^%\(.*\)s$|^%[A-Za-z_]+%$"#, // templates
+        #"^<[^<>]*>$"#,                                                // <password>
+        #"^(\*+|x{3,}|X{3,}|\.\.\.|…)$"#,                              // masks
+        #"^(env|file|fd|stdin):"#,                                     // openssl-style indirection
+        #"^!vault\b"#,                                                 // ansible-vault
+    ].map { try! NSRegularExpression(pattern: $0) }
 
     /// `/run/secrets/db`, `~/.pgpass`, `./key.pem`: a file name, not its content.
     static func isPath(_ v: String) -> Bool {

@@ -18,6 +18,7 @@ enum SecretShapes {
     /// (what, the text as it would appear, the secret that must not survive).
     static let secrets: [(String, String, String)] = [
         ("bearer header", "Authorization: Bearer bt0l4IEYrBQ8VOK8dfD9Usboye01EK3g", "bt0l4IEYrBQ8VOK8dfD9Usboye01EK3g"),
+        ("bearer header in a commented config line", "# Authorization: Bearer bt0l4IEYrBQ8VOK8dfD9Usboye01EK3g", "bt0l4IEYrBQ8VOK8dfD9Usboye01EK3g"),
         ("bearer in curl -H", #"curl -H "Authorization: Bearer \#(filler(30))" https://api.example.invalid/v1"#, filler(30)),
         ("basic header", "Authorization: Basic " + "bHVuYTpodW50ZXIy" + "X3Bhc3M=", "bHVuYTpodW50ZXIyX3Bhc3M="),
         ("token header", "Authorization: Token tok_" + filler(24), "tok_" + filler(24)),
@@ -227,17 +228,18 @@ struct RedactionTableTests {
 
 @Suite("redaction: cost")
 struct RedactionCostTests {
-    /// Recon and tool output are bounded (about 24 KB and 4 KB), but a model request
-    /// holds several; 256 KB of mixed config text must stay far below a second per pass.
+    /// Recon and tool output are bounded (about 24 KB and 4 KB), but every turn of a
+    /// conversation and every outbound text is redacted: the cost must stay linear.
     @Test func aLargeMixedTextIsRedactedInLinearTime() {
         let block = (SecretShapes.secrets.map(\.1) + SecretShapes.lookAlikes.map(\.1)).joined(separator: "\n") + "\n"
-        let small = String(repeating: block, count: 4)
-        let large = String(repeating: block, count: 32)
+        let small = String(repeating: block, count: 2)
+        let large = String(repeating: block, count: 16)
         let clock = ContinuousClock()
-        let t1 = clock.measure { _ = Redactor().redact(small) }
-        let t8 = clock.measure { _ = Redactor().redact(large) }
+        // The best of three runs each: other tests share the CPU.
+        func best(_ text: String) -> Duration { (0..<3).map { _ in clock.measure { _ = Redactor().redact(text) } }.min()! }
+        let t1 = best(small), t8 = best(large)
         print("redaction: \(small.utf8.count) bytes in \(t1), \(large.utf8.count) bytes in \(t8)")
-        #expect(t8 < .seconds(20), "\(t8)")
-        #expect(t8 < t1 * 20, "8× the text must not cost more than ~8× the time: \(t1) vs \(t8)")
+        // 8× the text: about 8× the time when linear, 64× when quadratic.
+        #expect(t8 < t1 * 30, "\(t1) vs \(t8)")
     }
 }
