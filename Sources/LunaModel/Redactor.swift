@@ -33,7 +33,9 @@ import Synchronization
 /// always becomes the same placeholder, `[REDACTED-1]`, `[REDACTED-2]`…, so the
 /// model can still see that two places hold the same value.
 public final class Redactor: Sendable {
-    let exact: [String]
+    /// Exact secrets, each with the forms it takes inside JSON text (escaped quotes,
+    /// backslashes, slashes, line breaks), longest first; every form maps to the same placeholder.
+    let exact: [(form: String, secret: String)]
     let mapping = Mutex<[String: String]>([:])
 
     /// Creates a redactor.
@@ -42,8 +44,20 @@ public final class Redactor: Sendable {
     ///   than 4 characters, and booleans like `true`, are ignored: they would redact
     ///   ordinary words).
     public init(exactSecrets: [String] = []) {
-        exact = Array(Set(exactSecrets.filter { $0.count >= 4 && !Self.booleanWords.contains($0.lowercased()) }))
-            .sorted { $0.count > $1.count }
+        let secrets = Set(exactSecrets.filter { $0.count >= 4 && !Self.booleanWords.contains($0.lowercased()) })
+        var forms: [(form: String, secret: String)] = []
+        for secret in secrets {
+            forms.append((secret, secret))
+            for escaped in Self.jsonForms(secret) where escaped != secret { forms.append((escaped, secret)) }
+        }
+        exact = forms.sorted { $0.form.count != $1.form.count ? $0.form.count > $1.form.count : $0.form < $1.form }
+    }
+
+    /// How a value looks inside a JSON string (with and without escaped slashes).
+    static func jsonForms(_ s: String) -> [String] {
+        let basic = s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\t", with: "\\t")
+        return [basic, basic.replacingOccurrences(of: "/", with: "\\/")]
     }
 
     /// The placeholder for a secret, the same one each time.
@@ -62,8 +76,8 @@ public final class Redactor: Sendable {
     /// The text with every secret replaced by its placeholder.
     public func redact(_ text: String) -> String {
         var out = text
-        for secret in exact where out.contains(secret) {
-            out = out.replacingOccurrences(of: secret, with: placeholder(secret))
+        for (form, secret) in exact where out.contains(form) {
+            out = out.replacingOccurrences(of: form, with: placeholder(secret))
         }
         for rule in Self.rules {
             out = apply(rule, to: out)

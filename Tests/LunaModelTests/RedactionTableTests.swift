@@ -220,6 +220,16 @@ struct RedactionTableTests {
         #expect(r.count == 1)
     }
 
+    @Test func anExactSecretIsFoundInsideJSONToo() throws {
+        let secret = #"pa"ss/wo\rd-1"#
+        let r = Redactor(exactSecrets: [secret])
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: ["argv": ["/usr/bin/tool", secret]]), as: UTF8.self)
+        #expect(!json.contains(secret), "the test needs an escaped form: \(json)")
+        let out = r.redact(json + "\n" + secret)
+        #expect(!out.contains("ss"), "\(out)")
+        #expect(out.components(separatedBy: "[REDACTED-1]").count == 3, "one placeholder for every form: \(out)")
+    }
+
     @Test func booleanEnvValuesAreNotExactSecrets() {
         let r = Redactor(exactSecrets: Redactor.envValues("DEBUG=true\nAPP_KEY=Real-Value-123\n"))
         #expect(r.redact("verbose=true Real-Value-123") == "verbose=true [REDACTED-1]")
