@@ -41,6 +41,9 @@ enum PlantedSecrets {
         add { "MTA5" + "Njk4NzY1NDMyMTA5ODc2NTQz.GhIjKl.\($0)" + String(repeating: "b", count: 12) }
         add { "sk-" + "ant-api03-\($0)" }
         add { "sk-" + "proj-\($0)" }
+        // An access key id is upper case and digits only: its own marker.
+        let keyID = String(("ZQ\(out.count)X" + marker(out.count).uppercased()).prefix(16))
+        out.append(("aws_access_key_id = AKIA" + keyID, keyID))
         add { "aws_secret_access_key = \($0)/+" + String(repeating: "c", count: 10) }
         add { "AIza" + String(("Sy" + $0 + String(repeating: "d", count: 35)).prefix(35)) }
         add { "GOCSPX" + "-\($0)" }
@@ -129,6 +132,7 @@ struct SecretLeakTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: action)
         try "APP_DB_PASS=\(PlantedSecrets.exactOnly)\n".write(toFile: estate.ops.repo + "/.env", atomically: true, encoding: .utf8)
         let markers = planted.map(\.1) + [PlantedSecrets.exactOnly]
+        #expect(planted.allSatisfy { $0.0.contains($0.1) } && Set(markers).count == markers.count, "every marker is in its secret, once")
 
         // The model: inspect both files, propose the fix (verified by printing the file), leave a note.
         let llm = try FakeLLM(.anthropic, steps: [
