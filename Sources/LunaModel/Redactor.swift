@@ -236,7 +236,10 @@ extension Redactor {
         // Token shapes.
         Rule(#"\beyJ[A-Za-z0-9_-]{8,}\.(?:eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*|[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"#),
         Rule(#"\bsk-ant-[A-Za-z0-9_-]{16,}"#),
-        Rule(#"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}"#),
+        // OpenAI keys are generated; a host called sk-production-db-01 is not one.
+        Rule(#"\bsk-(?:proj-|svcacct-|admin-)?([A-Za-z0-9_-]{20,})"#) { m, ns in
+            looksRandom(ns.substring(with: m.range(at: 1))) ? [m.range] : []
+        },
         Rule(#"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"#),
         Rule(#"\bgl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt|agent|ffct|suat|wt)-[A-Za-z0-9_.-]{20,}"#),
         Rule(#"\bxox[abposer]-[A-Za-z0-9-]{10,}"#),
@@ -263,7 +266,15 @@ extension Redactor {
         // crypt(3) hashes (shadow, htpasswd): crackable, so secret.
         Rule(#"\$(?:1|2[abxy]?|5|6|y|gy|7|md5|apr1|argon2(?:id|i|d))\$[A-Za-z0-9./+=$,]{16,}"#),
 
-        // Values of secret-named keys.
+        // Values of secret-named keys: XML elements (Maven settings.xml, Jenkins) and key-value text.
+        Rule(#"<(?:[A-Za-z_][\w-]*:)?([A-Za-z_][\w.-]*)>([^<\n]{1,500})</(?:[A-Za-z_][\w-]*:)?\1>"#) { m, ns in
+            let range = m.range(at: 2)
+            switch keyKind(ns.substring(with: m.range(at: 1))) {
+            case .strong: return unlessBenign(range, ns)
+            case .weak: return looksRandom(ns.substring(with: range)) ? [range] : []
+            case nil: return []
+            }
+        },
         Rule(#"(?<![A-Za-z0-9_.])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*(=>|=|:)[ \t]*"#) { m, ns in
             keyedValue(m, ns)
         },

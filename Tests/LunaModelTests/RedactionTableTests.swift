@@ -99,6 +99,8 @@ enum SecretShapes {
         ("pgp private block", "-----BEGIN PGP " + "PRIVATE KEY BLOCK-----\n\nlQdGBF" + filler(30) + "\n-----END PGP " + "PRIVATE KEY BLOCK-----", filler(30)),
         ("shadow hash", "root:$6$" + "s4lt" + filler(8) + "$" + filler(43) + ":19000:0:99999:7:::", filler(43)),
         ("bearer in prose", "retry with bearer " + filler(26) + " now", filler(26)),
+        ("xml password element", "<server><id>repo</id><username>ci</username><password>Xml-Pa55word</password></server>", "Xml-Pa55word"),
+        ("xml attribute", #"<user username="admin" password="T0mcatPw" roles="manager-gui"/>"#, "T0mcatPw"),
         ("rails secret_key_base", "SECRET_KEY_BASE=" + hex40, hex40),
         ("wpa passphrase", "wpa_passphrase=MyWifiPass99", "MyWifiPass99"),
         ("wpa psk quoted", #"psk="wifi secret 2""#, "wifi secret 2"),
@@ -174,6 +176,9 @@ enum SecretShapes {
         ("a secret's name, not its value", "secretName: web-tls-2024\nsecret_ref: prod/db/password"),
         ("crontab line", "*/5 * * * * root /usr/local/bin/backup --config /etc/backup.conf"),
         ("time-like pgpass look-alike", "backup: 12:30:00 daily"),
+        ("passwd and group lines", "root:x:0:0:root:/root:/bin/bash\nluna:x:998:998:Luna agent:/var/lib/luna:/usr/sbin/nologin\nsudo:x:27:luna"),
+        ("a host named sk-", "ssh sk-production-database-01 uptime"),
+        ("xml elements that are not secrets", "<server><id>repo</id><username>ci</username><passwordFile>/etc/ci/pw</passwordFile></server>"),
     ]
 }
 
