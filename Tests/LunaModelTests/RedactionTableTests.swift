@@ -254,7 +254,7 @@ struct RedactionCostTests {
         func best(_ text: String) -> Duration { (0..<3).map { _ in clock.measure { _ = Redactor().redact(text) } }.min()! }
         let t1 = best(small), t8 = best(large)
         print("redaction: \(small.utf8.count) bytes in \(t1), \(large.utf8.count) bytes in \(t8)")
-        // 8× the text: about 8× the time when linear, 64× when quadratic.
-        #expect(t8 < t1 * 30, "\(t1) vs \(t8)")
+        // 8× the text: about 8× the time when linear (18× seen under the full parallel suite), 64× when quadratic.
+        #expect(t8 < t1 * 40, "\(t1) vs \(t8)")
     }
 }
