@@ -113,10 +113,8 @@ struct SecretLeakTests {
             ---
             Test skill.
             """
-        let estate = try Estate(sudoers: """
-            Cmnd_Alias LUNA_READ = /usr/bin/cat \(root)/target/app.conf, /usr/bin/cat \(root)/target/creds.yaml, /usr/bin/stat *
-            luna ALL = (root) NOPASSWD: LUNA_READ
-            """, files: files)
+        let estate = try Estate(readOnly: ["/usr/bin/cat \(root)/target/app.conf", "/usr/bin/cat \(root)/target/creds.yaml"],
+                                files: files)
         defer { estate.remove() }
         let target = estate.target
         let creds = estate.ops.root + "/target/creds.yaml"
@@ -220,8 +218,7 @@ struct SecretLeakTests {
         #expect(llm.requests.count >= 3, "planning turns and the skill draft")
         let seen = llm.requests.map(\.bodyText).joined(separator: "\n")
         #expect(seen.contains("Authorization: Bearer [REDACTED-"), "the inspected file went to the model, redacted")
-        #expect(seen.contains("luna ALL = (root) NOPASSWD: FIX"), "sudoers rules reach the model whole")
-        #expect(seen.contains("NOPASSWD: LUNA_READ"))
+        #expect(seen.contains("luna ALL = (root) NOPASSWD: LUNA_READ, FIX"), "sudoers rules reach the model whole")
         let log = try estate.ops.git("log", "-p", "--all")
         #expect(log.contains("Verification") && log.contains("[REDACTED-"), "the verification printout is in the commit, redacted")
         #expect(discord.replies(to: card).contains { $0.content.contains("Output (excerpt)") }, "the outcome reply shows the output")
