@@ -1,5 +1,6 @@
 import Foundation
 import LunaMemory
+import LunaModel
 import LunaStore
 
 /// Turns each terminal outcome into a commit in the ops repo plus a memory note.
@@ -38,15 +39,20 @@ public struct Recorder: Sendable {
         let approval = try ledger.approval(p.id)
         let execution = try ledger.execution(p.id)
         let finding = try p.findingID.flatMap { try ledger.finding($0) }
-        let message = Self.message(p, outcome: outcome, approval: approval, execution: execution, finding: finding)
+        // The ops repo may be pushed: host data in it (command output, verification printout,
+        // finding text) is redacted exactly as for the model and Discord.
+        let redactor = repo.redactor()
+        let message = redactor.redact(Self.message(p, outcome: outcome, approval: approval, execution: execution, finding: finding))
         // Issue 7: the outcome note goes through the memory API (file + index); the file is part of the outcome commit.
-        let note = Self.memoryNote(p, outcome: outcome, approval: approval, execution: execution, finding: finding,
+        var note = Self.memoryNote(p, outcome: outcome, approval: approval, execution: execution, finding: finding,
                                    created: Timestamp.string(Date()))
+        note.title = redactor.redact(note.title)
+        note.body = redactor.redact(note.body)
         let notePath = note.relativePath
         let day = String(p.createdAt.prefix(10))
         var files = [notePath: note.render()]
         if p.gateOutcome == "escalate" {
-            files["docs/runbooks/\(day)-p\(p.id)-\(Self.slug(p.argv.first.map { ($0 as NSString).lastPathComponent } ?? "action")).md"] = Self.runbook(p, finding: finding)
+            files["docs/runbooks/\(day)-p\(p.id)-\(Self.slug(p.argv.first.map { ($0 as NSString).lastPathComponent } ?? "action")).md"] = redactor.redact(Self.runbook(p, finding: finding))
         }
 
         let commit = try repo.findCommit(trailers: ["Digest: \(p.digest)", "Outcome: \(outcome)"])

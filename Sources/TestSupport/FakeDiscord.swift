@@ -90,6 +90,9 @@ public final class FakeDiscord: Sendable {
     /// Stops the server.
     public func stop() { server.stop() }
 
+    /// Every request received, with its body (what the bot sent, edits included).
+    public var requests: [LoopbackHTTPServer.Request] { server.requests }
+
     // MARK: Acting as a user
 
     /// Adds `userID`'s reaction `emoji` to a message.
