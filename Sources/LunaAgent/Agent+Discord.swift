@@ -32,14 +32,15 @@ extension Agent {
             lines.append("**Finding:** " + DiscordText.clip(DiscordText.inert(r.redact(finding)), 200, note: more))
         }
         lines.append("**Risk:** \(DiscordText.inert(p.risk))" + (p.skill.map { "   **Skill:** \(DiscordText.inert($0))" } ?? ""))
-        lines.append("**Allowed by sudoers rule:** " + DiscordText.codeBlock(DiscordText.clip(p.gateRule ?? "(none recorded)", 250)))
+        lines.append("**Allowed by sudoers rule:** " + DiscordText.codeBlock(DiscordText.clip(r.redact(p.gateRule ?? "(none recorded)"), 250)))
         if let verify = p.verifyArgv {
             // Part of what the approval covers (the digest binds it): shown whole, or the card says where to read it.
-            let shown = DiscordText.argvJSON(verify)
-            let cut = DiscordText.length(shown) > 250 || (p.expect.map { DiscordText.length($0) > 80 } ?? false)
+            let shown = r.redact(DiscordText.argvJSON(verify))
+            let expect = p.expect.map(r.redact)
+            let cut = DiscordText.length(shown) > 250 || (expect.map { DiscordText.length($0) > 80 } ?? false)
             lines.append("**Then verifies** (runs without a second approval): "
                          + DiscordText.codeBlock(DiscordText.clip(shown, 250), language: "json")
-                         + (p.expect.map { "must print: " + DiscordText.clip(DiscordText.inert($0), 80) } ?? "")
+                         + (expect.map { "must print: " + DiscordText.clip(DiscordText.inert($0), 80) } ?? "")
                          + (cut ? "\n**The verification is too long to show here: review it with `luna show \(p.id)` before approving.**" : ""))
         }
         lines.append("**Expires:** \(p.expiresAt ?? "never") (UTC)   **Digest:** \(p.digest.prefix(23))…")

@@ -83,7 +83,7 @@ extension Agent {
                 try keep(q, "the evidence (proposal \(q.proposalID) and its finding) is gone")
                 continue
             }
-            guard let evidence = Recorder.evidence(p, execution: try ledger.execution(p.id), finding: finding) else {
+            guard let evidence = Recorder.evidence(p, execution: try ledger.execution(p.id), finding: finding, redactor: redactor) else {
                 try keep(q, "proposal \(q.proposalID) is no longer evidence of a fix")
                 continue
             }

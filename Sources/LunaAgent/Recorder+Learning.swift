@@ -1,5 +1,6 @@
 import Foundation
 import LunaMemory
+import LunaModel
 import LunaStore
 
 extension Recorder {
@@ -23,7 +24,7 @@ extension Recorder {
             }
             return
         }
-        guard let evidence = Self.evidence(p, execution: execution, finding: finding) else { return }
+        guard let evidence = Self.evidence(p, execution: execution, finding: finding, redactor: repo.redactor()) else { return }
         let library = SkillLibrary.load(directory: repo.path + "/skills")
         try registry.sync(library, now: now)
         _ = try registry.distill(evidence, library: library, now: now)
@@ -36,7 +37,9 @@ extension Recorder {
     /// its verification ran and passed). The verification that was observed
     /// goes with it: the proposal's verify argv, and as `expect` what it
     /// printed when the proposal gave none, so a draft checks more than an exit status.
-    static func evidence(_ p: Proposal, execution: ExecutionRecord?, finding: FindingRecord?) -> SkillEvidence? {
+    /// The finding's summary is host data that ends up in the draft's prose (and, once
+    /// approved, in a commit), so it is redacted like every other text leaving the host.
+    static func evidence(_ p: Proposal, execution: ExecutionRecord?, finding: FindingRecord?, redactor: Redactor) -> SkillEvidence? {
         guard p.state == .succeeded || p.outcome == "succeeded", let finding, let execution else { return nil }
         let checked = execution.checkResolved ?? (execution.verifyPassed == true && p.verifyArgv != nil)
         guard checked, execution.verifyPassed != false else { return nil }
@@ -47,6 +50,6 @@ extension Recorder {
             if !trimmed.isEmpty, trimmed.count <= 200, !trimmed.contains("\n") { expect = trimmed }
         }
         return SkillEvidence(proposalID: p.id, host: p.host, check: finding.check, params: finding.params, subject: finding.subject,
-                             summary: finding.summary, argv: p.argv, verify: p.verifyArgv, expect: expect, risk: p.risk)
+                             summary: redactor.redact(finding.summary), argv: p.argv, verify: p.verifyArgv, expect: expect, risk: p.risk)
     }
 }

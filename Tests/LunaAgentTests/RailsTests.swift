@@ -223,3 +223,24 @@ struct DecisionIdentityTests {
         #expect(run.stdoutText.contains("by \(me)"), "\(run.stdoutText)")
     }
 }
+
+/// Every part of what the operator approves is redacted on the Discord card, not only the argv.
+@Suite("card redaction")
+struct CardRedactionTests {
+    @Test func theRuleTheVerificationAndTheExpectationAreRedactedOnTheCard() throws {
+        let estate = try Estate()
+        defer { estate.remove() }
+        let agent = try Agent(config: estate.configuration(), environment: AgentEnvironment(log: { _ in }))
+        let p = try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna", argv: ["/usr/bin/true"],
+                                              verifyArgv: ["/usr/bin/mysql", "--password=Verify5ecretValue9", "-e", "select 1"],
+                                              expect: "token=ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+                                              rationale: "test", source: "manual", risk: "mutating"))
+        try agent.ledger.db.run("UPDATE proposals SET gate_rule=? WHERE id=?",
+                                [.text("luna-localhost:3: luna ALL = /usr/bin/mysql -pRuleS3cretValue7 -e *"), .integer(p.id)])
+        let card = agent.discordProposalText(try #require(try agent.ledger.proposal(p.id)))
+        for secret in ["RuleS3cretValue7", "Verify5ecretValue9", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"] {
+            #expect(!card.contains(secret), "\(secret) reached the card:\n\(card)")
+        }
+        #expect(card.contains("/usr/bin/mysql") && card.contains("[REDACTED-"), "\(card)")
+    }
+}
