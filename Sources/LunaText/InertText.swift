@@ -64,6 +64,28 @@ public enum InertText {
         return String(out)
     }
 
+    /// Text whose untrusted fields were already rendered, with any control that is left shown as `\u{HEX}`.
+    ///
+    /// A last pass over a whole output (every line the CLI prints): it escapes
+    /// exactly what ``render(_:multiline:)`` escapes, but leaves backslashes
+    /// alone, so fields rendered before keep their escapes as they are (no
+    /// `\u{5c}u{1b}`) and a field that was missed still cannot act on the terminal.
+    /// - Parameters:
+    ///   - text: The output.
+    ///   - multiline: Whether line feeds and tabs are kept.
+    /// - Returns: The output with no control, bidi or format character left raw.
+    public static func controlsShown(_ text: String, multiline: Bool = true) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if needsEscape(scalar, multiline: multiline) {
+                out.append(contentsOf: escape(scalar).unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
     /// Each element of an argv rendered inert (single-line), joined by spaces, for reading only.
     ///
     /// - Parameter argv: The argv.

@@ -9,13 +9,16 @@ import LunaText
 // defense for whole outputs (it keeps line feeds and tabs); `shown` is for
 // one-line fields, so that a field cannot start a line of its own either.
 
-/// Writes `text` to standard output with every control, bidi and format character shown as `\u{HEX}`.
+/// Writes `text` to standard output with every control, bidi and format character left in it shown as `\u{HEX}`.
+///
+/// The fields in `text` should already have been rendered with ``shown(_:)``,
+/// ``shownLines(_:)`` or ``shownArgv(_:)``; this pass leaves their escapes as they are.
 ///
 /// - Parameters:
 ///   - text: What to print; line feeds and tabs are kept.
 ///   - terminator: Appended after `text` (a line feed by default).
 func emit(_ text: String, terminator: String = "\n") {
-    print(InertText.render(text, multiline: true), terminator: InertText.render(terminator, multiline: true))
+    print(InertText.controlsShown(text), terminator: InertText.controlsShown(terminator))
 }
 
 /// An untrusted one-line field (a host name, a rationale, a summary, a reason) rendered inert, line breaks included.
@@ -29,7 +32,7 @@ func shownArgv(_ argv: [String]) -> String { InertText.argv(argv) }
 
 /// Writes `text` and a line feed to standard error, rendered inert like ``emit(_:terminator:)``.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((InertText.render(text, multiline: true) + "\n").utf8))
+    FileHandle.standardError.write(Data((InertText.controlsShown(text) + "\n").utf8))
 }
 
 /// Pretty, stable JSON for `--json`, with every raw DEL, C1, bidi or format character escaped as `\uXXXX`.

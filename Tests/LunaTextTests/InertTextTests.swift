@@ -52,6 +52,14 @@ import Testing
         }
     }
 
+    /// The last pass over a whole output leaves rendered fields alone and still catches a missed one.
+    @Test func controlsShownIsIdempotentOverRenderedFields() {
+        let field = InertText.render("a\u{1B}[8m \\u{41}")
+        #expect(InertText.controlsShown("why: " + field + "\n") == "why: " + field + "\n")
+        #expect(InertText.controlsShown("missed \u{1B}]0;X\u{07}\r\n") == #"missed \u{1b}]0;X\u{7}\u{d}"# + "\n")
+        #expect(InertText.controlsShown("a\tb\nc", multiline: false) == #"a\u{9}b\u{a}c"#)
+    }
+
     @Test func argvRendersEachElement() {
         #expect(InertText.argv(["/usr/bin/stat", "a\u{1B}[8m", "b\nc"]) == #"/usr/bin/stat a\u{1b}[8m b\u{a}c"#)
     }
