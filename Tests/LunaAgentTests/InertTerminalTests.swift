@@ -131,7 +131,10 @@ struct InertTerminalTests {
         let lines = cycle.screen.split(whereSeparator: \.isNewline).map(String.init)
         let argvLine = try #require(lines.firstIndex { $0.hasPrefix("  #\(good.id)  localhost  as luna") })
         #expect(lines[argvLine].hasSuffix("/usr/bin/chmod 0600 \(target)"), "\(lines[argvLine])")
-        #expect(lines[argvLine + 1].hasPrefix(#"        why: Harmless.\u{1b}[1A\u{1b}[2K\u{d}  #2"#), "\(lines[argvLine + 1])")
+        // The block's own lines follow it (then verify, why, …); the forged "#2" stays inside the why line.
+        let why = try #require(lines[(argvLine + 1)...].first { $0.hasPrefix("        why: ") })
+        #expect(why.hasPrefix(#"        why: Harmless.\u{1b}[1A\u{1b}[2K\u{d}  #2"#), "\(why)")
+        #expect(!lines.contains { $0.hasPrefix("  #2  localhost") }, "\(cycle.screen)")
 
         // The gate refuses an argv with ESC, and `luna allowed` says so inertly.
         let allowed = try Self.onTerminal(estate, ["allowed", "--host", "localhost", "--", "/usr/bin/stat", "/etc/hostname\u{1B}[8m"])
