@@ -110,7 +110,7 @@ enum DecideCommand {
         try args.finish()
         let agent = try context.agent()
         let p = try agent.ledger.decide(id, decision, approver: localUser(), channel: "cli", reason: reason)
-        emit("Proposal \(id) \(p.state.rawValue) by \(localUser()) (bound to \(p.digest)).")
+        emit("Proposal \(id) \(p.state.rawValue) by \(shown(localUser())) (bound to \(p.digest)).")
         if decision == .approve { emit("It runs at the next cycle of luna run (or: luna run --once).") }
         return Exit.ok
     }

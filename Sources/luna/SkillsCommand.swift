@@ -90,7 +90,7 @@ enum SkillsCommand {
         try p.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        emit(String(decoding: output, as: UTF8.self), terminator: "")
+        emit(shownLines(String(decoding: output, as: UTF8.self)), terminator: "")
         return Exit.ok
     }
 
