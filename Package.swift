@@ -28,22 +28,25 @@ let package = Package(
         .target(name: "LunaStore", dependencies: ["CLunaSQLite"]),
         .target(name: "LunaHTTP", dependencies: ["CLunaCurl"]),
         .target(name: "LunaConfig"),
-        .target(name: "LunaPolicy"),
+        // The one rendering of untrusted text (controls and escapes shown, never interpreted).
+        .target(name: "LunaText"),
+        .target(name: "LunaPolicy", dependencies: ["LunaText"]),
         .target(name: "LunaFleet"),
         .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy"]),
-        .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy"]),
+        .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText"]),
         .target(name: "LunaModel", dependencies: ["LunaHTTP"]),
-        .target(name: "LunaDiscord", dependencies: ["LunaHTTP"]),
+        .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText"]),
         .target(
             name: "LunaAgent",
-            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord"]
+            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText"]
         ),
-        .executableTarget(name: "luna", dependencies: ["LunaAgent"]),
+        .executableTarget(name: "luna", dependencies: ["LunaAgent", "LunaText"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent", "LunaMemory", "TestSupport"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
         .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet"]),
 
+        .testTarget(name: "LunaTextTests", dependencies: ["LunaText"]),
         .testTarget(name: "LunaStoreTests", dependencies: ["LunaStore", "TestSupport"]),
         .testTarget(name: "LunaHTTPTests", dependencies: ["LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),

@@ -1,6 +1,7 @@
 import Foundation
 import LunaConfig
 import LunaFleet
+import LunaText
 
 /// The side effects the Agent uses, injected so tests can drive them.
 public struct AgentEnvironment: Sendable {
@@ -8,7 +9,7 @@ public struct AgentEnvironment: Sendable {
     public var now: @Sendable () -> Date
     /// The executor that reaches a host.
     public var executor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor
-    /// Where progress and problems are written (the journal, under systemd).
+    /// Where progress and problems are written (the journal, under systemd); the default renders each line inert.
     public var log: @Sendable (String) -> Void
     /// Runs once before a scan fans out to its ssh hosts (opens the bastion's
     /// shared connection); injected so tests of other parts connect to nothing.
@@ -17,7 +18,8 @@ public struct AgentEnvironment: Sendable {
     public init(now: @escaping @Sendable () -> Date = { Date() },
                 executor: @escaping @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = AgentEnvironment.defaultExecutor,
                 log: @escaping @Sendable (String) -> Void = { line in
-                    FileHandle.standardError.write(Data(("luna: " + line + "\n").utf8))
+                    // One line each, inert: a log line quotes host data and errors, and lands on a terminal or the journal.
+                    FileHandle.standardError.write(Data(("luna: " + InertText.render(line) + "\n").utf8))
                 },
                 prepareFleet: @escaping @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void = AgentEnvironment.openBastion) {
         self.now = now

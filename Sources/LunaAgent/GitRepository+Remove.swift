@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 
 extension GitRepository {
     /// Deletes `paths` (repo-relative) and commits exactly that removal on HEAD.
@@ -21,7 +22,8 @@ extension GitRepository {
                 try git(["update-index", "--force-remove", "--", relative], index: scratchIndex)
             }
             let tree = try git(["write-tree"], index: scratchIndex)
-            let commit = try git(["commit-tree", tree, "-p", parent, "-F", "-"], input: Data(message.utf8))
+            // Rendered inert, as in `commit(files:message:)`.
+            let commit = try git(["commit-tree", tree, "-p", parent, "-F", "-"], input: Data(InertText.render(message, multiline: true).utf8))
             do {
                 try git(["update-ref", "-m", "luna: record", "HEAD", commit, parent])
             } catch {

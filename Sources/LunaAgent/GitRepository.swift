@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 import LunaFleet
 
 /// The ops repository, driven through the git CLI.
@@ -92,7 +93,8 @@ public struct GitRepository: Sendable {
             let tree = try git(["write-tree"], index: scratchIndex)
             var args = ["commit-tree", tree]
             if let parent { args += ["-p", parent] }
-            let commit = try git(args + ["-F", "-"], input: Data(message.utf8))
+            // The message quotes untrusted text (rationales, summaries, output): shown inert, never interpreted by `git log`'s terminal.
+            let commit = try git(args + ["-F", "-"], input: Data(InertText.render(message, multiline: true).utf8))
             do {
                 try git(["update-ref", "-m", "luna: record", "HEAD", commit, parent ?? String(repeating: "0", count: 40)])
             } catch {

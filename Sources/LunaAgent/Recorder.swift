@@ -2,6 +2,7 @@ import Foundation
 import LunaMemory
 import LunaModel
 import LunaStore
+import LunaText
 
 /// Turns each terminal outcome into a commit in the ops repo plus a memory note.
 ///
@@ -134,8 +135,10 @@ public struct Recorder: Sendable {
     }
 
     /// A runbook draft for an action luna must not run itself.
+    ///
+    /// The draft quotes the model's rationale and host data, so it is rendered inert (lines kept).
     static func runbook(_ p: Proposal, finding: FindingRecord?) -> String {
-        """
+        InertText.render("""
         # Runbook draft: \(oneLine(p.findingSummary ?? p.argv.joined(separator: " ")))
 
         Host: \(p.host) · Proposal \(p.id) · Status: draft, for the operator's own account
@@ -159,7 +162,7 @@ public struct Recorder: Sendable {
         - Confirm the finding on the host\(finding.map { " (\($0.check): \(oneLine($0.summary)))" } ?? "").
         - Make sure a backup or a way back exists.
         - Run it with your own account, then let Luna's next scan confirm.
-        """
+        """, multiline: true)
     }
 
     static func oneLine(_ s: String) -> String {

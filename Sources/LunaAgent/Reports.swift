@@ -1,5 +1,6 @@
 import Foundation
 import LunaDrift
+import LunaText
 
 /// What one scan found.
 public struct ScanReport: Sendable {
@@ -14,11 +15,16 @@ public struct ScanReport: Sendable {
     public var hasError: Bool { results.contains { $0.status == .error } }
 
     /// A readable report: per host, each check's status, then the changes since the last scan.
+    ///
+    /// Host data (summaries, subjects, details) is untrusted: every field is
+    /// rendered one-line and inert, so a process named `ESC[8m…` or a path with
+    /// a line break shows as `\u{1b}[8m…`, never acts on the terminal.
     public var text: String {
+        func shown(_ s: String) -> String { InertText.render(s) }
         var out = ""
         var lastHost = ""
         for r in results {
-            if r.host != lastHost { out += "\(r.host)\n"; lastHost = r.host }
+            if r.host != lastHost { out += "\(shown(r.host))\n"; lastHost = r.host }
             let mark: String
             switch r.status {
             case .ok: mark = "ok         "
@@ -26,17 +32,17 @@ public struct ScanReport: Sendable {
             case .unavailable: mark = "unavailable"
             case .error: mark = "ERROR      "
             }
-            let firstLine = r.status == .drift ? "\(r.items.count) difference\(r.items.count == 1 ? "" : "s")" : r.detail
-            out += "  \(mark) \(r.check.padding(toLength: 9, withPad: " ", startingAt: 0)) \(firstLine)\n"
+            let firstLine = r.status == .drift ? "\(r.items.count) difference\(r.items.count == 1 ? "" : "s")" : shown(r.detail)
+            out += "  \(mark) \(shown(r.check).padding(toLength: 9, withPad: " ", startingAt: 0)) \(firstLine)\n"
             if r.status == .drift {
-                for item in r.items { out += "                         \(item.summary)\n" }
+                for item in r.items { out += "                         \(shown(item.summary))\n" }
             }
         }
         let changes = events.compactMap { e -> String? in
             switch e {
-            case .appeared(let k, let i): "  new       \(k.host)/\(k.check): \(i.summary)"
-            case .changed(let k, let i): "  changed   \(k.host)/\(k.check): \(i.summary)"
-            case .resolved(let k): "  resolved  \(k.host)/\(k.check): \(k.subject)"
+            case .appeared(let k, let i): "  new       \(shown(k.host))/\(shown(k.check)): \(shown(i.summary))"
+            case .changed(let k, let i): "  changed   \(shown(k.host))/\(shown(k.check)): \(shown(i.summary))"
+            case .resolved(let k): "  resolved  \(shown(k.host))/\(shown(k.check)): \(shown(k.subject))"
             case .ongoing: nil
             }
         }
@@ -44,7 +50,7 @@ public struct ScanReport: Sendable {
         // Reminders: ongoing findings not reported for reminder_hours.
         let reminded = reminders.compactMap { e -> String? in
             guard case .ongoing(let k, let i) = e else { return nil }
-            return "  ongoing   \(k.host)/\(k.check): \(i.summary)"
+            return "  ongoing   \(shown(k.host))/\(shown(k.check)): \(shown(i.summary))"
         }
         if !reminded.isEmpty { out += "Still open (reminder):\n" + reminded.joined(separator: "\n") + "\n" }
         return out

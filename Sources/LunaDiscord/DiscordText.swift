@@ -1,10 +1,14 @@
+import LunaText
+
 /// Renders untrusted text so that it is readable on Discord and cannot do anything there.
 ///
 /// Three defenses, all applied by the message builders:
 /// - every message carries `"allowed_mentions": {"parse": []}`, so nothing pings
 ///   (the client adds it; this type cannot forget it);
 /// - free text gets a zero-width space after every `@` and has its backticks
-///   replaced, so `@everyone` reads inert and nothing opens a code span;
+///   replaced, so `@everyone` reads inert and nothing opens a code span, and
+///   its control, bidi and format characters are shown as `\u{HEX}` by the
+///   shared ``InertText`` rules (the same ones as on the terminal);
 /// - an argv is shown as a JSON array whose strings escape every character
 ///   outside printable ASCII, and also `` ` `` and `@`, as `\uXXXX`: the block
 ///   is exact (it decodes to the argv), and no argv element can close the code
@@ -18,21 +22,13 @@ public enum DiscordText {
     /// - Parameter text: Untrusted text (a host name, a rationale, a reason).
     /// - Returns: The text, safe outside a code block.
     public static func inert(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
+        InertText.render(text, multiline: true) { scalar in
             switch scalar {
-            case "@": out += "@\u{200B}"
-            case "`": out += "\u{02CB}"
-            case "\n", "\t": out.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || isInvisible(scalar) {
-                    out += "\\u{" + String(scalar.value, radix: 16) + "}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+            case "@": "@\u{200B}"
+            case "`": "\u{02CB}"
+            default: nil
             }
         }
-        return out
     }
 
     /// A fenced code block whose content cannot close it: no two backticks stay adjacent.
@@ -42,16 +38,7 @@ public enum DiscordText {
     ///   - language: An optional info string (letters only).
     /// - Returns: The block, starting and ending with a fence.
     public static func codeBlock(_ text: String, language: String = "") -> String {
-        var body = ""
-        for scalar in text.unicodeScalars {
-            if scalar == "`" {
-                body += "`\u{200B}"
-            } else if (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || scalar.value == 0x7F || isInvisible(scalar) {
-                body += "\\u{" + String(scalar.value, radix: 16) + "}"
-            } else {
-                body.unicodeScalars.append(scalar)
-            }
-        }
+        let body = InertText.render(text, multiline: true) { $0 == "`" ? "`\u{200B}" : nil }
         let lang = language.allSatisfy { $0.isASCII && $0.isLetter } ? language : ""
         return "```" + lang + "\n" + body + (body.hasSuffix("\n") ? "" : "\n") + "```"
     }
@@ -82,14 +69,6 @@ public enum DiscordText {
     static func escape(_ unit: UInt16) -> String {
         let hex = String(unit, radix: 16)
         return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-    }
-
-    /// Zero-width, bidi and other format characters that could make text read differently than it is.
-    static func isInvisible(_ s: Unicode.Scalar) -> Bool {
-        switch s.value {
-        case 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0x2066...0x2069, 0xFEFF, 0x00AD: true
-        default: s.properties.generalCategory == .format && s.value != 0x200B
-        }
     }
 
     /// The length Discord counts (UTF-16 code units; never less than the character count).

@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 
 /// One thing Luna remembers: a gotcha, an outcome, a denial reason.
 ///
@@ -61,14 +62,21 @@ public struct MemoryNote: Sendable, Codable, Equatable {
     }
 
     /// The file text: front matter, a blank line, the body.
+    ///
+    /// A note holds untrusted text (a model's suggestion, command output in
+    /// an outcome), and its file is read in terminals, editors and `git log -p`:
+    /// every field is rendered with ``InertText`` (the body keeps its lines),
+    /// so a control character or escape sequence is written as `\u{1b}`.
     public func render() -> String {
-        func clean(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ") }
+        func clean(_ s: String) -> String {
+            InertText.render(s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " "))
+        }
         var text = "---\ntitle: \(clean(title))\n"
-        if !hosts.isEmpty { text += "hosts: \(hosts.joined(separator: ", "))\n" }
-        if !tags.isEmpty { text += "tags: \(tags.joined(separator: ", "))\n" }
-        text += "source: \(source.rawValue)\ncreated: \(created)\n"
+        if !hosts.isEmpty { text += "hosts: \(hosts.map(clean).joined(separator: ", "))\n" }
+        if !tags.isEmpty { text += "tags: \(tags.map(clean).joined(separator: ", "))\n" }
+        text += "source: \(source.rawValue)\ncreated: \(clean(created))\n"
         if let proposal { text += "proposal: \(proposal)\n" }
-        return text + "---\n\n" + body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+        return text + "---\n\n" + InertText.render(body.trimmingCharacters(in: .whitespacesAndNewlines), multiline: true) + "\n"
     }
 
     /// Parses a note file.

@@ -1,11 +1,12 @@
 import Foundation
+import LunaText
 
 /// The deterministic gate every proposed command passes: the host's sudoers
 /// reference (real sudo semantics) plus classification plus structural rules.
 ///
-/// Refused: a host not in the inventory, an empty argv, arguments with NUL or
-/// newline, a relative program path, a missing reference or one with a syntax
-/// error, nested sudo/su/doas/pkexec, a shell or interpreter given code, env /
+/// Refused: a host not in the inventory, an empty argv, arguments with a
+/// control character (C0, DEL, C1) or a bidi control, a relative program
+/// path, a missing reference or one with a syntax error, nested sudo/su/doas/pkexec, a shell or interpreter given code, env /
 /// xargs / find -exec / awk / nice / nohup / timeout / stdbuf / setsid / chroot
 /// running another command (unless the reference names that exact command
 /// line), programs with shell escapes (unless sudoedit or NOEXEC), and anything
@@ -69,9 +70,7 @@ public struct Gate: Sendable {
         }
         guard let policy = hosts[host] else { return refuse("host '\(host)' is not in the inventory") }
         guard let program = argv.first, !program.isEmpty else { return refuse("the command is empty") }
-        if let bad = argv.firstIndex(where: { $0.contains("\0") || $0.contains("\n") || $0.contains("\r") }) {
-            return refuse("argument \(bad) contains a NUL or line break, which sudo and logs cannot show faithfully")
-        }
+        if let reason = Self.unprintableArgument(argv) { return refuse(reason) }
         guard program.hasPrefix("/") || program == "sudoedit" else {
             return refuse("'\(program)' is a relative program path; give the absolute path (sudoers rules name absolute paths)")
         }
@@ -105,9 +104,7 @@ public struct Gate: Sendable {
             GateVerdict(outcome: .refused, reasons: [reason], sudo: sudo, classification: classification)
         }
         guard let program = argv.first, !program.isEmpty else { return refuse("the command is empty") }
-        if let bad = argv.firstIndex(where: { $0.contains("\0") || $0.contains("\n") || $0.contains("\r") }) {
-            return refuse("argument \(bad) contains a NUL or line break, which sudo and logs cannot show faithfully")
-        }
+        if let reason = Self.unprintableArgument(argv) { return refuse(reason) }
         guard program.hasPrefix("/") || program == "sudoedit" else {
             return refuse("'\(program)' is a relative program path; give the absolute path (sudoers rules name absolute paths)")
         }
@@ -151,6 +148,24 @@ public struct Gate: Sendable {
         }
         return ReadSetVerdict(declared: true, runsWithoutApproval: true,
                               reason: "declared read-only by \(place) (\(names)): may run without an approval")
+    }
+
+    /// Why an argv element cannot be shown faithfully, or nil.
+    ///
+    /// A control character (C0, DEL, C1) or a bidi control in an argument
+    /// would reach sudo's log, the approval prompt and the commit as something
+    /// other than what runs (an `ESC` sequence can erase or forge the line the
+    /// operator approves), so such an argv is refused, naming the argument and
+    /// the code point. ``InertText`` holds the one definition of those characters.
+    static func unprintableArgument(_ argv: [String]) -> String? {
+        for (index, argument) in argv.enumerated() {
+            guard let bad = InertText.forbiddenInArgument(argument) else { continue }
+            let code = String(bad.value, radix: 16, uppercase: true)
+            let name = InertText.isBidiControl(bad) ? "a bidi control" : "a control character"
+            return "argument \(index) contains U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code) (\(name)), "
+                + "which sudo's log, the approval prompt and the commit cannot show faithfully"
+        }
+        return nil
     }
 
     /// The structural refusal reason for an argv, or nil.

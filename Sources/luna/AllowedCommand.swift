@@ -80,9 +80,9 @@ enum AllowedCommand {
             if json {
                 try printJSON(Listing(reference: path, user: user, host: host, rules: rules))
             } else {
-                print("\(user) on \(host) may run (from \(path)):")
-                if rules.isEmpty { print("  nothing") }
-                for r in rules { print("  " + r) }
+                emit("\(shown(user)) on \(shown(host)) may run (from \(shown(path))):")
+                if rules.isEmpty { emit("  nothing") }
+                for r in rules { emit("  " + shown(r)) }
             }
             return Exit.ok
         }
@@ -103,19 +103,19 @@ enum AllowedCommand {
         if json {
             try printJSON(Report(reference: path, user: user, host: host, argv: argv, sudo: decision, gate: verdict))
         } else {
-            print("sudo:  \(decision.allowed ? "ALLOWED" : "DENIED") for \(user) on \(host) as \(decision.runasUser)\(decision.runasGroup.map { ":" + $0 } ?? "")")
+            emit("sudo:  \(decision.allowed ? "ALLOWED" : "DENIED") for \(shown(user)) on \(shown(host)) as \(shown(decision.runasUser))\(decision.runasGroup.map { ":" + shown($0) } ?? "")")
             if let rule = decision.rule {
-                print("       rule \(rule.file):\(rule.line): \(rule.text)")
+                emit("       rule \(shown(rule.file)):\(rule.line): \(shown(rule.text))")
             } else {
-                print("       no rule matches\(decision.note.map { $0 == "no rule matches" ? "" : " (\($0))" } ?? "")")
+                emit("       no rule matches\(decision.note.map { $0 == "no rule matches" ? "" : " (\(shown($0)))" } ?? "")")
             }
-            if !decision.tags.isEmpty { print("       tags: \(decision.tags.joined(separator: ", "))") }
-            print("class: \(verdict.classification.actionClass.rawValue) — \(verdict.classification.reason)")
-            print("gate:  \(verdict.outcome.rawValue)\(verdict.reasons.isEmpty ? "" : " — " + verdict.reasons.joined(separator: "; "))")
+            if !decision.tags.isEmpty { emit("       tags: \(decision.tags.map(shown).joined(separator: ", "))") }
+            emit("class: \(verdict.classification.actionClass.rawValue) — \(shown(verdict.classification.reason))")
+            emit("gate:  \(verdict.outcome.rawValue)\(verdict.reasons.isEmpty ? "" : " — " + verdict.reasons.map(shown).joined(separator: "; "))")
             // Whether Luna may run it without an approval (inspect, verification): the declared read set.
-            let readSet = verdict.readSet.map { "\($0.runsWithoutApproval ? "yes" : "no") — \($0.reason)" }
+            let readSet = verdict.readSet.map { "\($0.runsWithoutApproval ? "yes" : "no") — \(shown($0.reason))" }
                 ?? "no — only a command the gate allows can be in the declared read set"
-            print("read:  \(readSet)")
+            emit("read:  \(readSet)")
         }
         return decision.allowed ? Exit.ok : Exit.negative
     }

@@ -22,7 +22,7 @@ enum BaselineCommand {
         let agent = try context.agent()
         if action == "diff" {
             let changes = try agent.baselineDiff(host: host, checks: checks.isEmpty ? nil : checks)
-            if json { try printJSON(changes) } else { print(text(changes), terminator: "") }
+            if json { try printJSON(changes) } else { emit(text(changes), terminator: "") }
             if changes.contains(where: { $0.problem != nil }) { return Exit.error }
             return changes.allSatisfy(\.isUnchanged) ? Exit.ok : Exit.negative
         }
@@ -31,8 +31,8 @@ enum BaselineCommand {
         if json {
             try printJSON(CaptureJSON(commit: commit, changes: changes))
         } else {
-            print(text(changes), terminator: "")
-            print(commit.map { "Committed \($0)" } ?? "Nothing to capture: the references already match.")
+            emit(text(changes), terminator: "")
+            emit(commit.map { "Committed \(shown($0))" } ?? "Nothing to capture: the references already match.")
         }
         return Exit.ok
     }
@@ -41,13 +41,13 @@ enum BaselineCommand {
         var out = ""
         for c in changes {
             if let problem = c.problem {
-                out += "\(c.path) (\(c.check)): cannot capture: \(problem)\n"
+                out += "\(shown(c.path)) (\(shown(c.check))): cannot capture: \(shown(problem))\n"
             } else if c.isUnchanged {
-                out += "\(c.path) (\(c.check)): unchanged\n"
+                out += "\(shown(c.path)) (\(shown(c.check))): unchanged\n"
             } else {
-                out += "\(c.path) (\(c.check)):\n"
-                for line in c.removed { out += "  - \(line)\n" }
-                for line in c.added { out += "  + \(line)\n" }
+                out += "\(shown(c.path)) (\(shown(c.check))):\n"
+                for line in c.removed { out += "  - \(shown(line))\n" }
+                for line in c.added { out += "  + \(shown(line))\n" }
             }
         }
         return out

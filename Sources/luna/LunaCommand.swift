@@ -17,7 +17,7 @@ enum LunaCommand {
         var args = Arguments(argv, command: "")
         do {
             if argv.isEmpty || argv == ["-h"] || argv == ["--help"] {
-                print(Help.main)
+                emit(Help.main)
                 return argv.isEmpty ? Exit.error : Exit.ok
             }
             let configPath = try args.value("--config") ?? "/etc/luna/luna.toml"
@@ -26,14 +26,14 @@ enum LunaCommand {
             var rest = Arguments(args.wordsAndDashes, command: command)
             if rest.flag("--help") || rest.flag("-h") {
                 guard let text = Help.text(for: command) else { throw UsageError(message: "unknown command '\(command)'", command: nil) }
-                print(text)
+                emit(text)
                 return Exit.ok
             }
             let context = Context(configPath: configPath, stateDirectory: stateDir)
             switch command {
             case "help":
                 let topic = try? rest.positional("a command")
-                print(topic.flatMap(Help.text(for:)) ?? Help.main)
+                emit(topic.flatMap(Help.text(for:)) ?? Help.main)
                 return Exit.ok
             case "run": return try RunCommand.run(&rest, context)
             case "scan": return try ScanCommand.run(&rest, context)
@@ -78,17 +78,6 @@ struct Context {
     func agent() throws -> Agent {
         try Agent(config: configuration())
     }
-}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
-
-/// Pretty, stable JSON for `--json`.
-func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 extension Arguments {

@@ -45,9 +45,9 @@ enum MemoryCommand {
                                                pending: pending || source == .agent, slug: slug)
         if json { try printJSON(note); return Exit.ok }
         if let commit {
-            print("Added \(note.relativePath) (commit \(commit.prefix(12))).")
+            emit("Added \(shown(note.relativePath)) (commit \(commit.prefix(12))).")
         } else {
-            print("Note \(note.slug) is pending: approve it with  luna memory approve \(note.slug)")
+            emit("Note \(shown(note.slug)) is pending: approve it with  luna memory approve \(shown(note.slug))")
         }
         return Exit.ok
     }
@@ -60,13 +60,13 @@ enum MemoryCommand {
         try args.finish()
         let notes = try context.agent().memory.list(status: pending ? "pending" : "active", host: host, tag: tag)
         if json { try printJSON(notes); return Exit.ok }
-        if notes.isEmpty { print(pending ? "No pending notes." : "No notes.") }
-        for n in notes { print(line(n)) }
+        if notes.isEmpty { emit(pending ? "No pending notes." : "No notes.") }
+        for n in notes { emit(line(n)) }
         return Exit.ok
     }
 
     static func line(_ n: MemoryNote) -> String {
-        "\(n.slug)  [\(n.source.rawValue)\(n.hosts.isEmpty ? "" : " · " + n.hosts.joined(separator: ","))\(n.tags.isEmpty ? "" : " · #" + n.tags.joined(separator: " #"))]  \(n.title)"
+        "\(shown(n.slug))  [\(n.source.rawValue)\(n.hosts.isEmpty ? "" : " · " + n.hosts.map(shown).joined(separator: ","))\(n.tags.isEmpty ? "" : " · #" + n.tags.map(shown).joined(separator: " #"))]  \(shown(n.title))"
     }
 
     static func search(_ args: inout Arguments, _ context: Context) throws -> Int32 {
@@ -83,8 +83,8 @@ enum MemoryCommand {
         guard !words.isEmpty else { throw UsageError(message: "memory search needs a query", command: "memory") }
         let notes = try context.agent().memory.search(words.joined(separator: " "), host: host, tag: tag, limit: limit)
         if json { try printJSON(notes); return Exit.ok }
-        if notes.isEmpty { print("No note matches."); return Exit.negative }
-        for n in notes { print(line(n)) }
+        if notes.isEmpty { emit("No note matches."); return Exit.negative }
+        for n in notes { emit(line(n)) }
         return Exit.ok
     }
 
@@ -97,10 +97,10 @@ enum MemoryCommand {
             return Exit.error
         }
         if json { try printJSON(note); return Exit.ok }
-        print("# \(note.title)\n\nslug: \(note.slug)   status: \(note.status)   source: \(note.source.rawValue)   created: \(note.created)")
-        if !note.hosts.isEmpty { print("hosts: \(note.hosts.joined(separator: ", "))") }
-        if !note.tags.isEmpty { print("tags: \(note.tags.joined(separator: ", "))") }
-        print("\n" + note.body)
+        emit("# \(shown(note.title))\n\nslug: \(shown(note.slug))   status: \(shown(note.status))   source: \(note.source.rawValue)   created: \(shown(note.created))")
+        if !note.hosts.isEmpty { emit("hosts: \(note.hosts.map(shown).joined(separator: ", "))") }
+        if !note.tags.isEmpty { emit("tags: \(note.tags.map(shown).joined(separator: ", "))") }
+        emit("\n" + shownLines(note.body))
         return Exit.ok
     }
 
@@ -108,7 +108,7 @@ enum MemoryCommand {
         let slug = try args.positional("a note slug")
         try args.finish()
         let commit = try context.agent().removeNote(slug, by: DecideCommand.localUser())
-        print("Removed \(slug)\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
+        emit("Removed \(shown(slug))\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
         return Exit.ok
     }
 
@@ -116,7 +116,7 @@ enum MemoryCommand {
         let slug = try args.positional("a note slug")
         try args.finish()
         let commit = try context.agent().approveNote(slug, approver: DecideCommand.localUser())
-        print("Approved \(slug): memory/\(slug).md (commit \(commit.prefix(12))).")
+        emit("Approved \(shown(slug)): memory/\(shown(slug)).md (commit \(commit.prefix(12))).")
         return Exit.ok
     }
 
@@ -128,8 +128,8 @@ enum MemoryCommand {
             struct Out: Encodable { var indexed: Int; var updated: [String]; var removed: [String]; var problems: [String] }
             try printJSON(Out(indexed: report.indexed, updated: report.updated, removed: report.removed, problems: report.problems.map(\.description)))
         } else {
-            print("Indexed \(report.indexed) note files; \(report.updated.count) updated, \(report.removed.count) removed.")
-            for p in report.problems { print("skipped: \(p)") }
+            emit("Indexed \(report.indexed) note files; \(report.updated.count) updated, \(report.removed.count) removed.")
+            for p in report.problems { emit("skipped: \(shown(p.description))") }
         }
         return report.problems.isEmpty ? Exit.ok : Exit.negative
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LunaAgent
+import LunaText
 
 /// `luna plan FINDING-ID [--dry-run] [--json]`: plan one finding now (skill first, else the model).
 enum PlanCommand {
@@ -25,7 +26,7 @@ enum PlanCommand {
             // Exactly the body that would be posted (redacted); the key is in a header and never shown.
             let llm = agent.config.llm
             printError("luna: dry run: this is the request body \(llm.map { "POST \($0.apiBase) (\($0.provider))" } ?? "(no [llm] section: nothing would be sent)") would get; nothing was sent")
-            print(try agent.modelRequestPreview(findingID: id))
+            emit(InertText.json(try agent.modelRequestPreview(findingID: id)))
             return Exit.ok
         }
         let result = try agent.planFinding(id)
@@ -35,19 +36,20 @@ enum PlanCommand {
                                  notes: result.notes, unplanned: result.unplannedReason, modelText: result.text, usage: usage))
         } else {
             for p in result.proposals {
-                print("Proposal \(p.id) (\(p.source)) on \(p.host): \(p.argv.joined(separator: " "))")
-                print("  \(p.state == .awaitingApproval ? "awaiting your approval: luna approve \(p.id)" : "\(p.state.rawValue): " + p.gateReasons.joined(separator: "; "))")
+                emit("Proposal \(p.id) (\(shown(p.source))) on \(shown(p.host)): \(shownArgv(p.argv))")
+                emit("  \(p.state == .awaitingApproval ? "awaiting your approval: luna approve \(p.id)" : "\(p.state.rawValue): " + p.gateReasons.map(shown).joined(separator: "; "))")
                 if let v = p.verifyArgv {
-                    print("  then verify: \(v.joined(separator: " "))\(p.expect.map { " (must print \"\($0)\")" } ?? "")")
+                    emit("  then verify: \(shownArgv(v))\(p.expect.map { " (must print \"\(shown($0))\")" } ?? "")")
                 }
-                print("  why: \(p.rationale)")
+                emit("  why: \(shown(p.rationale))")
             }
-            for r in result.refusals { print("Refused: \(r)") }
-            for r in result.runbooks { print("Runbook committed: \(r)") }
-            for n in result.notes { print("Memory note candidate (pending review): \(n)") }
-            if let why = result.unplannedReason { print("No plan: \(why)") }
-            if !result.text.isEmpty { print("Model: \(result.text)") }
-            print("Model use today (\(usage.day) UTC): \(usage.tokens)\(usage.budget.map { " of \($0)" } ?? "") tokens in \(usage.calls) calls")
+            for r in result.refusals { emit("Refused: \(shown(r))") }
+            for r in result.runbooks { emit("Runbook committed: \(shown(r))") }
+            for n in result.notes { emit("Memory note candidate (pending review): \(shown(n))") }
+            if let why = result.unplannedReason { emit("No plan: \(shown(why))") }
+            // The model's prose may span lines; each is indented so none can pass for Luna's own output.
+            if !result.text.isEmpty { emit("Model: " + shownLines(result.text).replacingOccurrences(of: "\n", with: "\n       ")) }
+            emit("Model use today (\(usage.day) UTC): \(usage.tokens)\(usage.budget.map { " of \($0)" } ?? "") tokens in \(usage.calls) calls")
         }
         return result.proposals.contains { $0.state == .awaitingApproval } ? Exit.ok : Exit.negative
     }

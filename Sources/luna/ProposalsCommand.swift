@@ -1,5 +1,6 @@
 import Foundation
 import LunaAgent
+import LunaText
 
 /// `luna proposals` and `luna show`.
 enum ProposalsCommand {
@@ -21,11 +22,11 @@ enum ProposalsCommand {
             return Exit.ok
         }
         if proposals.isEmpty {
-            print("No proposals\(state.map { " in state \($0.rawValue)" } ?? "").")
+            emit("No proposals\(state.map { " in state \($0.rawValue)" } ?? "").")
         }
         for p in proposals {
-            let state = p.state == .recorded ? "recorded (\(p.outcome ?? "?"))" : p.state.rawValue
-            print("#\(p.id)  \(state.padding(toLength: 22, withPad: " ", startingAt: 0)) \(p.host)  \(p.argv.joined(separator: " "))")
+            let state = p.state == .recorded ? "recorded (\(shown(p.outcome ?? "?")))" : p.state.rawValue
+            emit("#\(p.id)  \(state.padding(toLength: 22, withPad: " ", startingAt: 0)) \(shown(p.host))  \(shownArgv(p.argv))")
         }
         return Exit.ok
     }
@@ -61,37 +62,37 @@ enum ProposalsCommand {
             try printJSON(record)
             return Exit.ok
         }
-        var out = "Proposal #\(p.id) — \(p.state.rawValue)\(p.outcome.map { p.state.rawValue == $0 ? "" : " (\($0))" } ?? "")\n"
-        out += "  host:        \(p.host)\n  identity:    \(p.identity) → runas \(p.runas)\n"
+        var out = "Proposal #\(p.id) — \(p.state.rawValue)\(p.outcome.map { p.state.rawValue == $0 ? "" : " (\(shown($0)))" } ?? "")\n"
+        out += "  host:        \(shown(p.host))\n  identity:    \(shown(p.identity)) → runas \(shown(p.runas))\n"
         out += "  argv:        \(Self.json(p.argv))\n"
-        if let v = p.verifyArgv { out += "  verify:      \(Self.json(v))\(p.expect.map { " expecting \"\($0)\"" } ?? "")\n" }
-        out += "  why:         \(p.rationale)\n  source:      \(p.source)\(p.skill.map { " (skill \($0))" } ?? "")   risk: \(p.risk)\n"
-        if let f = record.finding { out += "  finding:     #\(f.id) \(f.host)/\(f.check): \(f.summary) [\(f.state)]\n" }
-        if let g = p.gateOutcome { out += "  gate:        \(g)\(p.gateReasons.isEmpty ? "" : ": " + p.gateReasons.joined(separator: "; "))\n" }
-        if let rule = p.gateRule { out += "  rule:        \(rule)\n" }
+        if let v = p.verifyArgv { out += "  verify:      \(Self.json(v))\(p.expect.map { " expecting \(Self.json([$0]).dropFirst().dropLast())" } ?? "")\n" }
+        out += "  why:         \(shown(p.rationale))\n  source:      \(shown(p.source))\(p.skill.map { " (skill \(shown($0)))" } ?? "")   risk: \(shown(p.risk))\n"
+        if let f = record.finding { out += "  finding:     #\(f.id) \(shown(f.host))/\(shown(f.check)): \(shown(f.summary)) [\(shown(f.state))]\n" }
+        if let g = p.gateOutcome { out += "  gate:        \(shown(g))\(p.gateReasons.isEmpty ? "" : ": " + p.gateReasons.map(shown).joined(separator: "; "))\n" }
+        if let rule = p.gateRule { out += "  rule:        \(shown(rule))\n" }
         out += "  digest:      \(p.digest)\n  created:     \(p.createdAt)\(p.expiresAt.map { "   expires: \($0)" } ?? "")\n"
         if let a = record.approval {
-            out += "  decision:    \(a.decision) by \(a.approver) via \(a.channel) at \(a.at)\(a.reason.map { ": \($0)" } ?? "")\n"
+            out += "  decision:    \(shown(a.decision)) by \(shown(a.approver)) via \(shown(a.channel)) at \(shown(a.at))\(a.reason.map { ": \(shown($0))" } ?? "")\n"
             out += "               bound to \(a.digest)\n"
         }
         if let e = record.execution {
             out += "  ran:         \(Self.json(e.argv))\n  exit status: \(e.exitStatus.map(String.init) ?? "none")  (\(e.startedAt) → \(e.finishedAt ?? "not finished"))\n"
-            if let note = e.outputNote { out += "  note:        \(note)\n" }
-            if let s = e.stdout, !s.isEmpty { out += "  stdout:\n" + Self.indent(s) }
-            if let s = e.stderr, !s.isEmpty { out += "  stderr:\n" + Self.indent(s) }
-            if let passed = e.verifyPassed { out += "  verified:    \(passed ? "yes" : "no")\(e.verifyOutput.map { " — printed \($0.trimmingCharacters(in: .whitespacesAndNewlines))" } ?? "")\n" }
-            if let resolved = e.checkResolved { out += "  re-checked:  \(resolved ? "resolved" : "not resolved")\(e.checkDetail.map { " — \($0)" } ?? "")\n" }
+            if let note = e.outputNote { out += "  note:        \(shown(note))\n" }
+            if let s = e.stdout, !s.isEmpty { out += "  stdout:\n" + Self.indent(shownLines(s)) }
+            if let s = e.stderr, !s.isEmpty { out += "  stderr:\n" + Self.indent(shownLines(s)) }
+            if let passed = e.verifyPassed { out += "  verified:    \(passed ? "yes" : "no")\(e.verifyOutput.map { " — printed \(shown($0.trimmingCharacters(in: .whitespacesAndNewlines)))" } ?? "")\n" }
+            if let resolved = e.checkResolved { out += "  re-checked:  \(resolved ? "resolved" : "not resolved")\(e.checkDetail.map { " — \(shown($0))" } ?? "")\n" }
         }
-        if let c = p.commitID { out += "  commit:      \(c)\(p.notePath.map { "  (note \($0))" } ?? "")\n" }
+        if let c = p.commitID { out += "  commit:      \(shown(c))\(p.notePath.map { "  (note \(shown($0)))" } ?? "")\n" }
         out += "  history:\n"
-        for t in record.transitions { out += "    \(t.at)  \(t.from ?? "—") → \(t.to)\(t.note.map { "  \($0)" } ?? "")\n" }
-        print(out, terminator: "")
+        for t in record.transitions { out += "    \(shown(t.at))  \(shown(t.from ?? "—")) → \(shown(t.to))\(t.note.map { "  \(shown($0))" } ?? "")\n" }
+        emit(out, terminator: "")
         return Exit.ok
     }
 
     static func json(_ argv: [String]) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: argv, options: [.withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        return InertText.json(String(decoding: data, as: UTF8.self))
     }
 
     static func indent(_ s: String) -> String {
@@ -109,8 +110,8 @@ enum DecideCommand {
         try args.finish()
         let agent = try context.agent()
         let p = try agent.ledger.decide(id, decision, approver: localUser(), channel: "cli", reason: reason)
-        print("Proposal \(id) \(p.state.rawValue) by \(localUser()) (bound to \(p.digest)).")
-        if decision == .approve { print("It runs at the next cycle of luna run (or: luna run --once).") }
+        emit("Proposal \(id) \(p.state.rawValue) by \(shown(localUser())) (bound to \(p.digest)).")
+        if decision == .approve { emit("It runs at the next cycle of luna run (or: luna run --once).") }
         return Exit.ok
     }
 

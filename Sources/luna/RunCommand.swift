@@ -16,10 +16,10 @@ enum RunCommand {
         let daemon = Daemon(agent: agent, discord: try DiscordApprovals.make(agent: agent))
         let interrupted = try daemon.recover()
         for id in interrupted {
-            print("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
+            emit("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
         }
         try daemon.run(once: once) { report in
-            print(CycleText.render(report, agent: agent, context: context))
+            emit(CycleText.render(report, agent: agent, context: context))
             fflush(nil)
         }
         return Exit.ok
@@ -36,35 +36,35 @@ enum CycleText {
         for id in report.expired { out += "Proposal \(id) expired without a decision.\n" }
         for id in report.executed {
             if let p = try? agent.ledger.proposal(id) {
-                out += "Proposal \(id) \(p.outcome ?? p.state.rawValue): \(p.argv.joined(separator: " "))\n"
+                out += "Proposal \(id) \(shown(p.outcome ?? p.state.rawValue)): \(shownArgv(p.argv))\n"
             }
         }
         let refused = report.proposed.filter { $0.state == .refused }
         if !refused.isEmpty {
             out += "\nRefused by the gate (not run, recorded):\n"
             for p in refused {
-                out += "  #\(p.id)  \(p.host)  \(p.argv.joined(separator: " "))\n        \(p.gateReasons.joined(separator: "; "))\n"
+                out += "  #\(p.id)  \(shown(p.host))  \(shownArgv(p.argv))\n        \(p.gateReasons.map(shown).joined(separator: "; "))\n"
             }
         }
         if !report.unplanned.isEmpty {
             out += "\nFindings without a plan:\n"
-            for (_, what, why) in report.unplanned { out += "  \(what)\n        \(why)\n" }
+            for (_, what, why) in report.unplanned { out += "  \(shown(what))\n        \(shown(why))\n" }
         }
         let pending = (try? agent.ledger.proposals(state: .awaitingApproval)) ?? []
         if pending.isEmpty {
             out += "\nNo proposal is awaiting approval.\n"
         } else {
-            let flags = (context.configPath == "/etc/luna/luna.toml" ? "" : " --config \(context.configPath)")
-                + (context.stateDirectory.map { " --state-dir \($0)" } ?? "")
+            let flags = (context.configPath == "/etc/luna/luna.toml" ? "" : " --config \(shown(context.configPath))")
+                + (context.stateDirectory.map { " --state-dir \(shown($0))" } ?? "")
             out += "\nAwaiting your approval:\n"
             for p in pending {
-                out += "  #\(p.id)  \(p.host)  as \(p.identity) → \(p.runas)  \(p.argv.joined(separator: " "))\n"
+                out += "  #\(p.id)  \(shown(p.host))  as \(shown(p.identity)) → \(shown(p.runas))  \(shownArgv(p.argv))\n"
                 if let v = p.verifyArgv {
-                    out += "        then verify: \(v.joined(separator: " "))\(p.expect.map { " (must print \"\($0)\")" } ?? "")\n"
+                    out += "        then verify: \(shownArgv(v))\(p.expect.map { " (must print \"\(shown($0))\")" } ?? "")\n"
                 }
-                out += "        why: \(p.rationale)\n"
-                if let rule = p.gateRule { out += "        allowed by: \(rule)\n" }
-                out += "        expires: \(p.expiresAt ?? "never")\n"
+                out += "        why: \(shown(p.rationale))\n"
+                if let rule = p.gateRule { out += "        allowed by: \(shown(rule))\n" }
+                out += "        expires: \(shown(p.expiresAt ?? "never"))\n"
             }
             let first = pending[0].id
             out += "Approve one with:  luna\(flags) approve \(first)\n"
@@ -73,10 +73,10 @@ enum CycleText {
         }
         for id in report.recorded {
             if let p = try? agent.ledger.proposal(id), let c = p.commitID {
-                out += "Recorded proposal \(id) (\(p.outcome ?? p.state.rawValue)) as commit \(c.prefix(12)).\n"
+                out += "Recorded proposal \(id) (\(shown(p.outcome ?? p.state.rawValue))) as commit \(shown(String(c.prefix(12)))).\n"
             }
         }
-        for notice in report.notices { out += notice + "\n" }
+        for notice in report.notices { out += shown(notice) + "\n" }
         return out
     }
 }

@@ -22,7 +22,7 @@ enum ScanCommand {
         var progress: (@Sendable (Int, Int, String) -> Void)? = nil
         if isatty(STDERR_FILENO) == 1 {
             progress = { done, total, host in
-                var line = "\r\u{1B}[Kscanned \(done)/\(total) hosts (last: \(host))"
+                var line = "\r\u{1B}[Kscanned \(done)/\(total) hosts (last: \(shown(host)))"
                 if done == total { line += "\r\u{1B}[K" }
                 FileHandle.standardError.write(Data(line.utf8))
             }
@@ -42,7 +42,7 @@ enum ScanCommand {
             }
             try printJSON(JSONReport(results: report.results, events: events))
         } else {
-            print(report.text, terminator: "")
+            emit(report.text, terminator: "")
         }
         if report.hasError { return Exit.error }
         return report.hasDrift ? Exit.negative : Exit.ok

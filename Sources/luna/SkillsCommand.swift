@@ -26,9 +26,9 @@ enum SkillsCommand {
         _ = try agent.usableSkills()   // registers skill files added by hand
         let records = try agent.skillRegistry.records(status: pending ? "pending" : nil)
         if json { try printJSON(records); return Exit.ok }
-        if records.isEmpty { print(pending ? "No pending skill drafts." : "No skills.") }
+        if records.isEmpty { emit(pending ? "No pending skill drafts." : "No skills.") }
         for r in records {
-            print("\(r.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(r.status.padding(toLength: 10, withPad: " ", startingAt: 0)) uses \(r.uses) (\(r.successes) ok, \(r.failures) failed, \(r.verifyPasses) verified)\(r.evidence.isEmpty ? "" : "  evidence: proposals " + r.evidence.map(String.init).joined(separator: ","))")
+            emit("\(shown(r.name).padding(toLength: 32, withPad: " ", startingAt: 0)) \(shown(r.status).padding(toLength: 10, withPad: " ", startingAt: 0)) uses \(r.uses) (\(r.successes) ok, \(r.failures) failed, \(r.verifyPasses) verified)\(r.evidence.isEmpty ? "" : "  evidence: proposals " + r.evidence.map(String.init).joined(separator: ","))")
         }
         return Exit.ok
     }
@@ -53,19 +53,19 @@ enum SkillsCommand {
         let agent = try context.agent()
         let r = try record(agent, name)
         if json { try printJSON(r); return Exit.ok }
-        print("Skill \(r.name) — \(r.status)\(r.reason.map { " (\($0))" } ?? "")")
-        print("uses \(r.uses): \(r.successes) succeeded, \(r.failures) failed, \(r.verifyPasses) verified; last used \(r.lastUsed ?? "never")")
-        if !r.evidence.isEmpty { print("evidence: proposals \(r.evidence.map(String.init).joined(separator: ", "))") }
+        emit("Skill \(shown(r.name)) — \(shown(r.status))\(r.reason.map { " (\(shown($0)))" } ?? "")")
+        emit("uses \(r.uses): \(r.successes) succeeded, \(r.failures) failed, \(r.verifyPasses) verified; last used \(shown(r.lastUsed ?? "never"))")
+        if !r.evidence.isEmpty { emit("evidence: proposals \(r.evidence.map(String.init).joined(separator: ", "))") }
         let text = r.draft ?? current(agent, name) ?? ""
         // Provenance: Luna's deterministic draft or the model's (checked) draft, and why the model's was not taken.
         let drafter = r.draftedBy ?? (try? Skill.parse(text, file: name))?.draftedBy
-        print("drafted by: " + (drafter.map { $0 == "luna" ? "luna (deterministic, from the executed steps)" : $0 } ?? "written by hand (no drafted-by field)"))
-        if let note = r.distillNote { print("model draft: \(note)") }
+        emit("drafted by: " + (drafter.map { $0 == "luna" ? "luna (deterministic, from the executed steps)" : shown($0) } ?? "written by hand (no drafted-by field)"))
+        if let note = r.distillNote { emit("model draft: \(shown(note))") }
         if let skill = try? Skill.parse(text, file: name) {
             let problems = SkillValidator.problems(skill)
-            if !problems.isEmpty { print("cannot be approved: " + problems.joined(separator: "; ")) }
+            if !problems.isEmpty { emit("cannot be approved: " + problems.map(shown).joined(separator: "; ")) }
         }
-        print("\n" + text)
+        emit("\n" + shownLines(text))
         return Exit.ok
     }
 
@@ -74,7 +74,7 @@ enum SkillsCommand {
         try args.finish()
         let agent = try context.agent()
         let r = try record(agent, name)
-        guard let draft = r.draft else { print("Skill \(name) has no pending draft."); return Exit.ok }
+        guard let draft = r.draft else { emit("Skill \(shown(name)) has no pending draft."); return Exit.ok }
         let old = current(agent, name) ?? ""
         let dir = NSTemporaryDirectory() + "luna-diff-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -84,8 +84,13 @@ enum SkillsCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
         p.arguments = ["-u", "--label", "skills/\(name)/SKILL.md (current)", "--label", "draft", dir + "/current", dir + "/draft"]
+        // diff's output is the draft's text: it is captured and shown inert, never written to the terminal raw.
+        let pipe = Pipe()
+        p.standardOutput = pipe
         try p.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        emit(shownLines(String(decoding: output, as: UTF8.self)), terminator: "")
         return Exit.ok
     }
 
@@ -96,7 +101,7 @@ enum SkillsCommand {
         let agent = try context.agent()
         _ = try record(agent, name)
         let commit = try agent.approveSkill(name, reason: reason, approver: DecideCommand.localUser())
-        print(commit.map { "Approved skill \(name): skills/\(name)/SKILL.md (commit \($0.prefix(12)))." } ?? "Skill \(name) is approved again.")
+        emit(commit.map { "Approved skill \(name): skills/\(name)/SKILL.md (commit \($0.prefix(12)))." } ?? "Skill \(name) is approved again.")
         return Exit.ok
     }
 
@@ -108,7 +113,7 @@ enum SkillsCommand {
         try args.finish()
         let agent = try context.agent()
         try agent.skillRegistry.reject(name, reason: reason, now: Timestamp.string(Date()))
-        print("Rejected \(name); the same draft will not be offered again.")
+        emit("Rejected \(name); the same draft will not be offered again.")
         return Exit.ok
     }
 
@@ -138,7 +143,7 @@ enum SkillsCommand {
             printError("luna: draft not saved: \(error)")
             return Exit.error
         }
-        print("Draft \(name) saved and valid. Approve it with  luna skills approve \(name) --reason \"…\"")
+        emit("Draft \(name) saved and valid. Approve it with  luna skills approve \(name) --reason \"…\"")
         return Exit.ok
     }
 
@@ -149,7 +154,7 @@ enum SkillsCommand {
         let agent = try context.agent()
         _ = try record(agent, name)
         let commit = try agent.retireSkill(name, reason: reason, by: DecideCommand.localUser())
-        print("Retired \(name)\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
+        emit("Retired \(name)\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
         return Exit.ok
     }
 }

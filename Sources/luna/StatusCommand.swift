@@ -57,29 +57,29 @@ enum StatusCommand {
             try printJSON(status)
             return Exit.ok
         }
-        print("Approval channels:")
+        emit("Approval channels:")
         for c in channels {
-            var line = "  \(c.channel.padding(toLength: 8, withPad: " ", startingAt: 0)) \(c.state)"
+            var line = "  \(c.channel.padding(toLength: 8, withPad: " ", startingAt: 0)) \(shown(c.state))"
             if c.failures > 0 { line += " (\(c.failures) failure\(c.failures == 1 ? "" : "s") in a row)" }
-            if let next = c.nextAttemptAt { line += "; next attempt \(next)" }
-            if let ok = c.lastOKAt { line += "; last contact \(ok)" }
-            print(line)
+            if let next = c.nextAttemptAt { line += "; next attempt \(shown(next))" }
+            if let ok = c.lastOKAt { line += "; last contact \(shown(ok))" }
+            emit(line)
         }
-        print("Last scan: \(status.lastScan ?? "never")")
-        print("Last error: \(status.lastError ?? "none")")
+        emit("Last scan: \(shown(status.lastScan ?? "never"))")
+        emit("Last error: \(shown(status.lastError ?? "none"))")
         let m = status.model
         if let budget = m.budget {
-            print("Model use today (\(m.day) UTC): \(m.tokens) of \(budget) tokens in \(m.calls) call\(m.calls == 1 ? "" : "s")"
+            emit("Model use today (\(m.day) UTC): \(m.tokens) of \(budget) tokens in \(m.calls) call\(m.calls == 1 ? "" : "s")"
                   + (m.tokens >= budget ? " — over budget: the planner stops calling the model until tomorrow" : ""))
         } else {
-            print("Model: not configured (planning from skills only)")
+            emit("Model: not configured (planning from skills only)")
         }
         if pending.isEmpty {
-            print("No proposal is awaiting approval.")
+            emit("No proposal is awaiting approval.")
         } else {
-            print("Awaiting approval (\(pending.count)):")
+            emit("Awaiting approval (\(pending.count)):")
             for p in pending {
-                print("  #\(p.id)  \(p.host)  \(p.argv.joined(separator: " "))  expires \(p.expiresAt ?? "never")"
+                emit("  #\(p.id)  \(shown(p.host))  \(shownArgv(p.argv))  expires \(shown(p.expiresAt ?? "never"))"
                       + (p.discordMessageID == nil ? "" : "  (posted on Discord)"))
             }
         }

@@ -189,7 +189,7 @@ struct ModelPlannerTests {
         #expect(refusals.count == fixed.count, "\(refusals.map(\.reason))")
         #expect(refusals.allSatisfy { !$0.reason.isEmpty })
         let reasons = refusals.map(\.reason)
-        for expected in ["shell", "relative program path", "line break", "not in the inventory", "unknown field 'identity'",
+        for expected in ["shell", "relative program path", "contains U+000A (a control character)", "not in the inventory", "unknown field 'identity'",
                          "unknown field 'approver'", "mention", "not valid JSON", "declared read set", "verify_argv must be",
                          "find -exec", "shell escapes", "sudo inside a sudo", "perl given code"] {
             #expect(reasons.contains { $0.contains(expected) }, "no refusal mentions '\(expected)': \(reasons.joined(separator: "\n"))")

@@ -28,6 +28,16 @@ struct DiscordTextTests {
         #expect(!text.contains("`") && !text.contains("\u{202E}"))
     }
 
+    /// The terminal's definition of a control character holds on Discord too: C0, DEL, C1, bidi, format.
+    @Test func controlsAreShownAsOnTheTerminal() {
+        let hostile = "a\u{1B}[2K\u{07}\u{9B}31m\u{85}\u{7F}\r\u{2066}b\nline two\tcol"
+        let text = DiscordText.inert(hostile)
+        #expect(text == #"a\u{1b}[2K\u{7}\u{9b}31m\u{85}\u{7f}\u{d}\u{2066}b"# + "\nline two\tcol")
+        let block = DiscordText.codeBlock(hostile)
+        #expect(!block.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x9B || $0.value == 0x85 || $0.value == 0x07 })
+        #expect(block.contains(#"\u{9b}31m"#))
+    }
+
     @Test(arguments: [0, 10, 100, 1999, 2000, 2001, 10_000])
     func clipNeverExceedsTheLimit(_ n: Int) {
         let text = String(repeating: "\u{1F600}", count: n)

@@ -8,6 +8,19 @@ struct ReconcileTests {
         "---\ntitle: \(title)\n\(hosts.isEmpty ? "" : "hosts: \(hosts)\n")tags: gotcha\nsource: operator\n---\n\n\(body)\n"
     }
 
+    /// A note's file holds no control character: a model's or a host's escape sequence is written as `\u{1b}`.
+    @Test func aNoteFileIsInert() throws {
+        let note = MemoryNote(slug: "agent/x", title: "Title\u{1B}[31m\nsecond", body: "one\u{1B}]0;X\u{07}\r\ntwo\u{9B}2J \u{202E}",
+                              hosts: ["web\u{1B}[8m"], tags: ["t\u{85}"], source: .agent, created: "2026-01-01T00:00:00Z")
+        let text = note.render()
+        #expect(!text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F...0x9F).contains($0.value) || $0.value == 0x202E },
+                "\(text.debugDescription)")
+        #expect(text.contains(#"title: Title\u{1b}[31m second"#), "\(text)")
+        #expect(text.contains(#"one\u{1b}]0;X\u{7}\u{d}"# + "\n" + #"two\u{9b}2J \u{202e}"#), "\(text)")
+        let parsed = try MemoryNote.parse(text, slug: "agent/x", file: "f", fallbackCreated: "")
+        #expect(parsed.hosts == [#"web\u{1b}[8m"#] && parsed.tags == [#"t\u{85}"#])
+    }
+
     @Test func editsAndDeletionsInTheFilesAreReflectedAfterReindex() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

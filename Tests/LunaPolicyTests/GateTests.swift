@@ -27,8 +27,8 @@ struct GateTests {
     static let refusals: [([String], String, String)] = [
         (["systemctl", "status", "nginx"], "web1", "relative program path"),
         ([], "web1", "empty"),
-        (["/usr/bin/cat", "a\nb"], "web1", "NUL or line break"),
-        (["/usr/bin/cat", "a\0b"], "web1", "NUL or line break"),
+        (["/usr/bin/cat", "a\nb"], "web1", "argument 1 contains U+000A (a control character)"),
+        (["/usr/bin/cat", "a\0b"], "web1", "argument 1 contains U+0000 (a control character)"),
         (["/usr/bin/id"], "elsewhere", "not in the inventory"),
         (["/usr/bin/id"], "broken", "luna-broken:1:"),
         (["/usr/bin/id"], "nofile", "no sudoers reference"),
@@ -43,6 +43,40 @@ struct GateTests {
         (["/usr/bin/systemctl", "stop", "nginx"], "web1", "does not allow"),
         (["/usr/bin/id"], "web1", "does not allow"),
     ]
+
+    /// Arguments a terminal, sudo's log or the approval prompt would not show as they run.
+    static let unprintable: [(String, String)] = [
+        ("/etc/motd\u{1B}[8m", "U+001B (a control character)"),
+        ("\u{1B}]0;X\u{07}", "U+001B (a control character)"),
+        ("bell\u{07}", "U+0007 (a control character)"),
+        ("cr\r", "U+000D (a control character)"),
+        ("tab\there", "U+0009 (a control character)"),
+        ("del\u{7F}", "U+007F (a control character)"),
+        ("csi\u{9B}2K", "U+009B (a control character)"),
+        ("nel\u{85}", "U+0085 (a control character)"),
+        ("/etc/\u{202E}dwssap", "U+202E (a bidi control)"),
+        ("\u{2066}x\u{2069}", "U+2066 (a bidi control)"),
+        ("\u{202A}", "U+202A (a bidi control)"),
+    ]
+
+    @Test("an argument with a control or bidi character is refused by evaluate and judge", arguments: unprintable)
+    func unprintableArgument(argument: String, reason: String) throws {
+        let (gate, dir) = try Self.gate()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // /usr/bin/cat * allows any argument, and rm /tmp/* would escalate: the character check comes first.
+        for argv in [["/usr/bin/cat", "/etc/hosts", argument], ["/usr/bin/rm", "/tmp/" + argument + "x"]] {
+            let v = gate.evaluate(host: "web1", argv: argv)
+            #expect(v.outcome == .refused, "\(v)")
+            #expect(v.reasons.joined().contains("argument \(argv.count - 1) contains " + reason), "\(v)")
+            let sudoers = try Sudoers.load(path: dir + "/luna-web1")
+            let request = SudoRequest(user: "luna", groups: ["luna"], host: "web1", runasUser: "root", argv: argv, paths: .local)
+            let judged = gate.judge(request, by: sudoers, hostLabel: "web1")
+            #expect(judged.outcome == .refused, "\(judged)")
+            #expect(judged.reasons.joined().contains("argument \(argv.count - 1) contains " + reason), "\(judged)")
+        }
+        // Printable Unicode stays allowed.
+        #expect(gate.evaluate(host: "web1", argv: ["/usr/bin/cat", "/srv/caf\u{E9}-\u{65E5}"]).outcome == .allowed)
+    }
 
     @Test("refusals, each with a reason a person understands", arguments: refusals)
     func refusal(argv: [String], host: String, reason: String) throws {
