@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 import LunaConfig
 import LunaMemory
 import LunaFleet
@@ -314,7 +315,9 @@ extension Agent {
             let message = "luna: runbook draft for \(finding.host): \(Recorder.clip(title, 60))\n\n"
                 + Recorder.wrap("Escalated by the model planner for finding \(finding.id): \(Recorder.oneLine(input.string("why")))")
                 + "\n\nFinding: \(finding.id)\nHost: \(finding.host)\nSource: model\nPrompt-SHA256: \(session.promptHash)\n"
-            _ = try recorder.repo.commit(files: [path: text], message: message)
+            // The model's words are untrusted: redacted like every text leaving the host, and inert in the file.
+            let safe = InertText.render(recorder.repo.redactor().redact(text), multiline: true)
+            _ = try recorder.repo.commit(files: [path: safe], message: message)
             result.runbooks.append(path)
             return ("runbook committed at \(path)", false)
 

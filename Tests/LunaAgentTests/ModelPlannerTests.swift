@@ -238,7 +238,7 @@ struct ModelPlannerTests {
     @Test func escalateCommitsARunbook() throws {
         let fake = try FakeLLM(.anthropic, steps: [.tools([("escalate", json(["title": "Rotate the app credentials",
             "why": "The file was world-readable; the credentials must be rotated by the operator.",
-            "steps_markdown": "1. Rotate the DB password.\n2. Update app.conf."]))])])
+            "steps_markdown": "1. Rotate the DB password.\n2. Update app.conf.\u{1b}]0;owned\u{7}\n3. Keep DB_PASSWORD=\(ModelEstate.plantedEnvSecret) out."]))])])
         defer { fake.stop() }
         let me = try ModelEstate(fake: fake)
         defer { me.remove() }
@@ -250,6 +250,12 @@ struct ModelPlannerTests {
         let files = try me.estate.ops.git("show", "--name-only", "--format=%B", "HEAD")
         #expect(files.contains("docs/runbooks/") && files.contains("rotate-the-app-credentials"))
         #expect(files.contains("Source: model"))
+        // The model's steps are untrusted: the runbook file holds no escape sequence and no secret.
+        let path = try #require(files.split(separator: "\n").first { $0.hasPrefix("docs/runbooks/") })
+        let runbook = try me.estate.ops.git("show", "HEAD:\(path)")
+        #expect(!runbook.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 }, "\(runbook)")
+        #expect(runbook.contains("\\u{1b}]0;owned"), "shown, not dropped: \(runbook)")
+        #expect(!runbook.contains(ModelEstate.plantedEnvSecret))
     }
 
     @Test func dryRunShowsTheExactRedactedRequestAndSendsNothing() throws {
