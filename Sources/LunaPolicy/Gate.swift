@@ -19,6 +19,8 @@ public struct Gate: Sendable {
     public let classifier: Classifier
     /// The identity commands run as.
     public let user: String
+    /// The clock time-bounded rules (`NOTBEFORE=`/`NOTAFTER=`) are judged by.
+    public let now: @Sendable () -> Date
 
     /// Creates a gate.
     ///
@@ -27,7 +29,10 @@ public struct Gate: Sendable {
     ///   - hosts: The inventory.
     ///   - classifier: The classifier (built-in knowledge by default).
     ///   - user: The identity, `luna` by default.
-    public init(sudoersDirectory: String, hosts: [String: HostPolicy], classifier: Classifier = Classifier(), user: String = "luna") {
+    ///   - now: The clock for time-bounded rules (the real clock by default).
+    public init(sudoersDirectory: String, hosts: [String: HostPolicy], classifier: Classifier = Classifier(), user: String = "luna",
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.now = now
         self.sudoersDirectory = sudoersDirectory
         self.hosts = hosts
         self.classifier = classifier
@@ -76,7 +81,9 @@ public struct Gate: Sendable {
             return refuse("the sudoers reference for \(host) has an error, so it allows nothing: \(error)")
         }
         let request = SudoRequest(user: user, groups: policy.groups, host: host, runasUser: runas, argv: argv,
-                                  paths: policy.local ? .local : .canonical(usrmerge: policy.usrmerge))
+                                  paths: policy.local ? .local : .canonical(usrmerge: policy.usrmerge), uid: policy.uid,
+                                  now: now(), hostAddresses: policy.addresses, accounts: policy.accounts,
+                                  loginShells: policy.loginShells)
         return judge(request, by: sudoers, hostLabel: host)
     }
 
