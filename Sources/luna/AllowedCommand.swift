@@ -110,10 +110,10 @@ enum AllowedCommand {
         gate = Gate(sudoersDirectory: gate.sudoersDirectory, hosts: gate.hosts, classifier: gate.classifier, user: user)
         var request = SudoRequest(user: user, groups: groups, host: host, runasUser: runasUser, runasGroup: runasGroup,
                                   argv: argv, paths: paths, uid: uid)
-        if let policy {
-            request.hostAddresses = policy.addresses
-            request.accounts = policy.accounts
-            request.loginShells = policy.loginShells
+        if var policy {
+            policy.groups = groups
+            policy.uid = uid // luna's uid from the inventory, --uid, or unknown for another --user
+            request = gate.request(host: host, policy: policy, argv: argv, runas: runasUser, runasGroup: runasGroup)
         } else if paths == .local {
             // A reference judged for this machine: its own addresses, accounts and shells.
             request.hostAddresses = SudoRequest.localInterfaceAddresses()
