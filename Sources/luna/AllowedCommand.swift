@@ -108,12 +108,15 @@ enum AllowedCommand {
             runasGroup = parts.count > 1 && !parts[1].isEmpty ? parts[1] : nil
         }
         gate = Gate(sudoersDirectory: gate.sudoersDirectory, hosts: gate.hosts, classifier: gate.classifier, user: user)
+        // `--runas :group` is `sudo -g group` without -u: run as oneself with another group.
+        let userGiven = runasArg.map { !$0.hasPrefix(":") } ?? true
         var request = SudoRequest(user: user, groups: groups, host: host, runasUser: runasUser, runasGroup: runasGroup,
-                                  argv: argv, paths: paths, uid: uid)
+                                  runasUserSpecified: userGiven, argv: argv, paths: paths, uid: uid)
         if var policy {
             policy.groups = groups
             policy.uid = uid // luna's uid from the inventory, --uid, or unknown for another --user
             request = gate.request(host: host, policy: policy, argv: argv, runas: runasUser, runasGroup: runasGroup)
+            request.runasUserSpecified = userGiven
         } else if paths == .local {
             // A reference judged for this machine: its own addresses, accounts and shells.
             request.hostAddresses = SudoRequest.localInterfaceAddresses()

@@ -168,7 +168,7 @@ struct FeatureGenerator {
         case .rlimit: good = ["5", "infinity", "1,2", "user", "default"]
         }
         let bad = ["15f", "-1", "0999", "x", "10m30ss", "relative/path", "1,x", "never-ever", "99999999999"]
-        return chance(0.6) && !good.isEmpty ? pick(good) : pick(bad)
+        return chance(0.75) && !good.isEmpty ? pick(good) : pick(bad)
     }
 
     mutating func defaults() -> FeatureCase {
@@ -179,7 +179,16 @@ struct FeatureGenerator {
             let unknown = chance(0.08)
             let name = unknown ? pick(["foo_bar", "env_keeps", "requiretty2", "timestamp"]) : pick(names)
             let def = DefaultSetting.table[name] ?? DefaultSetting(.flag)
-            let form = Int.random(in: 0..<5, using: &rng)
+            var form = Int.random(in: 0..<5, using: &rng)
+            if chance(0.7) {
+                // Mostly a form this setting takes, so the matcher is compared too, not only the parser.
+                switch def.kind {
+                case .flag: form = pick([0, 1])
+                case .list: form = pick([1, 2, 4])
+                case .tuple, .logfac: form = pick([0, 1, 2])
+                default: form = def.bool ? pick([1, 2]) : 2
+                }
+            }
             let scope = pick(["", "", ":luna", ":root", "@\(facts.host)", ">root", "!/usr/bin/ls"])
             let entry: String
             switch form {
@@ -191,7 +200,7 @@ struct FeatureGenerator {
             lines.append("Defaults\(scope) \(entry)")
         }
         lines.append("luna ALL = (ALL) \(command())")
-        return FeatureCase(text: lines.joined(separator: "\n") + "\n", queries: queries(6))
+        return FeatureCase(text: lines.joined(separator: "\n") + "\n", queries: queries(16))
     }
 
     mutating func digests() -> FeatureCase {
@@ -210,14 +219,20 @@ struct FeatureGenerator {
             default: value = String(repeating: "0", count: sum.count * 2)
             }
             if chance(0.05) { value = String(value.dropLast()) }
-            let target = pick([file, "ALL", file + " *", "CMDS"])
-            lines.append("Cmnd_Alias CMDS = \(file)")
-            lines.removeAll { $0.hasPrefix("Cmnd_Alias") && $0 != "Cmnd_Alias CMDS = \(file)" }
-            lines.append("luna ALL = \(chance(0.3) ? "!" : "")\(alg):\(value) \(target)" + (chance(0.3) ? ", /usr/bin/cat" : ""))
+            let target = pick([file, "ALL", file + " *", "CMDS", file, "ALL"])
+            // A digest goes on a path or ALL; on an alias it is a syntax error, so put it inside the alias.
+            let alias = target == "CMDS" && chance(0.8) ? "Cmnd_Alias CMDS = \(alg):\(value) \(file)" : "Cmnd_Alias CMDS = \(file)"
+            lines.removeAll { $0.hasPrefix("Cmnd_Alias") }
+            lines.append(alias)
+            if alias.contains(":") {
+                lines.append("luna ALL = \(chance(0.3) ? "!" : "")CMDS" + (chance(0.3) ? ", /usr/bin/cat" : ""))
+                continue
+            }
+            lines.append("luna ALL = \(alg):\(value) \(chance(0.3) ? "!" : "")\(target)" + (chance(0.3) ? ", /usr/bin/cat" : ""))
         }
         let alias = lines.filter { $0.hasPrefix("Cmnd_Alias") }.last ?? "Cmnd_Alias CMDS = /usr/bin/id"
         let body = lines.filter { !$0.hasPrefix("Cmnd_Alias") }
-        return FeatureCase(text: ([alias] + body).joined(separator: "\n") + "\n", queries: queries(12))
+        return FeatureCase(text: ([alias] + body).joined(separator: "\n") + "\n", queries: queries(16))
     }
 
     mutating func network() -> FeatureCase {
@@ -245,7 +260,7 @@ struct FeatureGenerator {
                 lines.append("luna \(hosts) = \(command())")
             }
         }
-        return FeatureCase(text: lines.joined(separator: "\n") + "\n", queries: queries(10))
+        return FeatureCase(text: lines.joined(separator: "\n") + "\n", queries: queries(16))
     }
 
     mutating func uids() -> FeatureCase {
@@ -316,7 +331,7 @@ struct FeatureGenerator {
             "luna ALL = CWD=/tmp NOEXEC: /usr/bin/id", "luna ALL = NOEXEC: CWD=/tmp /usr/bin/id",
             "Defaults command_timeout=15f\n" + base, "Defaults command_timeout=15m\n" + base, "Defaults foo_bar\n" + base,
         ])
-        return FeatureCase(text: text + "\n", queries: queries(6))
+        return FeatureCase(text: text + "\n", queries: queries(12))
     }
 }
 
