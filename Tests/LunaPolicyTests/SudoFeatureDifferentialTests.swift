@@ -349,7 +349,7 @@ struct SudoFeatureDifferentialTests {
           .enabled(if: SystemRequirements.available(tools: ["sudo", "visudo", "unshare", "mount", "useradd"], needsRoot: true)),
           .timeLimit(.minutes(3)))
     func features() throws {
-        let filesPerClass = SystemRequirements.required ? 60 : 8
+        let filesPerClass = SystemRequirements.required ? 50 : 8
         let facts = try MachineFacts.gather(try SudoDifferentialTests.ensureAccounts())
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("luna-sudo-features-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
