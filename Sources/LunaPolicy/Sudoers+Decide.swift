@@ -24,6 +24,8 @@ struct MatchSettings {
     var runasCheckShell = Tri.no
     /// `requiretty`: sudo refuses without a terminal, and Luna runs sudo without one.
     var requiretty = Tri.no
+    /// `!root_sudo`: root may not use sudo (matters when root asks, as in `sudo -l -U`).
+    var rootSudo = Tri.no
     /// A `runchroot`/`runcwd` Defaults that Luna's executor does not reproduce.
     var unmodelledRun: String? = nil
 }
@@ -140,9 +142,20 @@ extension Sudoers {
         for (name, gid) in request.groupIDs.sorted(by: { $0.key < $1.key }) { parts.append("\(name)=\(gid)") }
         let key = parts.joined(separator: "\u{0}")
         let applicable = cache.entries(for: key) { applicableEntries(ctx) }
-        var failedClosed: String? = nil
         var decided: (entry: ApplicableEntry, verdict: Verdict, exact: Bool)? = nil
+        var laterChroot: CmndSpec? = nil
         for entry in applicable {
+            // sudo resolves the command inside the chroot of a CHROOT= entry it
+            // tries, and the entries it tries after that (earlier in the file)
+            // then see that resolution: sudo 1.9.13 denies them. Luna cannot
+            // model the resolution, so nothing after such an entry allows.
+            if let chroot = laterChroot, entry.spec.options["CHROOT"] == nil {
+                guard compiledMatches(entry.compiled, ctx) != nil else { continue }
+                denied.rule = RuleReference(file: entry.spec.file, line: entry.spec.line, text: entry.text)
+                denied.note = "a later rule (\(chroot.file):\(chroot.line)) has CHROOT=\(chroot.options["CHROOT"] ?? ""), which changes how sudo resolves the command for the rules before it; Luna fails closed"
+                return denied
+            }
+            if entry.spec.options["CHROOT"] != nil { laterChroot = entry.spec }
             var unknown = entry.certain ? nil : "a user, host or runas entry depends on facts the inventory does not give"
             switch timeBounds(entry.spec, request) {
             case .no: continue
@@ -153,19 +166,18 @@ extension Sudoers {
             guard let (verdict, exact, certain) = compiledMatches(entry.compiled, ctx) else { continue }
             if !certain { unknown = "a digest is required and Luna cannot check the file on the host" }
             if let unknown {
-                if verdict == .allow {
-                    failedClosed = failedClosed ?? unknown
-                    continue
-                }
+                // The entry may decide (sudo's last match wins), and Luna cannot tell how: deny.
                 denied.rule = RuleReference(file: entry.spec.file, line: entry.spec.line, text: entry.text)
-                denied.note = "a negated entry may match (\(unknown)); Luna fails closed"
+                denied.note = verdict == .allow
+                    ? "the last rule that may match cannot be verified: \(unknown); Luna fails closed"
+                    : "a negated entry may match (\(unknown)); Luna fails closed"
                 return denied
             }
             decided = (entry, verdict, exact)
             break
         }
         guard let (entry, verdict, exact) = decided else {
-            denied.note = failedClosed.map { "no rule matches that Luna can verify: \($0); Luna fails closed" } ?? "no rule matches"
+            denied.note = "no rule matches"
             return denied
         }
         let cs = entry.spec
@@ -184,6 +196,12 @@ extension Sudoers {
                                     note: verdict == .deny ? "a negated entry (!) matches" : nil,
                                     exact: exact && verdict == .allow)
         guard decision.allowed else { return decision }
+        if settings.rootSudo != .no, request.invoker == "root" {
+            decision.allowed = false
+            decision.exact = false
+            decision.note = "Defaults !root_sudo: root may not run sudo"
+            return decision
+        }
         let post = postLookupSettings(settings, ctx)
         if post.requiretty != .no {
             decision.allowed = false
@@ -312,6 +330,7 @@ extension Sudoers {
             switch d.name {
             case "runas_check_shell": Self.apply(&s.runasCheckShell, on: !d.negated, scope: scope); continue
             case "requiretty": Self.apply(&s.requiretty, on: !d.negated, scope: scope); continue
+            case "root_sudo": Self.apply(&s.rootSudo, on: d.negated, scope: scope); continue
             case "runchroot", "runcwd":
                 if scope.contains(.allow), !d.negated, d.value != "*" {
                     s.unmodelledRun = "Defaults \(d.name)=\(d.value ?? "")"

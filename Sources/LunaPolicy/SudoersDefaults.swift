@@ -246,6 +246,10 @@ struct DefaultSetting: Sendable {
         case .logfac: return facilities.contains(v) ? nil : invalid
         case .logpri: return priorities.contains(v) ? nil : invalid
         case .str:
+            // visudo loads the locale; Luna cannot see which ones the host has, so only the built-in ones pass.
+            if name == "sudoers_locale", !["C", "POSIX", "C.UTF-8", "C.utf8"].contains(v) {
+                return "sudoers_locale=\(v): Luna cannot check that the host has this locale (only C, POSIX, C.UTF-8)"
+            }
             if def.chpath {
                 if !v.hasPrefix("/") && !v.hasPrefix("~") && v != "*" { return "values for \"\(name)\" must start with a '/', '~', or '*'" }
             } else if def.path, !v.hasPrefix("/") {

@@ -330,6 +330,7 @@ struct FeatureGenerator {
             "luna ALL = NOPASSWD: TIMEOUT=5 /usr/bin/id", "luna ALL = TIMEOUT=5 NOPASSWD: /usr/bin/id",
             "luna ALL = CWD=/tmp NOEXEC: /usr/bin/id", "luna ALL = NOEXEC: CWD=/tmp /usr/bin/id",
             "Defaults command_timeout=15f\n" + base, "Defaults command_timeout=15m\n" + base, "Defaults foo_bar\n" + base,
+            "Defaults runas_default=nosuchuser\n" + base, "Defaults iolog_user=nosuch\n" + base, "Defaults group_plugin=x\n" + base, "Defaults sudoers_locale=C\n" + base, "Defaults sudoers_locale=xx_YY\n" + base, "Defaults timestampowner=nosuch\n" + base, "Defaults syslog_maxlen=0\n" + base, "Defaults env_keep=\"A B\"\n" + base, "Defaults secure_path=\"\"\n" + base, "Defaults passwd_tries=0\n" + base, "Defaults !loglinelen\n" + base, "Defaults lecture_file=relative\n" + base, "Defaults editor=vi\n" + base, "Defaults editor=/usr/bin/vi:/bin/nano\n" + base, "Defaults mailerpath=x\n" + base, "Defaults iolog_dir=~x\n" + base, "Defaults runcwd=~\n" + base, "Defaults runchroot=x\n" + base, "Defaults closefrom=+3\n" + base, "Defaults passwd_tries= 3\n" + base, "Defaults timestamp_timeout=1.\n" + base, "Defaults timestamp_timeout=.5\n" + base, "Defaults timestamp_timeout=1.5x\n" + base, "Defaults timestamp_timeout=1.1234567891x\n" + base, "Defaults command_timeout=1h1d\n" + base, "Defaults command_timeout=0\n" + base, "Defaults rlimit_core=\"5,infinity\"\n" + base, "Defaults rlimit_core=\"infinity,5\"\n" + base, "Defaults rlimit_core=\"1,\"\n" + base, "Defaults rlimit_core=1k\n" + base, "Defaults umask=0777\n" + base, "Defaults umask=1777\n" + base, "Defaults !umask\n" + base, "Defaults lecture\n" + base, "Defaults !lecture\n" + base, "Defaults timestamp_type\n" + base, "Defaults !timestamp_type\n" + base, "Defaults syslog\n" + base, "Defaults !syslog\n" + base, "Defaults syslog=local9\n" + base, "Defaults env_keep-=HOME\n" + base, "Defaults env_keep+=\"A B\"\n" + base, "Defaults !env_keep\n" + base, "Defaults !!requiretty\n" + base, "Defaults verifypw=any\n" + base, "Defaults log_format=json\n" + base, "Defaults intercept_type=ptrace\n" + base,
         ])
         return FeatureCase(text: text + "\n", queries: queries(12))
     }
@@ -349,7 +350,8 @@ struct SudoFeatureDifferentialTests {
           .enabled(if: SystemRequirements.available(tools: ["sudo", "visudo", "unshare", "mount", "useradd"], needsRoot: true)),
           .timeLimit(.minutes(3)))
     func features() throws {
-        let filesPerClass = SystemRequirements.required ? 50 : 8
+        // LUNA_SUDO_FILES=N runs N files per class (the CI default is 50, about 7,000 cases).
+        let filesPerClass = Int(ProcessInfo.processInfo.environment["LUNA_SUDO_FILES"] ?? "") ?? (SystemRequirements.required ? 50 : 8)
         let facts = try MachineFacts.gather(try SudoDifferentialTests.ensureAccounts())
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("luna-sudo-features-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

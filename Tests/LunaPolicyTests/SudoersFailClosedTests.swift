@@ -55,6 +55,9 @@ struct SudoersFailClosedTests {
         #expect(try !allowed("Defaults runchroot=/srv\nluna ALL = /usr/bin/id\n"))
         // A negated entry with a chroot still denies.
         #expect(try !allowed("luna ALL = /usr/bin/id, CHROOT=/ !/usr/bin/id\n"))
+        // sudo resolves the command in the chroot of a later CHROOT= rule, and then denies the earlier rules too.
+        #expect(try !allowed("luna ALL = /usr/bin/ls\nluna ALL = CHROOT=/nonexistent /usr/bin/id\n", ["/usr/bin/ls"]))
+        #expect(try allowed("luna ALL = CHROOT=/nonexistent /usr/bin/id\nluna ALL = /usr/bin/ls\n", ["/usr/bin/ls"]))
         let d = try parse("luna ALL = CHROOT=/x /usr/bin/id\n").decide(SudoRequest(host: "web1", argv: ["/usr/bin/id"]))
         #expect(d.note?.contains("CHROOT=/x") == true && d.note?.contains("fails closed") == true, "\(d)")
     }
@@ -69,6 +72,9 @@ struct SudoersFailClosedTests {
         #expect(try allowed(rule) { $0.accounts = accounts; $0.loginShells = ["/bin/sh", "/bin/bash"] })
         #expect(try !allowed(rule) { $0.accounts = accounts }, "/etc/shells unknown")
         #expect(try allowed("Defaults !runas_check_shell\n" + rule.split(separator: "\n").last! + "\n") { $0.runasUser = "nobody" })
+        // !root_sudo matters only when root asks (sudo -l -U by root); luna is not root.
+        #expect(try allowed("Defaults !root_sudo\nluna ALL = /usr/bin/id\n"))
+        #expect(try !allowed("Defaults !root_sudo\nluna ALL = /usr/bin/id\n") { $0.invokingUser = "root" })
     }
 
     @Test("\"\" means exactly no arguments")
