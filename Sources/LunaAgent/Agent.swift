@@ -30,7 +30,10 @@ public final class Agent: Sendable {
     public static func makeGate(_ config: LunaConfiguration) -> Gate {
         var hosts: [String: HostPolicy] = [:]
         for h in config.hosts {
-            hosts[h.name] = HostPolicy(groups: h.groups, usrmerge: h.usrmerge, local: h.transport == .local)
+            hosts[h.name] = HostPolicy(groups: h.groups, usrmerge: h.usrmerge, local: h.transport == .local,
+                                       addresses: h.addresses, uid: h.uid,
+                                       accounts: h.accounts.map { SudoAccount(name: $0.name, uid: $0.uid, shell: $0.shell) },
+                                       loginShells: h.loginShells)
         }
         return Gate(sudoersDirectory: config.sudoersDirectory, hosts: hosts, user: config.identity,
                     readOnlyAliases: Set(config.readOnlyAliases))
@@ -142,7 +145,9 @@ public final class Agent: Sendable {
     public func spawnArgv(_ argv: [String], runas: String) -> [String] {
         switch config.execution {
         case .direct: argv
-        case .sudo: [config.sudoPath, "-n"] + (runas == "root" ? [] : ["-u", runas]) + ["--"] + argv
+        // Always -u: the gate judged exactly this target (with no -u, sudo would
+        // use runas_default and an empty runas list `()` would match differently).
+        case .sudo: [config.sudoPath, "-n", "-u", runas, "--"] + argv
         }
     }
 

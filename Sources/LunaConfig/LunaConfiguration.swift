@@ -2,7 +2,7 @@ import Foundation
 
 /// How an approved argv is started on a host.
 public enum ExecutionMode: String, Sendable, Codable {
-    /// `sudo -n -- ARGV` as the luna identity (the normal case).
+    /// `sudo -n -u RUNAS -- ARGV` as the luna identity (the normal case; the target is always explicit).
     case sudo
     /// ARGV directly, for hosts where the service user already is luna, and for tests.
     case direct
@@ -29,6 +29,29 @@ public struct HostConfig: Sendable, Equatable {
     public var checks: [String]
     /// Where an `ssh` host is reached (nil for local hosts).
     public var ssh: SSHHostSettings? = nil
+    /// The host's non-loopback addresses with prefix lengths, for address
+    /// entries of sudoers host lists; nil = unknown (such entries never allow).
+    public var addresses: [String]? = nil
+    /// The numeric uid of the luna identity there, for `#uid` rules; nil = unknown.
+    public var uid: Int? = nil
+    /// Accounts commands may run as there: `name:uid:shell` (for `#uid` runas and `runas_check_shell`).
+    public var accounts: [HostAccount] = []
+    /// The host's /etc/shells, for `runas_check_shell`; nil = unknown (then that setting allows nothing).
+    public var loginShells: [String]? = nil
+}
+
+/// An account of an inventory host that commands may run as.
+public struct HostAccount: Sendable, Equatable {
+    public var name: String
+    public var uid: Int
+    public var shell: String
+
+    /// Parses `name:uid:shell`.
+    static func parse(_ text: String) -> HostAccount? {
+        let f = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        guard f.count == 3, !f[0].isEmpty, let uid = Int(f[1]), uid >= 0, f[2].hasPrefix("/") else { return nil }
+        return HostAccount(name: f[0], uid: uid, shell: f[2])
+    }
 }
 
 /// Luna's typed configuration, read from a TOML file.
@@ -150,7 +173,8 @@ public struct LunaConfiguration: Sendable {
         let hostTables = try root.tables("hosts")
         guard !hostTables.isEmpty else { throw root.error(nil, "the inventory is empty: add at least one [[hosts]] table") }
         for table in hostTables {
-            try table.checkKnownKeys(Set(["name", "transport", "groups", "usrmerge", "checks"]).union(SSHHostSettings.keys))
+            try table.checkKnownKeys(Set(["name", "transport", "groups", "usrmerge", "checks", "addresses", "uid", "accounts",
+                                          "login_shells"]).union(SSHHostSettings.keys))
             let name = try table.string("name")
             guard Self.isName(name) else {
                 throw table.error("name", "host name must be letters, digits, '.', '_' or '-' (it names files under configs/)")
@@ -168,7 +192,11 @@ public struct LunaConfiguration: Sendable {
                                     groups: try table.optionalStringArray("groups") ?? [],
                                     usrmerge: try table.optionalBool("usrmerge") ?? true,
                                     checks: checks,
-                                    ssh: try SSHHostSettings.parse(table, transport: transport, identity: identity)))
+                                    ssh: try SSHHostSettings.parse(table, transport: transport, identity: identity),
+                                    addresses: try Self.addresses(table),
+                                    uid: try table.optionalInt("uid", in: 0...Int(UInt32.max)),
+                                    accounts: try Self.accounts(table),
+                                    loginShells: try Self.loginShells(table)))
         }
 
         let fleet = try FleetSettings.parse(root: root, folder: folder, opsRepo: opsRepo, stateDirectory: state, identity: identity)
@@ -198,6 +226,37 @@ public struct LunaConfiguration: Sendable {
             return withUnsafeBytes(of: &v6) { b in b.prefix(15).allSatisfy { $0 == 0 } && b[15] == 1 }
         }
         return false
+    }
+
+    static func addresses(_ table: TableReader) throws(ConfigError) -> [String]? {
+        guard let list = try table.optionalStringArray("addresses") else { return nil }
+        for a in list {
+            let parts = a.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let isV6 = parts[0].contains(":")
+            var valid = isV6 ? parts[0].allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) && parts[0].filter({ $0 == ":" }).count >= 2
+                : parts[0].split(separator: ".", omittingEmptySubsequences: false).count == 4
+                    && parts[0].split(separator: ".", omittingEmptySubsequences: false).allSatisfy { UInt8($0) != nil }
+            if parts.count == 2 { valid = valid && Int(parts[1]).map { $0 >= 0 && $0 <= (isV6 ? 128 : 32) } == true }
+            guard valid else {
+                throw table.error("addresses", "'\(a)' is not an address like 192.0.2.10/24 or fd00::2/64")
+            }
+        }
+        return list
+    }
+
+    static func accounts(_ table: TableReader) throws(ConfigError) -> [HostAccount] {
+        try (table.optionalStringArray("accounts") ?? []).map { (text: String) throws(ConfigError) -> HostAccount in
+            guard let a = HostAccount.parse(text) else {
+                throw table.error("accounts", "'\(text)' is not name:uid:shell (like nobody:65534:/usr/sbin/nologin)")
+            }
+            return a
+        }
+    }
+
+    static func loginShells(_ table: TableReader) throws(ConfigError) -> [String]? {
+        guard let list = try table.optionalStringArray("login_shells") else { return nil }
+        for s in list where !s.hasPrefix("/") { throw table.error("login_shells", "'\(s)' is not an absolute path") }
+        return list
     }
 
     static func isName(_ s: String) -> Bool {

@@ -7,8 +7,12 @@ final class ApplicableEntry: Sendable {
     let text: String
     let runasUser: String
     let compiled: CompiledCommand
+    /// Whether the user, host and runas lists match for certain (not only
+    /// under some value of a fact Luna does not know).
+    let certain: Bool
 
-    init(spec: CmndSpec, text: String, runasUser: String, compiled: CompiledCommand) {
+    init(spec: CmndSpec, text: String, runasUser: String, compiled: CompiledCommand, certain: Bool) {
+        self.certain = certain
         self.spec = spec
         self.text = text
         self.runasUser = runasUser

@@ -4,6 +4,8 @@ indirect enum CompiledCommand: Sendable {
     case all(negated: Bool)
     case list([CompiledCommand], negated: Bool)
     case path(CompiledPath, negated: Bool)
+    /// An entry with digests: matched by `commandMatches`.
+    case digested(Command)
 
     struct CompiledPath: Sendable {
         let original: Command
@@ -20,6 +22,10 @@ indirect enum CompiledCommand: Sendable {
     }
 
     init(_ c: Command) {
+        if !c.digests.isEmpty {
+            self = .digested(c)
+            return
+        }
         switch c.kind {
         case .all: self = .all(negated: c.negated)
         case .alias: self = .list([], negated: c.negated) // resolved before compiling
@@ -41,12 +47,13 @@ indirect enum CompiledCommand: Sendable {
 extension Sudoers {
     /// Matches a compiled command; same answers as `commandMatches` (falls back
     /// to it for local resolution and digests).
-    func compiledMatches(_ c: CompiledCommand, _ ctx: MatchContext) -> (Verdict, Bool)? {
+    func compiledMatches(_ c: CompiledCommand, _ ctx: MatchContext) -> (Verdict, Bool, Bool)? {
         switch c {
-        case .all(let negated): return (Verdict(negated: negated), false)
+        case .all(let negated): return (Verdict(negated: negated), false, true)
+        case .digested(let command): return commandMatches(command, ctx)
         case .list(let inner, let negated):
             for item in inner {
-                if let (v, exact) = compiledMatches(item, ctx) { return (negated ? v.flipped : v, exact) }
+                if let (v, exact, certain) = compiledMatches(item, ctx) { return (negated ? v.flipped : v, exact, certain) }
             }
             return nil
         case .path(let p, let negated):
@@ -65,7 +72,8 @@ extension Sudoers {
                 return nil
             }
             if let args = p.args {
-                if ctx.userArgs == nil && args == "\"\"" {
+                if args == "\"\"" {
+                    guard ctx.userArgs == nil else { return nil }
                 } else if let re = p.argsRegex {
                     guard re.matches(ctx.userArgs ?? "") else { return nil }
                 } else if p.argsLiteral {
@@ -75,7 +83,7 @@ extension Sudoers {
                 }
             }
             let exact = !p.hasMeta && p.argsLiteral
-            return (Verdict(negated: negated), exact && !negated)
+            return (Verdict(negated: negated), exact && !negated, true)
         }
     }
 }

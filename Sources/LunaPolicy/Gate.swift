@@ -22,6 +22,8 @@ public struct Gate: Sendable {
     public let user: String
     /// The `Cmnd_Alias` names whose commands the operator declared read-only.
     public let readOnlyAliases: Set<String>
+    /// The clock time-bounded rules (`NOTBEFORE=`/`NOTAFTER=`) are judged by.
+    public let now: @Sendable () -> Date
 
     /// The read-only alias every reference uses unless the configuration names others.
     public static let defaultReadOnlyAliases: Set<String> = ["LUNA_READ"]
@@ -34,8 +36,10 @@ public struct Gate: Sendable {
     ///   - classifier: The classifier (built-in knowledge by default).
     ///   - user: The identity, `luna` by default.
     ///   - readOnlyAliases: The declared read-only command aliases (`LUNA_READ` by default).
+    ///   - now: The clock for time-bounded rules (the real clock by default).
     public init(sudoersDirectory: String, hosts: [String: HostPolicy], classifier: Classifier = Classifier(), user: String = "luna",
-                readOnlyAliases: Set<String> = Gate.defaultReadOnlyAliases) {
+                readOnlyAliases: Set<String> = Gate.defaultReadOnlyAliases, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.now = now
         self.sudoersDirectory = sudoersDirectory
         self.hosts = hosts
         self.classifier = classifier
@@ -82,9 +86,34 @@ public struct Gate: Sendable {
         do { sudoers = try Sudoers.load(path: path) } catch {
             return refuse("the sudoers reference for \(host) has an error, so it allows nothing: \(error)")
         }
-        let request = SudoRequest(user: user, groups: policy.groups, host: host, runasUser: runas, argv: argv,
-                                  paths: policy.local ? .local : .canonical(usrmerge: policy.usrmerge))
-        return judge(request, by: sudoers, hostLabel: host)
+        return judge(request(host: host, policy: policy, argv: argv, runas: runas), by: sudoers, hostLabel: host)
+    }
+
+    /// The question the gate asks sudo's rules for a host: the inventory's
+    /// facts about it, and for this machine its own addresses, accounts and
+    /// shells where the inventory leaves them out.
+    ///
+    /// - Parameters:
+    ///   - host: The inventory name.
+    ///   - policy: The host's policy.
+    ///   - argv: The command.
+    ///   - runas: The target user.
+    ///   - runasGroup: The target group, if any.
+    /// - Returns: The request.
+    public func request(host: String, policy: HostPolicy, argv: [String], runas: String = "root",
+                        runasGroup: String? = nil) -> SudoRequest {
+        var r = SudoRequest(user: user, groups: policy.groups, host: host, runasUser: runas, runasGroup: runasGroup,
+                            argv: argv, paths: policy.local ? .local : .canonical(usrmerge: policy.usrmerge), uid: policy.uid,
+                            now: now(), hostAddresses: policy.addresses, accounts: policy.accounts,
+                            loginShells: policy.loginShells)
+        if policy.local {
+            if r.hostAddresses == nil { r.hostAddresses = SudoRequest.localInterfaceAddresses() }
+            if r.loginShells == nil { r.loginShells = SudoRequest.localLoginShells() }
+            let known = Set(r.accounts.map(\.name))
+            r.accounts += SudoRequest.localAccounts([runas]).filter { !known.contains($0.name) }
+            if r.uid == nil { r.uid = SudoRequest.localAccounts([user]).first?.uid }
+        }
+        return r
     }
 
     /// Judges a request against an already loaded reference: sudo's decision,

@@ -51,6 +51,9 @@ struct CmndSpec: Sendable {
     var tags: [String: Bool]
     var options: [String: String]
     var command: Command
+    /// `NOTBEFORE=` and `NOTAFTER=`, parsed.
+    var notBefore: RuleTime? = nil
+    var notAfter: RuleTime? = nil
     var file: String
     var line: Int
 }

@@ -63,6 +63,15 @@ struct SudoersParser {
         return nil
     }
 
+    /// Whether the backslash at `k` has only blanks (and at most one line
+    /// break) after it up to the end of the file: sudo rejects such a file.
+    func danglingBackslash(at k: Int) -> Bool {
+        var j = k + 1
+        while j < bytes.count, Self.isBlank(bytes[j]) || bytes[j] == 0x0D { j += 1 }
+        if j < bytes.count, bytes[j] == 0x0A { j += 1 }
+        return j >= bytes.count
+    }
+
     /// Skips blanks and line continuations; returns whether anything was skipped.
     @discardableResult
     mutating func skipBlanks() -> Bool {
@@ -87,6 +96,20 @@ struct SudoersParser {
         throw error("expected \(what), found \(found())")
     }
 
+    /// Whether the byte at `k` is inside a `#` comment on its line.
+    func backslashInComment(at k: Int) -> Bool {
+        var j = k
+        while j > 0, bytes[j - 1] != 0x0A { j -= 1 }
+        var quoted = false
+        while j < k {
+            if bytes[j] == 0x22 { quoted.toggle() }
+            if bytes[j] == 0x5C { j += 2; continue }
+            if bytes[j] == 0x23, !quoted, !isIDStart(at: j) { return true }
+            j += 1
+        }
+        return false
+    }
+
     mutating func skipComment() {
         while let c = peek(), c != 0x0A { i += 1 }
         if peek() == 0x0A { i += 1; line += 1; lineStart = i }
@@ -107,6 +130,9 @@ struct SudoersParser {
 
     static func isUpper(_ c: UInt8) -> Bool { c >= 0x41 && c <= 0x5A }
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    /// Upper-case words sudo's lexer reads as keywords, so they cannot name an alias.
+    static let reservedWords: Set<String> = ["ALL", "TIMEOUT", "NOTBEFORE", "NOTAFTER", "CWD", "CHROOT", "ROLE", "TYPE"]
+
     static func isAliasName(_ s: String) -> Bool {
         let u = Array(s.utf8)
         guard let f = u.first, isUpper(f) else { return false }
@@ -116,6 +142,13 @@ struct SudoersParser {
     // MARK: - Entries
 
     mutating func parseFile() throws(SudoersError) {
+        if let k = bytes.lastIndex(where: { !Self.isBlank($0) && $0 != 0x0A && $0 != 0x0D }), bytes[k] == 0x5C,
+           danglingBackslash(at: k), !backslashInComment(at: k) {
+            var line = 1, start = 0
+            for (n, b) in bytes[..<k].enumerated() where b == 0x0A { line += 1; start = n + 1 }
+            throw SudoersError(file: file, line: line, column: k - start + 1,
+                               message: "a backslash at the end of the file continues into nothing (sudo rejects the file)")
+        }
         while true {
             skipBlanks()
             guard let c = peek() else { return }
@@ -158,12 +191,13 @@ struct SudoersParser {
         if peek() == 0x22 {
             path = try readQuoted()
         } else {
-            let start = i
+            var out: [UInt8] = []
             while let c = peek(), c != 0x0A, c != 0x0D {
                 if Self.isBlank(c) { break }
-                i += 1
+                if c == 0x5C, let n = peek(1), Self.isBlank(n) { out.append(n); i += 2; continue }
+                out.append(c); i += 1
             }
-            path = String(decoding: bytes[start..<i], as: UTF8.self)
+            path = String(decoding: out, as: UTF8.self)
         }
         if path.isEmpty { throw error("expected a file name after the include directive") }
         let includeLine = line, includeColumn = column
@@ -240,6 +274,8 @@ struct SudoersParser {
         guard let c = peek() else { throw error("expected \(context), found end of file") }
         if c == 0x22 {
             let s = try readQuoted()
+            if s == "%" || s == "%:" { throw error("empty group") }
+            if s == "+" { throw error("empty netgroup") }
             if s.hasPrefix("%") { return Member(negated: negated, kind: .group(String(s.dropFirst()))) }
             if s.hasPrefix("+") { return Member(negated: negated, kind: .netgroup(String(s.dropFirst()))) }
             return Member(negated: negated, kind: .word(s))
@@ -266,12 +302,37 @@ struct SudoersParser {
             while let d = peek(), Self.isDigit(d) { s.append(Character(UnicodeScalar(d))); i += 1 }
             return Member(negated: negated, kind: .word(s))
         }
+        if let address = try readIPv6() { return Member(negated: negated, kind: .address(address)) }
         let w = readWord()
         if w.isEmpty { throw error("expected \(context), found \(found())") }
         if w == "ALL" { return Member(negated: negated, kind: .all) }
         if Self.isAliasName(w) { return Member(negated: negated, kind: .alias(w)) }
         if Self.isAddress(w) { return Member(negated: negated, kind: .address(w)) }
         return Member(negated: negated, kind: .word(w))
+    }
+
+    /// Reads an IPv6 address or network (`fd00::1`, `fd00::/64`) where sudo's
+    /// lexer sees one: hex groups with at least two colons, which a word cannot hold.
+    mutating func readIPv6() throws(SudoersError) -> String? {
+        var j = i
+        var colons = 0
+        func hexOrPunct(_ c: UInt8) -> Bool {
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66) || c == 0x3A || c == 0x2E
+        }
+        while j < bytes.count, hexOrPunct(bytes[j]) { if bytes[j] == 0x3A { colons += 1 }; j += 1 }
+        guard colons >= 2 else { return nil }
+        let address = String(decoding: bytes[i..<j], as: UTF8.self)
+        guard HostAddress.parse(address).map({ $0.count == 16 }) == true else { throw error("invalid IPv6 address \(address)") }
+        var k = j
+        if k < bytes.count, bytes[k] == 0x2F {
+            k += 1
+            while k < bytes.count, hexOrPunct(bytes[k]) { k += 1 }
+        }
+        // A longer word (a host name with other characters) is not an address.
+        if k < bytes.count, !Self.wordStop.contains(bytes[k]) { return nil }
+        let text = String(decoding: bytes[i..<k], as: UTF8.self)
+        i = k
+        return text
     }
 
     static func isAddress(_ w: String) -> Bool {
@@ -302,7 +363,7 @@ struct SudoersParser {
             guard skipBlanks() else { throw error("expected blank and an alias name after \(kind.rawValue)") }
             let startLine = line
             let name = readWord()
-            guard Self.isAliasName(name), name != "ALL" else {
+            guard Self.isAliasName(name), !Self.reservedWords.contains(name) else {
                 throw error("expected an alias name (upper case letters, digits, _), found \(name.isEmpty ? found() : "'\(name)'")")
             }
             skipBlanks()
@@ -341,6 +402,17 @@ struct SudoersParser {
     /// Reads optional digests, `!`…, then ALL, an alias, a path with arguments,
     /// `sudoedit` or a regular expression.
     mutating func readCommand() throws(SudoersError) -> Command {
+        let command = try readCommandWithDigests()
+        if !command.digests.isEmpty {
+            switch command.kind {
+            case .all, .path: break
+            default: throw error("a digest requires a path name")
+            }
+        }
+        return command
+    }
+
+    mutating func readCommandWithDigests() throws(SudoersError) -> Command {
         var digests: [Digest] = []
         while true {
             skipBlanks()
@@ -352,10 +424,16 @@ struct SudoersParser {
                 guard peek() == 0x3A else { (i, line, lineStart) = save; break }
                 i += 1
                 skipBlanks()
-                let value = readWord()
+                var out: [UInt8] = []
+                while let d = peek(), (d >= 0x30 && d <= 0x39) || (d >= 0x41 && d <= 0x5A) || (d >= 0x61 && d <= 0x7A)
+                        || d == 0x2B || d == 0x2F || d == 0x3D {
+                    out.append(d); i += 1
+                }
+                let value = String(decoding: out, as: UTF8.self)
+                let isHex = out.count == length * 2 && out.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66) }
                 let b64 = value.hasSuffix("=") ? 4 * ((length + 2) / 3) : (4 * length + 2) / 3
-                guard value.count == length * 2 || value.count == b64 else {
-                    throw error("expected a \(alg) digest of \(length * 2) hex digits")
+                guard isHex || out.count == b64 else {
+                    throw error("expected a \(alg) digest of \(length * 2) hex digits or \(b64) base64 characters")
                 }
                 digests.append(Digest(algorithm: alg, value: value))
                 skipBlanks()
@@ -416,6 +494,8 @@ struct SudoersParser {
         }
         let w = readWord()
         if w == "ALL" { return Command(negated: negated, kind: .all, digests: digests) }
+        // `list` lets a user list another user's privileges (`sudo -l -U`); it never runs anything.
+        if w == "list" { return Command(negated: negated, kind: .path("list", args: nil), digests: digests) }
         if Self.isAliasName(w) { return Command(negated: negated, kind: .alias(w), digests: digests) }
         if w.isEmpty { throw error("expected a command (absolute path, ALL, sudoedit or Cmnd_Alias), found \(found())") }
         throw error("expected a command (absolute path, ALL, sudoedit or Cmnd_Alias), found '\(w)' (commands must be fully qualified)")
@@ -483,6 +563,21 @@ struct SudoersParser {
     ]
     static let optionNames: Set<String> = ["CWD", "CHROOT", "TIMEOUT", "NOTBEFORE", "NOTAFTER", "ROLE", "TYPE"]
 
+    /// Why sudo's grammar rejects the value of a rule option, or nil.
+    static func optionRejection(_ name: String, _ value: String) -> String? {
+        switch name {
+        case "TIMEOUT": return SudoersTime.timeout(value) == nil ? "invalid timeout value \(value)" : nil
+        case "NOTBEFORE", "NOTAFTER":
+            return SudoersTime.generalized(value) == nil ? "invalid \(name.lowercased()) value \(value)" : nil
+        case "CWD", "CHROOT":
+            if !value.hasPrefix("/") && !value.hasPrefix("~") && value != "*" {
+                return "values for \"\(name)\" must start with a '/', '~', or '*'"
+            }
+            return value.utf8.count >= 4096 ? "\"\(name)\" path too long" : nil
+        default: return nil
+        }
+    }
+
     mutating func parseUserSpec() throws(SudoersError) {
         let startLine = line, startIndex = i
         let users = try readList(context: "a user, %group, User_Alias or ALL")
@@ -506,6 +601,8 @@ struct SudoersParser {
                     for (k, v) in p.tags where spec.tags[k] == nil { spec.tags[k] = v }
                     for (k, v) in p.options where spec.options[k] == nil { spec.options[k] = v }
                 }
+                spec.notBefore = spec.options["NOTBEFORE"].flatMap(SudoersTime.generalized)
+                spec.notAfter = spec.options["NOTAFTER"].flatMap(SudoersTime.generalized)
                 specs.append(spec)
                 previous = spec
                 skipBlanks()
@@ -555,6 +652,8 @@ struct SudoersParser {
         }
         var tags: [String: Bool] = [:]
         var options: [String: String] = [:]
+        // sudo's grammar: runas, then options (CWD=, TIMEOUT=, …), then tags (NOPASSWD: …).
+        var sawTag = false
         while true {
             skipBlanks()
             let save = (i, line, lineStart)
@@ -564,16 +663,18 @@ struct SudoersParser {
             if let (tag, value) = Self.tagNames[word] {
                 i = j
                 skipBlanks()
-                if peek() == 0x3A { i += 1; tags[tag] = value; continue }
+                if peek() == 0x3A { i += 1; tags[tag] = value; sawTag = true; continue }
                 (i, line, lineStart) = save
             } else if Self.optionNames.contains(word) {
                 i = j
                 skipBlanks()
                 if peek() == 0x3D {
+                    if sawTag { throw error("\(word)= must come before the tags (NOPASSWD: …) of a command") }
                     i += 1
                     skipBlanks()
                     let v = peek() == 0x22 ? try readQuoted() : readWord()
                     if v.isEmpty { throw error("expected a value after \(word)=") }
+                    if let why = Self.optionRejection(word, v) { throw error(why) }
                     options[word] = v
                     continue
                 }
@@ -629,6 +730,9 @@ struct SudoersParser {
                     if out.isEmpty { throw error("expected a value for \(name), found \(found())") }
                     value = String(decoding: out, as: UTF8.self)
                 }
+            }
+            if let why = DefaultSetting.rejection(name: name, negated: negated, operation: op, value: value) {
+                throw SudoersError(file: file, line: startLine, column: 1, message: why + " (visudo rejects it)")
             }
             defaults.append(DefaultEntry(scope: scope, name: name, negated: negated, operation: op, value: value, file: file, line: startLine))
             skipBlanks()

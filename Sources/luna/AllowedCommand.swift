@@ -27,6 +27,7 @@ enum AllowedCommand {
         let userArg = try args.value("--user")
         let groupsArg = try args.value("--groups")
         let runasArg = try args.value("--runas")
+        let uidArg = try args.value("--uid")
         let list = args.flag("--list")
         let json = args.flag("--json")
         try args.finish()
@@ -35,6 +36,13 @@ enum AllowedCommand {
             throw UsageError(message: "give the command after --, like: luna allowed --host web1 -- /usr/bin/systemctl restart nginx", command: "allowed")
         }
         if list && !argv.isEmpty { throw UsageError(message: "--list takes no command", command: "allowed") }
+        var uid: Int? = nil
+        if let uidArg {
+            guard let n = Int(uidArg), n >= 0, n <= Int(UInt32.max) else {
+                throw UsageError(message: "--uid takes a numeric user id, not '\(uidArg)'", command: "allowed")
+            }
+            uid = n
+        }
 
         // Where the reference, groups and path semantics come from.
         var user = userArg ?? "luna"
@@ -43,10 +51,13 @@ enum AllowedCommand {
         let path: String
         var paths: PathResolution = .local
         var gate: Gate
+        var policy: HostPolicy? = nil
         if let sudoersFile {
             host = hostArg ?? shortHostName()
             path = sudoersFile
-            gate = Gate(sudoersDirectory: (sudoersFile as NSString).deletingLastPathComponent, hosts: [:], user: user)
+            // A bare file name has no directory part; NSString's path helpers trap on it.
+            let directory = sudoersFile.lastIndex(of: "/").map { String(sudoersFile[..<$0]) } ?? "."
+            gate = Gate(sudoersDirectory: directory.isEmpty ? "/" : directory, hosts: [:], user: user)
         } else {
             guard let hostArg else {
                 throw UsageError(message: "give --host NAME (a host of the inventory) or --sudoers FILE", command: "allowed")
@@ -61,6 +72,8 @@ enum AllowedCommand {
             paths = h.transport == .local ? .local : .canonical(usrmerge: h.usrmerge)
             path = config.sudoersDirectory + "/luna-" + h.name
             gate = Agent.makeGate(config)
+            policy = gate.hosts[h.name]
+            if uid == nil && userArg == nil { uid = policy?.uid }
         }
         guard FileManager.default.fileExists(atPath: path) else {
             printError("luna: no sudoers reference at \(path): luna may do nothing on \(host)")
@@ -96,8 +109,22 @@ enum AllowedCommand {
         }
         gate = Gate(sudoersDirectory: gate.sudoersDirectory, hosts: gate.hosts, classifier: gate.classifier, user: user,
                     readOnlyAliases: gate.readOnlyAliases)
-        let request = SudoRequest(user: user, groups: groups, host: host, runasUser: runasUser, runasGroup: runasGroup,
-                                  argv: argv, paths: paths)
+        // `--runas :group` is `sudo -g group` without -u: run as oneself with another group.
+        let userGiven = runasArg.map { !$0.hasPrefix(":") } ?? true
+        var request = SudoRequest(user: user, groups: groups, host: host, runasUser: runasUser, runasGroup: runasGroup,
+                                  runasUserSpecified: userGiven, argv: argv, paths: paths, uid: uid)
+        if var policy {
+            policy.groups = groups
+            policy.uid = uid // luna's uid from the inventory, --uid, or unknown for another --user
+            request = gate.request(host: host, policy: policy, argv: argv, runas: runasUser, runasGroup: runasGroup)
+            request.runasUserSpecified = userGiven
+        } else if paths == .local {
+            // A reference judged for this machine: its own addresses, accounts and shells.
+            request.hostAddresses = SudoRequest.localInterfaceAddresses()
+            request.loginShells = SudoRequest.localLoginShells()
+            request.accounts = SudoRequest.localAccounts([runasUser])
+            if uid == nil { request.uid = SudoRequest.localAccounts([user]).first?.uid }
+        }
         let decision = sudoers.decide(request)
         let verdict = gate.judge(request, by: sudoers, hostLabel: host)
         if json {
@@ -109,6 +136,7 @@ enum AllowedCommand {
             } else {
                 emit("       no rule matches\(decision.note.map { $0 == "no rule matches" ? "" : " (\(shown($0)))" } ?? "")")
             }
+            if decision.rule != nil, let note = decision.note { emit("       why: \(shown(note))") }
             if !decision.tags.isEmpty { emit("       tags: \(decision.tags.map(shown).joined(separator: ", "))") }
             emit("class: \(verdict.classification.actionClass.rawValue) — \(shown(verdict.classification.reason))")
             emit("gate:  \(verdict.outcome.rawValue)\(verdict.reasons.isEmpty ? "" : " — " + verdict.reasons.map(shown).joined(separator: "; "))")

@@ -145,8 +145,8 @@ enum Help {
     """
 
     static let allowed = """
-    Usage: luna allowed --host NAME [--runas USER[:GROUP]] [--json] -- PROGRAM [ARG…]
-           luna allowed --sudoers FILE [--user NAME] [--groups G1,G2] [--host NAME]
+    Usage: luna allowed --host NAME [--runas USER[:GROUP]] [--uid N] [--json] -- PROGRAM [ARG…]
+           luna allowed --sudoers FILE [--user NAME] [--uid N] [--groups G1,G2] [--host NAME]
                         [--runas USER[:GROUP]] [--json] -- PROGRAM [ARG…]
            luna allowed --list --host NAME [--json]
 
@@ -155,6 +155,11 @@ enum Help {
     the configuration; with --sudoers it reads FILE (user default luna, host
     default this machine's short name, runas default root). The output shows the
     deciding rule (file:line), then the gate's classification and any refusal.
+    --uid N is the user's numeric id, for #uid rules (default: the inventory's
+    uid for the host, or this machine's for --sudoers). --runas :GROUP runs as
+    oneself with another group (sudo -g). Rules that depend on what Luna does not
+    model or know (CHROOT=, CWD=, a digest on a remote host, an address or account
+    the inventory does not give) never allow; the output says why.
 
     Exit status: 0 sudo would allow it, 1 sudo would deny it, 2 a syntax error in
     the reference or a bad call. (Only sudo's verdict sets it; the gate's own

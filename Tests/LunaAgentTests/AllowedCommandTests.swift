@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LunaFleet
 import TestSupport
 
 /// `luna allowed` through the real binary: sudo's verdict sets the exit status,
@@ -56,5 +57,31 @@ struct AllowedCommandTests {
         #expect(syntax.2.contains("\(bad):1:"), "\(syntax.2)")
         let noCommand = try run("allowed", "--sudoers", good)
         #expect(noCommand.0 == 2)
+    }
+
+    @Test("a bare relative --sudoers file works, --uid matches #uid rules, and fail-closed denials say why")
+    func relativeFileUidAndReasons() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("luna-allowed-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+            #4242 ALL = (root) /usr/bin/id
+            luna ALL = NOTAFTER=20170301083000Z /usr/bin/ls
+            luna ALL = CWD=/tmp /usr/bin/cat
+            """.write(toFile: dir + "/s", atomically: true, encoding: .utf8)
+        func run(_ args: String) throws -> CommandResult {
+            try ProcessRunner.run(["/bin/sh", "-c", "cd '\(dir)' && exec '\(LunaBinary.path)' allowed --sudoers s " + args])
+        }
+        let relative = try run("-- /usr/bin/id")
+        #expect(relative.exitStatus == 1, "a bare file name is read, not a trap: \(relative.stderrText)")
+        #expect(relative.stdoutText.contains("DENIED"))
+        let uid = try run("--uid 4242 -- /usr/bin/id")
+        #expect(uid.exitStatus == 0, "\(uid.stdoutText)\(uid.stderrText)")
+        let badUid = try run("--uid x -- /usr/bin/id")
+        #expect(badUid.exitStatus == 2)
+        #expect(try run("--uid 4242 -- /usr/bin/ls").exitStatus == 1, "the rule expired in 2017")
+        let cwd = try run("-- /usr/bin/cat")
+        #expect(cwd.exitStatus == 1)
+        #expect(cwd.stdoutText.contains("CWD=/tmp") && cwd.stdoutText.contains("fails closed"), "\(cwd.stdoutText)")
     }
 }

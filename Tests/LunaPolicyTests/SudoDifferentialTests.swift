@@ -131,6 +131,7 @@ struct SudoDifferentialTests {
         let perFile = 50
         let files = target / perFile
         let accounts = try Self.ensureAccounts()
+        let facts = try MachineFacts.gather(accounts)
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("luna-sudo-diff-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -176,8 +177,7 @@ struct SudoDifferentialTests {
                 }
                 let codes = result.output.split(separator: "\n").map { Int($0) ?? -1 }
                 for (k, q) in queries.enumerated() where k < codes.count {
-                    let decision = sudoers.decide(SudoRequest(user: "luna", groups: accounts.gids, host: host, runasUser: q.0,
-                                                              argv: q.1, paths: .local, uid: accounts.uid, invokingUser: "root"))
+                    let decision = sudoers.decide(facts.request(SudoQuery(runasUser: q.0, runasGroup: nil, argv: q.1), now: Date()))
                     let sudoAllows = codes[k] == 0
                     outcome.withLock {
                         $0.compared += 1
