@@ -85,16 +85,16 @@ public final class Database: @unchecked Sendable {
             try check(sqlite3_busy_timeout(db, Int32(millis)), sql: nil)
 
             if path != ":memory:" {
-                // Read-only connections cannot change the journal mode; the file must already be WAL.
-                let pragma = isReadOnly ? "PRAGMA journal_mode" : "PRAGMA journal_mode=WAL"
-                let mode = try queryOne(pragma)?.string("journal_mode")?.lowercased()
-                guard mode == "wal" else {
-                    let hint = isReadOnly
-                        ? "a read-only connection cannot switch it; open the file read-write once first"
-                        : "the file system or SQLite build may not support WAL"
-                    throw StoreError(code: SQLITE_ERROR,
-                                     message: "journal_mode is '\(mode ?? "unknown")', expected 'wal' (\(hint))",
-                                     sql: pragma, path: path)
+                if isReadOnly {
+                    // Read-only connections cannot change the journal mode; the file must already be WAL.
+                    let mode = try queryOne("PRAGMA journal_mode")?.string("journal_mode")?.lowercased()
+                    guard mode == "wal" else {
+                        throw StoreError(code: SQLITE_ERROR,
+                                         message: "journal_mode is '\(mode ?? "unknown")', expected 'wal' (a read-only connection cannot switch it; open the file read-write once first)",
+                                         sql: "PRAGMA journal_mode", path: path)
+                    }
+                } else {
+                    try enableWAL(within: millis)
                 }
             }
             try execute("PRAGMA synchronous=NORMAL")
@@ -103,6 +103,53 @@ public final class Database: @unchecked Sendable {
                 throw StoreError(code: SQLITE_ERROR,
                                  message: "foreign_keys did not turn on (SQLite built with SQLITE_OMIT_FOREIGN_KEY?)",
                                  sql: "PRAGMA foreign_keys", path: path)
+            }
+        }
+    }
+
+    /// Switches a read-write connection to WAL, safely beside other processes
+    /// opening the same new file.
+    ///
+    /// An existing WAL file answers `wal` at once. A new (or rollback-journal)
+    /// file needs the switch, which takes an exclusive lock: two connections
+    /// that both read the header first deadlock, and SQLite answers one of them
+    /// `SQLITE_BUSY` at once, without waiting for the busy timeout. So the
+    /// switch runs under an exclusive `flock` on a sibling lock file
+    /// (`<path>-open.lock`), and a busy answer is retried until the busy timeout
+    /// is used up. When the lock file cannot be created (a read-only directory),
+    /// the retries alone remain.
+    private func enableWAL(within millis: Int64) throws(StoreError) {
+        let deadline = ContinuousClock.now + .milliseconds(millis)
+        if try retryingBusy(until: deadline, { () throws(StoreError) -> String? in
+            try queryOne("PRAGMA journal_mode")?.string("journal_mode")?.lowercased()
+        }) == "wal" {
+            return
+        }
+        let openLock = OpenLock(path: path + "-open.lock")
+        defer { openLock.release() }
+        openLock.acquire(until: deadline)
+        let pragma = "PRAGMA journal_mode=WAL"
+        let mode = try retryingBusy(until: deadline, { () throws(StoreError) -> String? in
+            try queryOne(pragma)?.string("journal_mode")?.lowercased()
+        })
+        guard mode == "wal" else {
+            throw StoreError(code: SQLITE_ERROR,
+                             message: "journal_mode is '\(mode ?? "unknown")', expected 'wal' (the file system or SQLite build may not support WAL)",
+                             sql: pragma, path: path)
+        }
+    }
+
+    /// Runs `body` again while it fails with `SQLITE_BUSY` (any extended form)
+    /// and `deadline` has not passed, pausing briefly between tries.
+    private func retryingBusy<T>(until deadline: ContinuousClock.Instant,
+                                 _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        var pause = 2
+        while true {
+            do {
+                return try body()
+            } catch where error.isBusy && ContinuousClock.now < deadline {
+                usleep(UInt32(pause * 1000))
+                pause = min(pause * 2, 50)
             }
         }
     }
