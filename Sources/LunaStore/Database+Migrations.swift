@@ -83,8 +83,10 @@ extension Database {
                 return true
             }
         } catch let error as StoreError {
-            throw StoreError(code: error.code, message: "migration '\(migration.name)' failed: \(error.message)",
-                             sql: error.sql, path: path)
+            var wrapped = StoreError(code: error.code, message: "migration '\(migration.name)' failed: \(error.message)",
+                                     sql: error.sql, path: path)
+            wrapped.explanation = error.explanation
+            throw wrapped
         } catch {
             // Unreachable: the body only throws StoreError.
             throw StoreError(code: SQLITE_ERROR, message: "migration '\(migration.name)' failed: \(error)",

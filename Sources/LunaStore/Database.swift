@@ -230,6 +230,49 @@ public final class Database: @unchecked Sendable {
             if rc & 0xff == rc, extended & 0xff == rc { code = extended }
             if let text = sqlite3_errmsg(db) { message = String(cString: text) }
         }
-        return StoreError(code: code, message: message, sql: sql, path: path)
+        let systemErrno = db.map { sqlite3_system_errno($0) } ?? 0
+        var error = StoreError(code: code, message: message, sql: sql, path: path)
+        error.explanation = explain(code: code, systemErrno: systemErrno, path: path)
+        return error
+    }
+
+    /// A sentence with the path and the fix for the failures an operator
+    /// causes and can cure (a full disk, an unwritable file), or nil.
+    ///
+    /// A full file system shows up as `SQLITE_FULL`, as an I/O error whose
+    /// system errno is `ENOSPC`/`EDQUOT`, or, at the first open in WAL mode, as
+    /// `SQLITE_IOERR_SHMSIZE` (the `-shm` file cannot be grown).
+    static func explain(code: Int32, systemErrno: Int32, path: String) -> String? {
+        let directory = path == ":memory:" ? path : (path as NSString).deletingLastPathComponent
+        let where_ = directory.isEmpty ? "." : directory
+        let primary = code & 0xff
+        let ioDiskFull = primary == SQLITE_IOERR && (systemErrno == ENOSPC || systemErrno == EDQUOT)
+        if primary == SQLITE_FULL || code == 4874 /* SQLITE_IOERR_SHMSIZE */ || ioDiskFull {
+            var free = ""
+            var fs = statvfs()
+            if statvfs(where_, &fs) == 0 {
+                let available = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
+                let total = UInt64(fs.f_blocks) * UInt64(fs.f_frsize)
+                free = ": free space \(bytes(available)) of \(bytes(total))"
+            }
+            return "disk full at \(where_)\(free); free space on that file system (or move the state directory), then run again"
+        }
+        let denied = systemErrno == EACCES || systemErrno == EPERM || systemErrno == EROFS
+        if primary == SQLITE_CANTOPEN || (denied && (primary == SQLITE_READONLY || primary == SQLITE_PERM)) {
+            let reason = systemErrno != 0 ? String(cString: strerror(systemErrno)) : "SQLite cannot open it for writing"
+            return "cannot use the database \(path): \(reason); the file and its directory \(where_) must exist and be "
+                + "writable by the user luna runs as (uid \(geteuid()))"
+        }
+        return nil
+    }
+
+    /// `123 bytes`, `64 KiB`, `1.5 GiB`.
+    static func bytes(_ count: UInt64) -> String {
+        if count < 1024 { return "\(count) bytes" }
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return value >= 10 || value == value.rounded() ? "\(Int(value)) \(units[unit])" : String(format: "%.1f %@", value, units[unit])
     }
 }
