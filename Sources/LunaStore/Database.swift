@@ -80,6 +80,14 @@ public final class Database: @unchecked Sendable {
         try locked { () throws(StoreError) in
             let db = try connection(sql: nil)
             try check(sqlite3_extended_result_codes(db, 1), sql: nil)
+            // SQLite quietly falls back to read-only when the file is write-protected;
+            // a connection meant for writing must fail here, not at its first write.
+            if !isReadOnly && path != ":memory:" && sqlite3_db_readonly(db, "main") == 1 {
+                var error = StoreError(code: SQLITE_READONLY, message: "the file is not writable by this process; SQLite opened it read-only",
+                                       sql: nil, path: path)
+                error.explanation = Self.explain(code: SQLITE_CANTOPEN, systemErrno: EACCES, path: path)
+                throw error
+            }
             let (seconds, attoseconds) = busyTimeout.components
             let millis = max(0, min(Int64(Int32.max), seconds * 1000 + attoseconds / 1_000_000_000_000_000))
             try check(sqlite3_busy_timeout(db, Int32(millis)), sql: nil)

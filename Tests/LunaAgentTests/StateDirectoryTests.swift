@@ -107,6 +107,20 @@ struct StateDirectoryTests {
                 "\(r.stderrText)")
     }
 
+    @Test("a state database the user cannot write is refused at open, not at the first write",
+          .enabled(if: SystemRequirements.available(tools: ["setpriv"], needsRoot: true)))
+    func unwritableDatabase() throws {
+        let estate = try Estate()
+        defer { estate.remove() }
+        #expect(try estate.luna("proposals").status == 0)  // root creates luna.db (0644, root's)
+        #expect(chown(estate.ops.state, 65534, 65534) == 0)  // the directory is nobody's, the file is not
+        let r = try Self.asNobody(["--config", estate.ops.config, "proposals"])
+        #expect(r.exitStatus != 0, "SQLite's silent read-only fallback was accepted: \(r.stdoutText)")
+        #expect(r.stderrText.hasPrefix("luna: cannot use the database \(estate.ops.state)/luna.db: Permission denied; "
+                                       + "the file and its directory \(estate.ops.state) must exist and be writable by the user luna runs as (uid 65534)"),
+                "\(r.stderrText)")
+    }
+
     @Test("a state directory that is a file, or under a file: a sentence naming the file")
     func stateDirectoryIsAFile() throws {
         let estate = try Estate()
