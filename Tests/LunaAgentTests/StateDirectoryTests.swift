@@ -72,6 +72,9 @@ struct StateDirectoryTests {
 
     /// A scratch folder under the estate that user nobody can traverse.
     static func scratch(_ estate: Estate, _ name: String, mode: Int) throws -> String {
+        // Whatever the umask, nobody must reach the estate and read its configuration.
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: estate.ops.root)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: estate.ops.config)
         let path = estate.ops.root + "/" + name
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
@@ -112,6 +115,7 @@ struct StateDirectoryTests {
     func unwritableDatabase() throws {
         let estate = try Estate()
         defer { estate.remove() }
+        _ = try Self.scratch(estate, "unused", mode: 0o755)
         #expect(try estate.luna("proposals").status == 0)  // root creates luna.db (0644, root's)
         #expect(chown(estate.ops.state, 65534, 65534) == 0)  // the directory is nobody's, the file is not
         let r = try Self.asNobody(["--config", estate.ops.config, "proposals"])
