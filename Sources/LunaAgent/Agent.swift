@@ -18,8 +18,7 @@ public final class Agent: Sendable {
 
     /// Opens the state database under the configured state directory.
     public init(config: LunaConfiguration, environment: AgentEnvironment = AgentEnvironment()) throws {
-        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try StateDirectory.prepare(config.stateDirectory, configFile: config.file)
         self.config = config
         self.environment = environment
         self.ledger = try Ledger(path: config.stateDirectory + "/luna.db", now: environment.now)

@@ -170,6 +170,7 @@ public struct LunaConfiguration: Sendable {
         }
 
         var hosts: [HostConfig] = []
+        var hostNames = Set<String>()  // a set, not a scan of `hosts`: linear for large inventories
         let hostTables = try root.tables("hosts")
         guard !hostTables.isEmpty else { throw root.error(nil, "the inventory is empty: add at least one [[hosts]] table") }
         for table in hostTables {
@@ -179,7 +180,7 @@ public struct LunaConfiguration: Sendable {
             guard Self.isName(name) else {
                 throw table.error("name", "host name must be letters, digits, '.', '_' or '-' (it names files under configs/)")
             }
-            guard !hosts.contains(where: { $0.name == name }) else { throw table.error("name", "host '\(name)' is listed twice") }
+            guard hostNames.insert(name).inserted else { throw table.error("name", "host '\(name)' is listed twice") }
             let transportText = try table.optionalString("transport") ?? "local"
             guard let transport = Transport(rawValue: transportText) else {
                 throw table.error("transport", "transport '\(transportText)' is not supported by this build; supported: local, ssh")

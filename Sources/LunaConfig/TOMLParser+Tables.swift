@@ -40,6 +40,9 @@ extension TOMLParser {
         var parts: [KeyPart] = []
         while true {
             let start = position
+            guard parts.count < Self.maximumKeyParts else {
+                throw error("a key may have at most \(Self.maximumKeyParts) dotted parts", at: start)
+            }
             let name = try parseSimpleKey()
             parts.append(KeyPart(name: name, position: start))
             skipWhitespace()
@@ -157,8 +160,8 @@ extension TOMLParser {
             switch entry {
             case .table(let child):
                 node = child
-            case .tableArray(let elements):
-                node = elements[elements.count - 1]
+            case .tableArray(let array):
+                node = array.last
             case .value(.table):
                 throw error(
                     "'\(path)' is an inline table (defined at \(first)) and cannot be extended",
@@ -174,13 +177,13 @@ extension TOMLParser {
         let path = Self.display(key)
         let fresh = TOMLTableBuilder(position: headerPosition, origin: .explicit)
         guard let entry = node.entries[last.name] else {
-            node.add(last.name, isArray ? .tableArray([fresh]) : .table(fresh), at: last.position)
+            node.add(last.name, isArray ? .tableArray(TOMLTableBuilder.TableArray(first: fresh)) : .table(fresh), at: last.position)
             return fresh
         }
         let first = Self.describe(node.keyPositions[last.name] ?? last.position)
         switch (entry, isArray) {
-        case (.tableArray(let elements), true):
-            node.replace(last.name, .tableArray(elements + [fresh]))
+        case (.tableArray(let array), true):
+            array.elements.append(fresh)  // in place: copying the array per header would be quadratic
             return fresh
         case (.table(let existing), false) where existing.origin == .implicit:
             existing.origin = .explicit

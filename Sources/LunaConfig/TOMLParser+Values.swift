@@ -277,6 +277,8 @@ extension TOMLParser {
     /// Parses `[ v, v, ... ]` (multi-line, comments, trailing comma, mixed types).
     mutating func parseArray() throws(ConfigError) -> TOMLValue {
         let start = position
+        try enterNesting(at: start)
+        defer { nesting -= 1 }
         index += 1
         var items: [TOMLValue] = []
         while true {
@@ -307,6 +309,8 @@ extension TOMLParser {
     /// Parses `{ k = v, ... }` on one line (TOML 1.0: no newlines, no trailing comma).
     mutating func parseInlineTable() throws(ConfigError) -> TOMLValue {
         let start = position
+        try enterNesting(at: start)
+        defer { nesting -= 1 }
         index += 1
         let table = TOMLTableBuilder(position: start, origin: .explicit)
         skipWhitespace()

@@ -1,6 +1,12 @@
 /// The recursive-descent parser behind ``TOML``: a cursor over UTF-8 bytes that
 /// tracks line and line start so every error can name line and column.
 ///
+/// Bounded for hostile input: arrays and inline tables nest at most
+/// ``maximumNesting`` levels and a key has at most ``maximumKeyParts`` dotted
+/// parts, so recursion depth is bounded whatever the file holds; and positions
+/// cost amortised O(1) (a column cursor moves forward along the line instead of
+/// rescanning it from the start for every value), so parsing is linear.
+///
 /// Values (strings, numbers, arrays, inline tables) are in
 /// `TOMLParser+Values.swift`; table and key semantics in `TOMLParser+Tables.swift`.
 struct TOMLParser {
@@ -12,6 +18,15 @@ struct TOMLParser {
     var line = 1
     /// Offset of the first byte of the current line.
     var lineStart = 0
+    /// How many arrays and inline tables enclose the cursor.
+    var nesting = 0
+    /// The last column computed, reused by the next ``position(at:)`` on the same line.
+    let columns = ColumnCursor()
+
+    /// The deepest nesting of arrays and inline tables accepted.
+    static let maximumNesting = 64
+    /// The most dotted parts a key (or table header) may have.
+    static let maximumKeyParts = 64
 
     init(bytes: [UInt8], file: String) {
         self.bytes = bytes
@@ -55,14 +70,35 @@ struct TOMLParser {
     func byte(at offset: Int) -> UInt8? { offset < bytes.count ? bytes[offset] : nil }
 
     /// The line and column of `offset`, which must be on the current line.
+    ///
+    /// Columns count scalars from the line start; the count is resumed from the
+    /// last offset asked for on this line when that lies before `offset`, so a
+    /// long line is walked once, not once per value.
     func position(at offset: Int) -> SourcePosition {
         var column = 1
         var cursor = lineStart
+        if columns.lineStart == lineStart && columns.offset <= offset && columns.offset >= lineStart {
+            column = columns.column
+            cursor = columns.offset
+        }
         while cursor < offset {
             if bytes[cursor] & 0xC0 != 0x80 { column += 1 }
             cursor += 1
         }
+        columns.lineStart = lineStart
+        columns.offset = offset
+        columns.column = column
         return SourcePosition(line: line, column: column)
+    }
+
+    /// Enters an array or inline table opened at `start`, refusing one level too deep.
+    mutating func enterNesting(at start: SourcePosition) throws(ConfigError) {
+        guard nesting < Self.maximumNesting else {
+            throw error(
+                "nested deeper than \(Self.maximumNesting) (arrays and inline tables may nest at most \(Self.maximumNesting) levels)",
+                at: start)
+        }
+        nesting += 1
     }
 
     /// The position of the cursor.
@@ -164,6 +200,15 @@ struct TOMLParser {
             offset += length
         }
     }
+}
+
+/// Where ``TOMLParser/position(at:)`` last stopped: a line start, an offset on
+/// that line and the column there. A class so the non-mutating position
+/// lookups can move it.
+final class ColumnCursor {
+    var lineStart = -1
+    var offset = 0
+    var column = 1
 }
 
 /// Byte constants and classification for the parser.

@@ -23,7 +23,16 @@ final class TOMLTableBuilder {
         /// A table that may still grow.
         case table(TOMLTableBuilder)
         /// An array of tables made by `[[header]]`; the last element may still grow.
-        case tableArray([TOMLTableBuilder])
+        case tableArray(TableArray)
+    }
+
+    /// The elements of an array of tables, shared so a new `[[header]]` appends
+    /// in place (amortised O(1)) instead of copying every earlier element.
+    final class TableArray {
+        var elements: [TOMLTableBuilder]
+        init(first: TOMLTableBuilder) { elements = [first] }
+        /// The element that following keys go into.
+        var last: TOMLTableBuilder { elements[elements.count - 1] }
     }
 
     var keys: [String] = []
@@ -44,11 +53,6 @@ final class TOMLTableBuilder {
         keyPositions[key] = position
     }
 
-    /// Replaces the entry of an existing key, keeping its place and position.
-    func replace(_ key: String, _ entry: Entry) {
-        entries[key] = entry
-    }
-
     /// The finished, immutable table (recursively), with `file` set everywhere.
     func freeze(file: String) -> TOMLTable {
         var table = TOMLTable(file: file, position: position)
@@ -58,7 +62,7 @@ final class TOMLTableBuilder {
             switch entry {
             case .value(let finished): value = finished
             case .table(let child): value = .table(child.freeze(file: file))
-            case .tableArray(let children): value = .array(children.map { .table($0.freeze(file: file)) })
+            case .tableArray(let array): value = .array(array.elements.map { .table($0.freeze(file: file)) })
             }
             table.set(key, value, at: keyPositions[key])
         }

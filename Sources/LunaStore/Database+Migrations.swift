@@ -32,13 +32,29 @@ extension Database {
             }
         }
         return try locked { () throws(StoreError) -> [String] in
-            try execute("CREATE TABLE IF NOT EXISTS schema_migrations(name TEXT PRIMARY KEY, applied_at TEXT)")
+            // Under the write lock from the start: two processes migrating a new file
+            // at once must not race on creating the bookkeeping table.
+            try createBookkeeping()
             let recorded = Set(try query("SELECT name FROM schema_migrations").compactMap { $0.string("name") })
             var applied: [String] = []
             for migration in migrations where !recorded.contains(migration.name) {
                 if try apply(migration) { applied.append(migration.name) }
             }
             return applied
+        }
+    }
+
+    /// Creates `schema_migrations` when absent, in a `BEGIN IMMEDIATE` transaction.
+    private func createBookkeeping() throws(StoreError) {
+        do {
+            try transaction {
+                try execute("CREATE TABLE IF NOT EXISTS schema_migrations(name TEXT PRIMARY KEY, applied_at TEXT)")
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            // Unreachable: the body only throws StoreError.
+            throw StoreError(code: SQLITE_ERROR, message: "\(error)", sql: nil, path: path)
         }
     }
 
@@ -67,8 +83,10 @@ extension Database {
                 return true
             }
         } catch let error as StoreError {
-            throw StoreError(code: error.code, message: "migration '\(migration.name)' failed: \(error.message)",
-                             sql: error.sql, path: path)
+            var wrapped = StoreError(code: error.code, message: "migration '\(migration.name)' failed: \(error.message)",
+                                     sql: error.sql, path: path)
+            wrapped.explanation = error.explanation
+            throw wrapped
         } catch {
             // Unreachable: the body only throws StoreError.
             throw StoreError(code: SQLITE_ERROR, message: "migration '\(migration.name)' failed: \(error)",

@@ -80,21 +80,29 @@ public final class Database: @unchecked Sendable {
         try locked { () throws(StoreError) in
             let db = try connection(sql: nil)
             try check(sqlite3_extended_result_codes(db, 1), sql: nil)
+            // SQLite quietly falls back to read-only when the file is write-protected;
+            // a connection meant for writing must fail here, not at its first write.
+            if !isReadOnly && path != ":memory:" && sqlite3_db_readonly(db, "main") == 1 {
+                var error = StoreError(code: SQLITE_READONLY, message: "the file is not writable by this process; SQLite opened it read-only",
+                                       sql: nil, path: path)
+                error.explanation = Self.explain(code: SQLITE_CANTOPEN, systemErrno: EACCES, path: path)
+                throw error
+            }
             let (seconds, attoseconds) = busyTimeout.components
             let millis = max(0, min(Int64(Int32.max), seconds * 1000 + attoseconds / 1_000_000_000_000_000))
             try check(sqlite3_busy_timeout(db, Int32(millis)), sql: nil)
 
             if path != ":memory:" {
-                // Read-only connections cannot change the journal mode; the file must already be WAL.
-                let pragma = isReadOnly ? "PRAGMA journal_mode" : "PRAGMA journal_mode=WAL"
-                let mode = try queryOne(pragma)?.string("journal_mode")?.lowercased()
-                guard mode == "wal" else {
-                    let hint = isReadOnly
-                        ? "a read-only connection cannot switch it; open the file read-write once first"
-                        : "the file system or SQLite build may not support WAL"
-                    throw StoreError(code: SQLITE_ERROR,
-                                     message: "journal_mode is '\(mode ?? "unknown")', expected 'wal' (\(hint))",
-                                     sql: pragma, path: path)
+                if isReadOnly {
+                    // Read-only connections cannot change the journal mode; the file must already be WAL.
+                    let mode = try queryOne("PRAGMA journal_mode")?.string("journal_mode")?.lowercased()
+                    guard mode == "wal" else {
+                        throw StoreError(code: SQLITE_ERROR,
+                                         message: "journal_mode is '\(mode ?? "unknown")', expected 'wal' (a read-only connection cannot switch it; open the file read-write once first)",
+                                         sql: "PRAGMA journal_mode", path: path)
+                    }
+                } else {
+                    try enableWAL(within: millis)
                 }
             }
             try execute("PRAGMA synchronous=NORMAL")
@@ -103,6 +111,53 @@ public final class Database: @unchecked Sendable {
                 throw StoreError(code: SQLITE_ERROR,
                                  message: "foreign_keys did not turn on (SQLite built with SQLITE_OMIT_FOREIGN_KEY?)",
                                  sql: "PRAGMA foreign_keys", path: path)
+            }
+        }
+    }
+
+    /// Switches a read-write connection to WAL, safely beside other processes
+    /// opening the same new file.
+    ///
+    /// An existing WAL file answers `wal` at once. A new (or rollback-journal)
+    /// file needs the switch, which takes an exclusive lock: two connections
+    /// that both read the header first deadlock, and SQLite answers one of them
+    /// `SQLITE_BUSY` at once, without waiting for the busy timeout. So the
+    /// switch runs under an exclusive `flock` on a sibling lock file
+    /// (`<path>-open.lock`), and a busy answer is retried until the busy timeout
+    /// is used up. When the lock file cannot be created (a read-only directory),
+    /// the retries alone remain.
+    private func enableWAL(within millis: Int64) throws(StoreError) {
+        let deadline = ContinuousClock.now + .milliseconds(millis)
+        if try retryingBusy(until: deadline, { () throws(StoreError) -> String? in
+            try queryOne("PRAGMA journal_mode")?.string("journal_mode")?.lowercased()
+        }) == "wal" {
+            return
+        }
+        let openLock = OpenLock(path: path + "-open.lock")
+        defer { openLock.release() }
+        openLock.acquire(until: deadline)
+        let pragma = "PRAGMA journal_mode=WAL"
+        let mode = try retryingBusy(until: deadline, { () throws(StoreError) -> String? in
+            try queryOne(pragma)?.string("journal_mode")?.lowercased()
+        })
+        guard mode == "wal" else {
+            throw StoreError(code: SQLITE_ERROR,
+                             message: "journal_mode is '\(mode ?? "unknown")', expected 'wal' (the file system or SQLite build may not support WAL)",
+                             sql: pragma, path: path)
+        }
+    }
+
+    /// Runs `body` again while it fails with `SQLITE_BUSY` (any extended form)
+    /// and `deadline` has not passed, pausing briefly between tries.
+    private func retryingBusy<T>(until deadline: ContinuousClock.Instant,
+                                 _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        var pause = 2
+        while true {
+            do {
+                return try body()
+            } catch where error.isBusy && ContinuousClock.now < deadline {
+                usleep(UInt32(pause * 1000))
+                pause = min(pause * 2, 50)
             }
         }
     }
@@ -183,6 +238,49 @@ public final class Database: @unchecked Sendable {
             if rc & 0xff == rc, extended & 0xff == rc { code = extended }
             if let text = sqlite3_errmsg(db) { message = String(cString: text) }
         }
-        return StoreError(code: code, message: message, sql: sql, path: path)
+        let systemErrno = db.map { sqlite3_system_errno($0) } ?? 0
+        var error = StoreError(code: code, message: message, sql: sql, path: path)
+        error.explanation = explain(code: code, systemErrno: systemErrno, path: path)
+        return error
+    }
+
+    /// A sentence with the path and the fix for the failures an operator
+    /// causes and can cure (a full disk, an unwritable file), or nil.
+    ///
+    /// A full file system shows up as `SQLITE_FULL`, as an I/O error whose
+    /// system errno is `ENOSPC`/`EDQUOT`, or, at the first open in WAL mode, as
+    /// `SQLITE_IOERR_SHMSIZE` (the `-shm` file cannot be grown).
+    static func explain(code: Int32, systemErrno: Int32, path: String) -> String? {
+        let directory = path == ":memory:" ? path : (path as NSString).deletingLastPathComponent
+        let where_ = directory.isEmpty ? "." : directory
+        let primary = code & 0xff
+        let ioDiskFull = primary == SQLITE_IOERR && (systemErrno == ENOSPC || systemErrno == EDQUOT)
+        if primary == SQLITE_FULL || code == 4874 /* SQLITE_IOERR_SHMSIZE */ || ioDiskFull {
+            var free = ""
+            var fs = statvfs()
+            if statvfs(where_, &fs) == 0 {
+                let available = UInt64(fs.f_bavail) * UInt64(fs.f_frsize)
+                let total = UInt64(fs.f_blocks) * UInt64(fs.f_frsize)
+                free = ": free space \(bytes(available)) of \(bytes(total))"
+            }
+            return "disk full at \(where_)\(free); free space on that file system (or move the state directory), then run again"
+        }
+        let denied = systemErrno == EACCES || systemErrno == EPERM || systemErrno == EROFS
+        if primary == SQLITE_CANTOPEN || (denied && (primary == SQLITE_READONLY || primary == SQLITE_PERM)) {
+            let reason = systemErrno != 0 ? String(cString: strerror(systemErrno)) : "SQLite cannot open it for writing"
+            return "cannot use the database \(path): \(reason); the file and its directory \(where_) must exist and be "
+                + "writable by the user luna runs as (uid \(geteuid()))"
+        }
+        return nil
+    }
+
+    /// `123 bytes`, `64 KiB`, `1.5 GiB`.
+    static func bytes(_ count: UInt64) -> String {
+        if count < 1024 { return "\(count) bytes" }
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        var value = Double(count) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        return value >= 10 || value == value.rounded() ? "\(Int(value)) \(units[unit])" : String(format: "%.1f %@", value, units[unit])
     }
 }

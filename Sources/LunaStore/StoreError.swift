@@ -17,6 +17,9 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     public let sql: String?
     /// The database path.
     public let path: String
+    /// A sentence naming the path and the fix, for failures the operator can
+    /// cure (a full disk, an unwritable directory); leads the description.
+    public var explanation: String?
 
     /// Creates an error.
     ///
@@ -49,7 +52,17 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// One line naming the database, the code and the SQL, e.g.
     /// `SQLite SQLITE_CONSTRAINT_UNIQUE (2067) on /var/lib/luna/luna.db: UNIQUE constraint failed: t.x — SQL: INSERT INTO t …`.
+    ///
+    /// With an ``explanation`` the sentence comes first and the SQLite detail
+    /// follows in parentheses: `disk full at /var/lib/luna: free space 0 bytes of
+    /// 64 KiB; … (SQLite SQLITE_IOERR_SHMSIZE (4874) on …: disk I/O error)`.
     public var description: String {
+        if let explanation { return explanation + " (" + detail + ")" }
+        return detail
+    }
+
+    /// The SQLite part of ``description``: code, path, message and SQL.
+    private var detail: String {
         var text = "SQLite \(codeName) (\(code)) on \(path): \(message)"
         if let sql {
             let oneLine = sql.split(whereSeparator: \.isNewline)

@@ -3,6 +3,7 @@
 //   luna-bench gate [--rules N] [--seconds S]
 //   luna-bench memory [--queries Q] [--sizes 1000,10000,100000]
 //   luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S]   (root: starts sshd instances)
+//   luna-bench toml [--repeats R]
 //
 // Add a subcommand by adding a case to `commands`.
 import Foundation
@@ -86,12 +87,13 @@ func gateBench(_ args: [String]) throws {
     print("gate: \(Int(Double(cold) / coldSecs)) decisions/second cold (a new host context every decision)")
 }
 
-let commands: [String: ([String]) throws -> Void] = ["gate": gateBench, "memory": memoryBench, "scan": scanBench]
+let commands: [String: ([String]) throws -> Void] = ["gate": gateBench, "memory": memoryBench, "scan": scanBench, "toml": tomlBench]
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first, let command = commands[name] else {
     print("usage: luna-bench <\(commands.keys.sorted().joined(separator: "|"))> [options]")
     print("  gate [--rules N] [--seconds S]   sudoers decisions per second")
     print("  memory [--queries Q] [--sizes 1000,10000,100000]   recall latency p50/p99")
+    print("  toml [--repeats R]   parse time of a 5 MB file, 50,000/400,000-element arrays, 80,000 [[hosts]]")
     print("  scan [--hosts N] [--parallel P] [--idle-seconds S]   N sshd hosts via a bastion: wall vs slowest host; daemon idle RSS/CPU")
     exit(arguments.isEmpty ? 0 : 2)
 }

@@ -7,8 +7,7 @@ enum RunCommand {
         let once = args.flag("--once")
         try args.finish()
         let config = try context.configuration()
-        try FileManager.default.createDirectory(atPath: config.stateDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try StateDirectory.prepare(config.stateDirectory, configFile: config.file)
         let lock = try RunLock(stateDirectory: config.stateDirectory)
         defer { withExtendedLifetime(lock) {} }
         let agent = try Agent(config: config)
@@ -18,6 +17,7 @@ enum RunCommand {
         for id in interrupted {
             emit("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
         }
+        fflush(nil)  // out now: stdout to a pipe or the journal is block-buffered, and a kill before the cycle ends would lose it
         try daemon.run(once: once) { report in
             emit(CycleText.render(report, agent: agent, context: context))
             fflush(nil)

@@ -38,7 +38,7 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
     static func settings(_ b: Baseline) throws(BaselineError) -> Settings {
         try b.requireKeywords(["sudo", "ssh", "source"])
         var file: String? = nil
-        if let s = b.entries("source").last {
+        if let s = try b.single("source") {
             guard s.args.count == 1, s.args[0] == "journal" || s.args[0].hasPrefix("/") else {
                 throw b.error(s.line, "source is 'journal' or an absolute log file path")
             }

@@ -18,11 +18,13 @@ public struct BackupCheck: DriftCheck {
 
     static func settings(_ b: Baseline) throws(BaselineError) -> Settings {
         try b.requireKeywords(["repository", "max_age_hours", "group"])
-        guard let r = b.entries("repository").last, r.args.count == 1, !r.args[0].hasPrefix("-") else {
-            throw BaselineError(file: b.file, line: 0, message: "needs 'repository USER@REALM!TOKEN@HOST:DATASTORE'")
+        let form = "repository USER@REALM!TOKEN@HOST:DATASTORE"
+        guard let r = try b.single("repository") else {
+            throw BaselineError(file: b.file, line: 0, message: "needs '\(form)'")
         }
+        guard r.args.count == 1, !r.args[0].hasPrefix("-") else { throw b.error(r.line, "expected '\(form)'") }
         return Settings(repository: r.args[0], maxAgeHours: try b.integer("max_age_hours", default: 24, range: 1...100_000),
-                        groups: b.entries("group").compactMap { $0.args.first })
+                        groups: try b.arguments("group", form: "group TYPE/ID, e.g. 'group vm/100'"))
     }
 
     public func plan(host: String, references: References) -> CollectionPlan {

@@ -25,11 +25,14 @@ public struct ContainersCheck: DriftCheck {
 
     static func settings(_ b: Baseline) throws(BaselineError) -> Settings {
         try b.requireKeywords(["engine", "max_restarts", "expect"])
-        guard let e = b.entries("engine").last, e.args.count == 1, ["docker", "podman"].contains(e.args[0]) else {
+        guard let e = try b.single("engine") else {
             throw BaselineError(file: b.file, line: 0, message: "needs 'engine docker' or 'engine podman'")
         }
+        guard e.args.count == 1, ["docker", "podman"].contains(e.args[0]) else {
+            throw b.error(e.line, "expected 'engine docker' or 'engine podman'")
+        }
         return Settings(engine: e.args[0], maxRestarts: try b.integer("max_restarts", default: 3),
-                        expected: b.entries("expect").compactMap { $0.args.first })
+                        expected: try b.arguments("expect", form: "expect CONTAINER_NAME"))
     }
 
     public func plan(host: String, references: References) -> CollectionPlan {

@@ -21,21 +21,59 @@ public struct CronCheck: DriftCheck {
     ])! }
 
     public func plan(host: String, references: References) -> CollectionPlan {
-        switch requireReference(host: host, references: references) {
+        switch reference(host: host, references: references, Self.expected) {
         case .failure(let box): return .done(box.result)
-        case .success(let baseline): return .run(argv: Self.argv, reference: baseline)
+        case .success(let (baseline, _)): return .run(argv: Self.argv, reference: baseline)
         }
+    }
+
+    /// The expected items of a reference, every line checked.
+    ///
+    /// A line is `cron /ABSOLUTE/FILE: ENTRY` or `timer UNIT.timer`, the forms
+    /// the collection produces (blanks collapsed). Anything else (a misspelt
+    /// keyword, a relative file, a missing entry) is an error naming the line:
+    /// it could never match a live item and would be reported as a job "gone".
+    static func expected(_ b: Baseline) throws(BaselineError) -> Set<String> {
+        let form = "expected 'cron /FILE: ENTRY' or 'timer UNIT.timer'"
+        var items = Set<String>()
+        for line in b.lines {
+            let item = fields(line.text).joined(separator: " ")
+            if item.hasPrefix("cron ") {
+                let rest = item.dropFirst(5)
+                guard let separator = rest.range(of: ": ") else {
+                    throw b.error(line, "\(form): no ': ' after the cron file")
+                }
+                let file = rest[..<separator.lowerBound]
+                guard file.hasPrefix("/") else {
+                    throw b.error(line, "\(form): the cron file must be an absolute path, found '\(file)'")
+                }
+            } else if item.hasPrefix("timer ") {
+                let f = fields(item)
+                guard f.count == 2, f[1].hasSuffix(".timer"), f[1].count > 6 else {
+                    throw b.error(line, "\(form), found '\(item)'")
+                }
+            } else {
+                throw b.error(line, "\(form), found '\(item)'")
+            }
+            items.insert(item)
+        }
+        return items
     }
 
     public func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult {
         guard let reference else { return failed(host, "no usable reference") }
+        let expected: Set<String>
+        do {
+            expected = try Self.expected(reference)
+        } catch {
+            return failed(host, "bad reference: \(error)")
+        }
         let steps = CommandSequence.split(outputText(output))
         guard let cron = steps.first(where: { $0.label == "cron" }) else {
             return failed(host, "no output from the cron collection: \(stderrExcerpt(output))")
         }
         let timers = steps.first(where: { $0.label == "timers" })
         let live = Set(Self.parseCron(cron.output) + (timers?.succeeded == true ? Self.parseTimers(timers!.output) : []))
-        let expected = Set(reference.lines.map { fields($0.text).joined(separator: " ") })
         let complete = !output.stderrText.contains("Permission denied") && !output.stdoutTruncated
         var items: [DriftItem] = []
         for item in live.subtracting(expected).sorted() {

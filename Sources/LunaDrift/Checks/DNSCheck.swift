@@ -26,7 +26,8 @@ public struct DNSCheck: DriftCheck {
         }
         var names: [(String, String)] = []
         for e in b.entries("name") {
-            guard (1...2).contains(e.args.count), !e.args[0].hasPrefix("-"), e.args.allSatisfy({ !$0.hasPrefix("+") && !$0.hasPrefix("@") }) else {
+            guard (1...2).contains(e.args.count), !e.args[0].hasPrefix("-"), e.args.allSatisfy({ !$0.hasPrefix("+") && !$0.hasPrefix("@") }),
+                  e.args.count == 1 || e.args[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
                 throw b.error(e.line, "expected 'name NAME [TYPE]'")
             }
             names.append((e.args[0], e.args.count == 2 ? e.args[1].uppercased() : "A"))

@@ -17,7 +17,7 @@ public struct GitLagCheck: DriftCheck {
     static func repos(_ b: Baseline) throws(BaselineError) -> [(path: String, max: Int)] {
         try b.requireKeywords(["repo"])
         return try b.entries("repo").map { e throws(BaselineError) in
-            guard (1...2).contains(e.args.count), e.args[0].hasPrefix("/"), e.args.count == 1 || Int(e.args[1]) != nil else {
+            guard (1...2).contains(e.args.count), e.args[0].hasPrefix("/"), e.args.count == 1 || (Int(e.args[1]) ?? -1) >= 0 else {
                 throw b.error(e.line, "expected 'repo /ABSOLUTE/PATH [MAX_BEHIND]'")
             }
             return (e.args[0], e.args.count == 2 ? Int(e.args[1])! : 0)

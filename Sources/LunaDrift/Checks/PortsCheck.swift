@@ -1,5 +1,8 @@
 import Foundation
 import LunaFleet
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A listening socket as `ss -H -tulpn` reports it.
 public struct Listener: Sendable, Equatable {
@@ -35,21 +38,91 @@ public struct PortsCheck: DriftCheck {
     public init() {}
 
     public func plan(host: String, references: References) -> CollectionPlan {
-        switch requireReference(host: host, references: references) {
+        switch reference(host: host, references: references, Self.expected) {
         case .failure(let box): return .done(box.result)
-        case .success(let baseline): return .run(argv: ["ss", "-H", "-tulpn"], reference: baseline)
+        case .success(let (baseline, _)): return .run(argv: ["ss", "-H", "-tulpn"], reference: baseline)
         }
+    }
+
+    /// The expected items (`proto address:port`) of a reference, every line checked.
+    ///
+    /// A line is `PROTO ADDRESS:PORT [PROCESS,…]` (an inline ` # comment` is
+    /// allowed): `tcp` or `udp`, then the local address exactly as `ss -H -tulpn`
+    /// prints it (`0.0.0.0:22`, `[::]:22`, `*:80`, `127.0.0.53%lo:53`), since
+    /// items are compared as text. Anything else is an error naming the line:
+    /// a line that cannot match would otherwise be reported as a listener that
+    /// is "gone", and a dropped line would silently expect less.
+    static func expected(_ b: Baseline) throws(BaselineError) -> Set<String> {
+        var items = Set<String>()
+        for line in b.lines {
+            let f = fields(line.withoutComment.text)
+            let form = "expected 'PROTO ADDRESS:PORT [PROCESS]', e.g. 'tcp 0.0.0.0:22 sshd'"
+            guard (2...3).contains(f.count) else {
+                throw b.error(line, "\(form), found \(f.count) field\(f.count == 1 ? "" : "s")")
+            }
+            guard f[0] == "tcp" || f[0] == "udp" else {
+                throw b.error(line, "protocol must be 'tcp' or 'udp', found '\(f[0])' (\(form))")
+            }
+            if let problem = addressProblem(f[1]) {
+                throw b.error(line, "'\(f[1])' is not a local address as ss prints it: \(problem) (\(form))")
+            }
+            items.insert(f[0] + " " + f[1])
+        }
+        return items
+    }
+
+    /// Why `address` is not one `ss -n` could print, or nil when it is.
+    ///
+    /// Accepted: `HOST:PORT` where PORT is `*` or 0…65535 without leading
+    /// zeros, and HOST is `*`, an IPv4 address or a bracketed IPv6 address, in
+    /// the canonical form `inet_ntop` writes, optionally followed by `%IFACE`.
+    static func addressProblem(_ address: String) -> String? {
+        guard let colon = address.lastIndex(of: ":") else { return "no ':PORT'" }
+        let port = String(address[address.index(after: colon)...])
+        var host = String(address[..<colon])
+        guard port == "*" || UInt16(port).map({ String($0) == port }) == true else {
+            return "port '\(port)' is not '*' or a number 0…65535"
+        }
+        if let percent = host.lastIndex(of: "%"), !host[percent...].contains("]") {
+            let interface = host[host.index(after: percent)...]
+            guard !interface.isEmpty, interface.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }) else {
+                return "interface after '%' is empty or not a name"
+            }
+            host = String(host[..<percent])
+        }
+        if host == "*" { return nil }
+        if host.hasPrefix("[") {
+            guard host.hasSuffix("]"), host.count > 2 else { return "unbalanced '[' ']'" }
+            let inner = String(host.dropFirst().dropLast())
+            guard let canonical = canonical(inner, family: AF_INET6) else { return "'\(inner)' is not an IPv6 address" }
+            return canonical == inner ? nil : "write the IPv6 address as ss does: [\(canonical)]"
+        }
+        guard let canonical = canonical(host, family: AF_INET) else {
+            return "'\(host)' is not '*', an IPv4 address or a bracketed IPv6 address"
+        }
+        return canonical == host ? nil : "write the address as ss does: \(canonical)"
+    }
+
+    /// `text` parsed and printed back by `inet_pton`/`inet_ntop`, or nil when it does not parse.
+    private static func canonical(_ text: String, family: Int32) -> String? {
+        var storage = [UInt8](repeating: 0, count: 16)
+        guard inet_pton(family, text, &storage) == 1 else { return nil }
+        var out = [CChar](repeating: 0, count: 64)
+        guard inet_ntop(family, storage, &out, socklen_t(out.count)) != nil else { return nil }
+        return String(cString: out)
     }
 
     public func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult {
         guard output.exitStatus == 0 else {
             return failed(host, "ss exited \(output.exitStatus): \(stderrExcerpt(output))")
         }
+        let expected: Set<String>
+        do {
+            expected = try reference.map(Self.expected) ?? []
+        } catch {
+            return failed(host, "bad reference: \(error)")
+        }
         let live = Self.parse(outputText(output))
-        let expected = Set((reference?.lines ?? []).compactMap { line -> String? in
-            let f = line.fields
-            return f.count >= 2 ? f[0].lowercased() + " " + f[1] : nil
-        })
         var items: [DriftItem] = []
         var seen = Set<String>()
         for listener in live where !seen.contains(listener.item) {

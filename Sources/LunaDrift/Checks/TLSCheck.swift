@@ -28,7 +28,12 @@ public struct TLSCheck: DriftCheck {
             guard f.count == 3, let days = Int(f[2]), days >= 0 else { throw b.error(line, "expected 'endpoint HOST:PORT DAYS' or 'file PATH DAYS'") }
             let kind = f[0].lowercased()
             if kind == "file" && !f[1].hasPrefix("/") { throw b.error(line, "file path must be absolute") }
-            if kind == "endpoint" && (!f[1].contains(":") || f[1].hasPrefix("-")) { throw b.error(line, "endpoint is HOST:PORT") }
+            if kind == "endpoint" {
+                let port = f[1].split(separator: ":").last.flatMap { Int($0) }
+                guard f[1].contains(":"), !f[1].hasPrefix("-"), !f[1].hasPrefix(":"), let port, (1...65535).contains(port) else {
+                    throw b.error(line, "endpoint is HOST:PORT with a port 1…65535, found '\(f[1])'")
+                }
+            }
             return Target(kind: kind, location: f[1], days: days)
         }
     }

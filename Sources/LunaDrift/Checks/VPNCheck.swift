@@ -12,14 +12,25 @@ public struct VPNCheck: DriftCheck {
     public init() {}
 
     public func plan(host: String, references: References) -> CollectionPlan {
-        switch reference(host: host, references: references, { (b: Baseline) throws(BaselineError) in try b.requireKeywords(["node"]) }) {
+        switch reference(host: host, references: references, Self.nodes) {
         case .failure(let box): return .done(box.result)
         case .success(let (baseline, _)): return .run(argv: ["tailscale", "status", "--json"], reference: baseline)
         }
     }
 
+    /// The expected nodes: `node NAME` lines, one name each.
+    static func nodes(_ b: Baseline) throws(BaselineError) -> [String] {
+        try b.requireKeywords(["node"])
+        return try b.arguments("node", form: "node NAME").map { $0.lowercased() }
+    }
+
     public func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult {
-        let expected = (reference?.entries("node") ?? []).compactMap { $0.args.first?.lowercased() }
+        let expected: [String]
+        do {
+            expected = try reference.map(Self.nodes) ?? []
+        } catch {
+            return failed(host, "bad reference: \(error)")
+        }
         guard let status = Self.parse(output.stdout) else {
             if output.stderrText.contains("failed to connect to local tailscaled") || output.stderrText.contains("tailscaled") {
                 return unavailable(host, "tailscaled is not running: \(stderrExcerpt(output))")

@@ -41,10 +41,37 @@ extension Baseline {
         }
     }
 
+    /// The one line with `keyword`, or nil when there is none; a keyword that
+    /// may appear once but is written twice is an error naming both lines
+    /// (silently keeping one would ignore the other).
+    func single(_ keyword: String) throws(BaselineError) -> (line: Line, args: [String])? {
+        let found = entries(keyword)
+        if found.count > 1 {
+            throw error(found[1].line, "'\(keyword)' is set twice (first at line \(found[0].line.number)); keep one")
+        }
+        return found.first
+    }
+
+    /// The single argument of every `keyword` line, refusing a line without one
+    /// or with more (a dropped line would silently expect less).
+    ///
+    /// - Parameters:
+    ///   - form: What a line should look like, for the message, e.g. `node NAME`.
+    ///   - valid: Extra checks on the argument.
+    func arguments(_ keyword: String, form: String, valid: (String) -> Bool = { _ in true }) throws(BaselineError) -> [String] {
+        var out: [String] = []
+        for entry in entries(keyword) {
+            guard entry.args.count == 1, !entry.args[0].hasPrefix("-"), valid(entry.args[0]) else {
+                throw error(entry.line, "expected '\(form)', found '\(entry.line.text)'")
+            }
+            out.append(entry.args[0])
+        }
+        return out
+    }
+
     /// The single integer after `keyword`, or `fallback` when the keyword is absent.
     func integer(_ keyword: String, default fallback: Int, range: ClosedRange<Int> = 0...Int.max) throws(BaselineError) -> Int {
-        let found = entries(keyword)
-        guard let entry = found.last else { return fallback }
+        guard let entry = try single(keyword) else { return fallback }
         guard entry.args.count == 1, let value = Int(entry.args[0]), range.contains(value) else {
             throw error(entry.line, "\(keyword) takes one whole number in \(range.lowerBound)...\(range.upperBound)")
         }
