@@ -252,10 +252,16 @@ extension Agent {
                                       + (v.outcome == .allowed ? (v.readSet?.reason ?? "not declared read-only") : v.reasons.joined(separator: "; ")))
                 }
             }
-            let inserted = try ledger.insert(Ledger.NewProposal(
-                finding: finding, host: host, identity: config.identity, runas: "root", argv: input.array("argv"),
-                verifyArgv: verify.isEmpty ? nil : verify, rationale: input.string("rationale"),
-                source: "model", risk: input.string("risk")))
+            let inserted: Proposal
+            do {
+                inserted = try ledger.insert(Ledger.NewProposal(
+                    finding: finding, host: host, identity: config.identity, runas: "root", argv: input.array("argv"),
+                    verifyArgv: verify.isEmpty ? nil : verify, rationale: input.string("rationale"),
+                    source: "model", risk: input.string("risk"), alongside: result.proposals.map(\.id)))
+            } catch let error as AgentError where error.kind == .conflict {
+                // Another planner (the daemon or a concurrent `luna plan`) got there first.
+                return ("not proposed: \(error.message); that proposal stands", true)
+            }
             try ledger.db.run("UPDATE proposals SET prompt_sha256=? WHERE id=?", [.text(session.promptHash), .integer(inserted.id)])
             let gated = try gateProposal(inserted)
             result.proposals.append(gated)
