@@ -92,7 +92,12 @@ public final class Agent: Sendable {
                 made += modelPlan.proposals
                 if let why = modelPlan.unplannedReason { unplanned.append((finding, why)) }
             case .proposal(let new):
-                let p = try ledger.insert(new)
+                let p: Proposal
+                do {
+                    p = try ledger.insert(new)
+                } catch let error as AgentError where error.kind == .conflict {
+                    continue   // planned meanwhile by another process (`luna plan`); that proposal stands
+                }
                 made.append(try gateProposal(p))
             }
         }
@@ -192,7 +197,7 @@ public final class Agent: Sendable {
         var failure: String?
         do {
             let executor = try environment.executor(host, config)
-            result = try executor.run(argv, timeout: timeout)
+            result = try executor.run(argv, timeout: timeout, onSpawn: { pid in self.recordActionProcess(p.id, pid: pid) })
         } catch {
             failure = "\(error)"
         }

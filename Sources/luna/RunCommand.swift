@@ -14,14 +14,23 @@ enum RunCommand {
         let agent = try Agent(config: config)
         Daemon.installSignalHandlers()
         let daemon = Daemon(agent: agent, discord: try DiscordApprovals.make(agent: agent))
-        let interrupted = try daemon.recover()
-        for id in interrupted {
+        let recovery = try daemon.recover()
+        for id in recovery.interrupted {
             print("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
         }
+        for id in recovery.endedUnobserved {
+            print("Proposal \(id) was executing when luna last stopped; its action ran to completion unobserved (exit status unknown): marked interrupted, not re-run. See: luna show \(id)")
+        }
+        for (id, pid) in recovery.stillRunning {
+            print("Proposal \(id) is still running (pid \(pid)) from before luna last stopped: left executing, not re-run; it is resolved when it ends.")
+        }
+        fflush(nil)
         try daemon.run(once: once) { report in
             print(CycleText.render(report, agent: agent, context: context))
             fflush(nil)
         }
+        // One cycle that could not commit its outcomes is not a success: the block is printed above.
+        if once, try agent.ledger.recordingBlock() != nil { return Exit.negative }
         return Exit.ok
     }
 }
