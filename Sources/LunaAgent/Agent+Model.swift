@@ -252,18 +252,19 @@ extension Agent {
                                       + (v.outcome == .allowed ? (v.readSet?.reason ?? "not declared read-only") : v.reasons.joined(separator: "; ")))
                 }
             }
-            let inserted: Proposal
+            let gated: Proposal
             do {
-                inserted = try ledger.insert(Ledger.NewProposal(
+                let promptHash = session.promptHash
+                gated = try propose(Ledger.NewProposal(
                     finding: finding, host: host, identity: config.identity, runas: "root", argv: input.array("argv"),
                     verifyArgv: verify.isEmpty ? nil : verify, rationale: input.string("rationale"),
-                    source: "model", risk: input.string("risk"), alongside: result.proposals.map(\.id)))
+                    source: "model", risk: input.string("risk"), alongside: result.proposals.map(\.id))) { inserted in
+                    try ledger.db.run("UPDATE proposals SET prompt_sha256=? WHERE id=?", [.text(promptHash), .integer(inserted.id)])
+                }
             } catch let error as AgentError where error.kind == .conflict {
                 // Another planner (the daemon or a concurrent `luna plan`) got there first.
                 return ("not proposed: \(error.message); that proposal stands", true)
             }
-            try ledger.db.run("UPDATE proposals SET prompt_sha256=? WHERE id=?", [.text(session.promptHash), .integer(inserted.id)])
-            let gated = try gateProposal(inserted)
             result.proposals.append(gated)
             if gated.state == .refused {
                 _ = try refuse("the gate said \(gated.gateOutcome ?? "no"): " + gated.gateReasons.joined(separator: "; "), proposal: gated.id)
@@ -360,7 +361,7 @@ extension Agent {
         switch Planner(skills: library, identity: config.identity).plan(finding) {
         case .proposal(let new):
             var result = ModelPlanResult()
-            result.proposals = [try gateProposal(try ledger.insert(new))]
+            result.proposals = [try propose(new)]
             if result.proposals[0].state != .awaitingApproval { result.unplannedReason = "the skill's proposal was refused by the gate" }
             return result
         case .none(let reason):

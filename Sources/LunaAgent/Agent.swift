@@ -92,13 +92,11 @@ public final class Agent: Sendable {
                 made += modelPlan.proposals
                 if let why = modelPlan.unplannedReason { unplanned.append((finding, why)) }
             case .proposal(let new):
-                let p: Proposal
                 do {
-                    p = try ledger.insert(new)
+                    made.append(try propose(new))
                 } catch let error as AgentError where error.kind == .conflict {
                     continue   // planned meanwhile by another process (`luna plan`); that proposal stands
                 }
-                made.append(try gateProposal(p))
             }
         }
         return (made, unplanned)

@@ -55,6 +55,9 @@ public struct Daemon: Sendable {
     @discardableResult
     public func recover() throws -> Ledger.Recovery {
         let recovery = try agent.ledger.recoverExecuting()
+        for id in try agent.gateLeftoverProposals() {
+            agent.environment.log("proposal \(id) was left ungated when luna stopped; gated now")
+        }
         for id in recovery.interrupted {
             agent.environment.log("proposal \(id) was executing when luna stopped; marked interrupted, not re-run")
         }
