@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaStore", "LunaAgent", "LunaMemory", "TestSupport"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
-        .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet"]),
+        .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet", "LunaStore"]),
 
         .testTarget(name: "LunaStoreTests", dependencies: ["LunaStore", "TestSupport"]),
         .testTarget(name: "LunaHTTPTests", dependencies: ["LunaHTTP", "TestSupport"]),

@@ -246,4 +246,30 @@ struct NothingLostTests {
         #expect(estate.runs() == 1, "never re-run")
         #expect(try estate.ops.git("log", "-1", "--format=%B").contains("Outcome: interrupted"))
     }
+
+    @Test func aShortRandomKillLoopKeepsEveryInvariant() throws {
+        let seed = UInt64.random(in: 1...UInt64(UInt32.max))
+        var loop = KillLoop(rounds: 3, seed: seed)
+        let figures = try loop.run()
+        #expect(figures.failures == 0, "seed \(seed) (luna-bench killloop --seed \(seed)):\n\(figures)")
+        #expect(figures.killsAlone + figures.killsTree + figures.killsAfterUpdateRef > 0)
+    }
+
+    @Test func aBlockedRecorderIsToldOnDiscordOnceAndItsEndToo() throws {
+        let d = try DiscordEstate()
+        defer { d.remove() }
+        #expect(try d.estate.luna("run", "--once").status == 0)
+        #expect(try d.estate.luna("approve", "1").status == 0)
+        let lock = d.estate.ops.repo + "/.git/index.lock"
+        FileManager.default.createFile(atPath: lock, contents: Data())
+        #expect(try d.estate.luna("run", "--once").status == 1)
+        #expect(try d.estate.luna("run", "--once").status == 1)
+        let blocked = d.fake.botMessages.filter { $0.content.contains("Recording outcomes in the ops repo is blocked") }
+        #expect(blocked.count == 1, "told once: \(d.fake.botMessages.map(\.content))")
+        #expect(blocked.first?.content.contains(lock) == true)
+        try FileManager.default.removeItem(atPath: lock)
+        #expect(try d.estate.luna("run", "--once").status == 0)
+        #expect(d.fake.botMessages.contains { $0.content.contains("Recording resumed") })
+        #expect(d.fake.problems.isEmpty, "\(d.fake.problems)")
+    }
 }
