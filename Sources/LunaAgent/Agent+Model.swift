@@ -321,7 +321,13 @@ extension Agent {
             let message = "luna: runbook draft for \(finding.host): \(Recorder.clip(title, 60))\n\n"
                 + Recorder.wrap("Escalated by the model planner for finding \(finding.id): \(Recorder.oneLine(input.string("why")))")
                 + "\n\nFinding: \(finding.id)\nHost: \(finding.host)\nSource: model\nPrompt-SHA256: \(session.promptHash)\n"
-            _ = try recorder.repo.commit(files: [path: text], message: message)
+            do {
+                _ = try recorder.repo.commit(files: [path: text], message: message)
+            } catch {
+                // A locked or failing ops repo must not stop the cycle (scanning and gating go on).
+                environment.log("runbook for finding \(finding.id) not committed: \(error)")
+                return ("the runbook could not be committed to the ops repo: \(error)", true)
+            }
             result.runbooks.append(path)
             return ("runbook committed at \(path)", false)
 

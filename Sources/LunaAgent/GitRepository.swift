@@ -73,8 +73,10 @@ public struct GitRepository: Sendable {
     /// Writes `files` (repo-relative path → content) and commits exactly them on HEAD.
     ///
     /// - Returns: The new commit id.
-    /// - Throws: `AgentError.io` when git fails, or HEAD keeps moving under us.
+    /// - Throws: `AgentError.locked` when a git lock is held (see `prepare`), `AgentError.io`
+    ///   when git fails, or HEAD keeps moving under us.
     public func commit(files: [String: String], message: String) throws -> String {
+        try prepare()   // stale locks cleared (or a clear refusal) before anything is written
         for (relative, content) in files {
             guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
                 throw AgentError(.invalid, "refusing to write outside the ops repo: \(relative)")
@@ -85,7 +87,6 @@ public struct GitRepository: Sendable {
                 throw AgentError(.io, "cannot write \(full)")
             }
         }
-        try prepare()
         for attempt in 1...5 {
             let parent = try head()
             try? FileManager.default.removeItem(atPath: scratchIndex)

@@ -104,8 +104,10 @@ public struct KillLoop {
                 continue
             }
             Thread.sleep(forTimeInterval: Double(rng.next(700)) / 1000)
-            if luna.hasExited { continue }
-            if rng.next(2) == 0 { luna.killAlone(); figures.killsAlone += 1 } else { luna.killTree(); figures.killsTree += 1 }
+            if !luna.hasExited {
+                if rng.next(2) == 0 { luna.killAlone(); figures.killsAlone += 1 } else { luna.killTree(); figures.killsTree += 1 }
+            }
+            if luna.output.contains("is still running (pid") { figures.stillRunningSeen += 1 }
         }
         // Settle: undisturbed cycles until nothing is executing, approved or unrecorded.
         for _ in 0..<40 {
@@ -199,8 +201,11 @@ struct KillLoopEstate {
         return (r.exitStatus, r.stdoutText)
     }
 
+    /// The state database once luna has created its tables (a luna killed at its first start may not have).
     func open() throws -> Database? {
-        FileManager.default.fileExists(atPath: database) ? try Database(path: database) : nil
+        guard FileManager.default.fileExists(atPath: database) else { return nil }
+        let db = try Database(path: database)
+        return try db.queryOne("SELECT 1 AS x FROM sqlite_master WHERE type='table' AND name='proposals'") == nil ? nil : db
     }
 
     func awaiting() throws -> [Int64] {

@@ -40,13 +40,38 @@ struct NothingLostTests {
         defer { estate.remove() }
         let lock = gitDir(estate) + "/index.lock"
         try backdate(lock, seconds: 600)
+        let refLock = gitDir(estate) + "/refs/heads/main.lock"
+        try backdate(refLock, seconds: 600)
         let run = try estate.luna("run", "--once")
         #expect(run.status == 0, "\(run.out)\n\(run.err)")
         #expect(run.out.contains("Recorded proposal 1 (succeeded)"))
         #expect(run.out.contains("removed a stale git lock") || run.out.contains("Removed a stale git lock"), "\(run.out)")
         #expect(!FileManager.default.fileExists(atPath: lock))
+        #expect(!FileManager.default.fileExists(atPath: refLock), "a stale ref lock goes the same way")
         #expect(try status(estate) == "", "no half commit: the note is in HEAD, the index and the work tree")
         #expect(try notePath(estate, outcome: "succeeded") != "")
+    }
+
+    @Test func anOldLockIsKeptWhileAGitProcessWorksInTheRepo() throws {
+        let estate = try approvedFix()
+        defer { estate.remove() }
+        let lock = gitDir(estate) + "/index.lock"
+        try backdate(lock, seconds: 600)
+        // A live git in the repo (waiting on its stdin), as an operator's long git command would be.
+        let git = Process()
+        git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+        git.arguments = ["cat-file", "--batch"]
+        git.currentDirectoryURL = URL(fileURLWithPath: estate.ops.repo)
+        let stdin = Pipe()
+        git.standardInput = stdin
+        git.standardOutput = FileHandle.nullDevice
+        try git.run()
+        defer { try? stdin.fileHandleForWriting.close(); git.waitUntilExit() }
+        let run = try estate.luna("run", "--once")
+        #expect(run.status == 1, "\(run.out)")
+        #expect(run.out.contains("git is running in"), "\(run.out)")
+        #expect(FileManager.default.fileExists(atPath: lock), "never removed under a live git")
+        #expect(try status(estate) == "")
     }
 
     @Test func aFreshIndexLockBlocksRecordingWithoutAHalfCommitThenItRecords() throws {
