@@ -161,7 +161,12 @@ struct KillLoopEstate {
             FileManager.default.createFile(atPath: root + "/target/f\(i).conf", contents: Data("x\n".utf8), attributes: [.posixPermissions: 0o644])
         }
         try ops.write("configs/files/localhost", reference)
-        try ops.write("configs/sudoers/luna-localhost", "luna ALL = (root) NOPASSWD: \(root)/fix *, /usr/bin/stat -c %04a \(root)/target/*\n")
+        // The verification runs without a second approval, so it is in the declared read set.
+        try ops.write("configs/sudoers/luna-localhost", """
+            Cmnd_Alias LUNA_READ = /usr/bin/stat -c %04a \(root)/target/*
+            luna ALL = (root) NOPASSWD: LUNA_READ, \(root)/fix *
+
+            """)
         try ops.write("skills/restore-file-mode/SKILL.md", """
             ---
             name: restore-file-mode

@@ -172,7 +172,7 @@ struct NothingLostTests {
         var lines = ""
         for i in 0..<count { lines += "@ROOT@/target/f\(i).conf 0600 *\n" }
         let estate = try Estate(sudoers: "luna ALL = (root) NOPASSWD: /usr/bin/chmod 0600 @ROOT@/target/*",
-                                files: ["configs/files/localhost": lines])
+                                readOnly: ["/usr/bin/stat -c %04a @ROOT@/target/*"], files: ["configs/files/localhost": lines])
         defer { estate.remove() }
         for i in 0..<count {
             FileManager.default.createFile(atPath: estate.ops.root + "/target/f\(i).conf", contents: Data("x\n".utf8),
