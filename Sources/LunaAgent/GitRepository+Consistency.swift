@@ -41,6 +41,7 @@ extension GitRepository {
             }
             removed.append("removed a stale git lock \(lock) (\(age) s old, no git process in \(path))")
         }
+        removeOldTemporaryFiles(now: now)
         for line in removed { FileHandle.standardError.write(Data(("luna: " + line + "\n").utf8)) }
         return removed
     }
@@ -118,8 +119,7 @@ extension GitRepository {
                 if !FileManager.default.fileExists(atPath: full) {
                     let content = try gitResult(["cat-file", "blob", headBlob])
                     guard content.exitStatus == 0 else { throw AgentError(.io, "git cat-file blob \(headBlob) exited \(content.exitStatus): \(content.stderrText)") }
-                    try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                    guard FileManager.default.createFile(atPath: full, contents: content.stdout) else { throw AgentError(.io, "cannot write \(full)") }
+                    try writeFile(relative, content.stdout)
                     repairs.append("work-tree file \(relative)")
                 }
             } else if indexBlob != nil {
@@ -128,5 +128,49 @@ extension GitRepository {
             }
         }
         return repairs
+    }
+
+    /// Writes a work-tree file whole or not at all, leaving no temporary file in the work tree.
+    ///
+    /// Foundation's atomic write puts its temporary file (`.dat.nosync…`) beside the
+    /// target, so a kill mid-write left an untracked file in `memory/`. The bytes go
+    /// to a temporary file in the git directory instead (invisible to `git status`)
+    /// and are renamed into place; when that directory is on another file system the
+    /// file is written in place (a partial file is rewritten by the retry).
+    func writeFile(_ relative: String, _ data: Data) throws {
+        let full = path + "/" + relative
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if let gitDir = try? git(["rev-parse", "--absolute-git-dir"]) {
+            let temporary = gitDir + "/luna-write-" + String(UInt64.random(in: 0...UInt64.max), radix: 16) + ".tmp"
+            do {
+                try data.write(to: URL(fileURLWithPath: temporary))
+                if rename(temporary, full) == 0 { return }
+                let code = errno
+                unlink(temporary)
+                if code != EXDEV { throw AgentError(.io, "cannot write \(full): \(String(cString: strerror(code)))") }
+            } catch let error as AgentError {
+                throw error
+            } catch {
+                unlink(temporary)
+            }
+        }
+        do {
+            try data.write(to: URL(fileURLWithPath: full))
+        } catch {
+            throw AgentError(.io, "cannot write \(full): \(error.localizedDescription)")
+        }
+    }
+
+    /// Deletes `writeFile` temporaries a kill left in the git directory (older than ``staleLockAge``).
+    func removeOldTemporaryFiles(now: Date) {
+        guard let gitDir = try? git(["rev-parse", "--absolute-git-dir"]),
+              let names = try? FileManager.default.contentsOfDirectory(atPath: gitDir) else { return }
+        for name in names where name.hasPrefix("luna-write-") && name.hasSuffix(".tmp") {
+            let file = gitDir + "/" + name
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date,
+               now.timeIntervalSince(modified) > Self.staleLockAge {
+                unlink(file)
+            }
+        }
     }
 }

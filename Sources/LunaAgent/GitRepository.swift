@@ -81,11 +81,7 @@ public struct GitRepository: Sendable {
             guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
                 throw AgentError(.invalid, "refusing to write outside the ops repo: \(relative)")
             }
-            let full = path + "/" + relative
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: full, contents: Data(content.utf8)) else {
-                throw AgentError(.io, "cannot write \(full)")
-            }
+            try writeFile(relative, Data(content.utf8))
         }
         for attempt in 1...5 {
             let parent = try head()

@@ -32,6 +32,7 @@ extension Ledger {
 
     /// Ends a blocking episode; when there was one, the operator is told that recording resumed.
     func clearRecordingBlocked(recorded: Int) throws {
+        guard try recordingBlock() != nil else { return }   // the common case: no write transaction at every poll
         try db.transaction {
             guard let old = try recordingBlock() else { return }
             try db.run("DELETE FROM kv WHERE key=?", [.text(Self.recordingBlockKey)])
@@ -54,7 +55,8 @@ extension Ledger {
     ///
     /// Each is returned once: the daemon prints them and posts them to Discord.
     public func takeRecordingNotices() throws -> [String] {
-        try db.transaction {
+        if try value(Self.recordingNoticesKey) == nil, try recordingBlock()?.told ?? true { return [] }
+        return try db.transaction {
             var notices = JSONText.decodeArray(try value(Self.recordingNoticesKey)) ?? []
             try db.run("DELETE FROM kv WHERE key=?", [.text(Self.recordingNoticesKey)])
             if var block = try recordingBlock(), !block.told {

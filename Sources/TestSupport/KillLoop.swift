@@ -25,6 +25,7 @@ public struct KillLoop {
         public var executions = 0
         public var outcomes = 0
         public var stillRunningSeen = 0
+        public var roundsWithAStaleLock = 0
         public var doubleExecutions = 0
         public var runsWithoutApproval = 0
         public var lostOutcomes = 0
@@ -42,7 +43,7 @@ public struct KillLoop {
             """
             killloop: \(rounds) rounds, \(lunaRuns) luna runs, \(String(format: "%.1f", seconds)) s
             killloop: kill -9 of luna alone \(killsAlone), of its whole tree \(killsTree), right after git update-ref \(killsAfterUpdateRef), during approve \(killsDuringApprove)
-            killloop: \(executions) actions started, \(outcomes) outcomes, \(stillRunningSeen) seen still running after luna died
+            killloop: \(executions) actions started, \(outcomes) outcomes, \(stillRunningSeen) reports of an action still running after luna died, \(roundsWithAStaleLock) rounds waited out a git lock left by a killed git
             killloop: double executions \(doubleExecutions), runs without approval \(runsWithoutApproval), lost outcomes \(lostOutcomes), half commits \(halfCommits), integrity failures \(integrityFailures), unsettled \(unsettled)
             """ + (problems.isEmpty ? "" : "\n" + problems.prefix(20).map { "killloop: problem: " + $0 }.joined(separator: "\n"))
         }
@@ -109,15 +110,20 @@ public struct KillLoop {
             }
             if luna.output.contains("is still running (pid") { figures.stillRunningSeen += 1 }
         }
-        // Settle: undisturbed cycles until nothing is executing, approved or unrecorded.
-        for _ in 0..<40 {
+        // Settle: undisturbed cycles until nothing is executing, approved or unrecorded. A git
+        // killed with luna's tree may leave index.lock behind; luna clears it once it is 60 s old.
+        let deadline = Date().addingTimeInterval(150)
+        var blocked = false
+        while Date() < deadline {
             let run = try estate.luna("run", "--once")
             figures.lunaRuns += 1
             if run.out.contains("is still running (pid") { figures.stillRunningSeen += 1 }
+            if run.out.contains("Recording outcomes in the ops repo is blocked") { blocked = true }
             if try estate.settled() { break }
             for id in try estate.awaiting() { _ = try estate.luna("approve", "\(id)") }
-            Thread.sleep(forTimeInterval: 0.2)
+            Thread.sleep(forTimeInterval: blocked ? 2 : 0.2)
         }
+        if blocked { figures.roundsWithAStaleLock += 1 }
         try estate.check(&figures)
     }
 }
