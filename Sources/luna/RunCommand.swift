@@ -30,7 +30,11 @@ enum RunCommand {
             fflush(nil)
         }
         // One cycle that could not commit its outcomes is not a success: the block is printed above.
-        if once, try agent.ledger.recordingBlock() != nil { return Exit.negative }
+        if once, let block = try agent.ledger.recordingBlock() {
+            // Told once in the report; every later --once still says why it exits 1.
+            printError("luna: outcomes not recorded (blocked since \(block.since)): \(block.reason)")
+            return Exit.negative
+        }
         return Exit.ok
     }
 }
