@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "TestSupport"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
-        .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet"]),
+        .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet", "LunaStore"]),
 
         .testTarget(name: "LunaTextTests", dependencies: ["LunaText"]),
         .testTarget(name: "LunaStoreTests", dependencies: ["LunaStore", "TestSupport"]),

@@ -253,12 +253,19 @@ extension Agent {
                                       + (v.outcome == .allowed ? (v.readSet?.reason ?? "not declared read-only") : v.reasons.joined(separator: "; ")))
                 }
             }
-            let inserted = try ledger.insert(Ledger.NewProposal(
-                finding: finding, host: host, identity: config.identity, runas: "root", argv: input.array("argv"),
-                verifyArgv: verify.isEmpty ? nil : verify, rationale: input.string("rationale"),
-                source: "model", risk: input.string("risk")))
-            try ledger.db.run("UPDATE proposals SET prompt_sha256=? WHERE id=?", [.text(session.promptHash), .integer(inserted.id)])
-            let gated = try gateProposal(inserted)
+            let gated: Proposal
+            do {
+                let promptHash = session.promptHash
+                gated = try propose(Ledger.NewProposal(
+                    finding: finding, host: host, identity: config.identity, runas: "root", argv: input.array("argv"),
+                    verifyArgv: verify.isEmpty ? nil : verify, rationale: input.string("rationale"),
+                    source: "model", risk: input.string("risk"), alongside: result.proposals.map(\.id))) { inserted in
+                    try ledger.db.run("UPDATE proposals SET prompt_sha256=? WHERE id=?", [.text(promptHash), .integer(inserted.id)])
+                }
+            } catch let error as AgentError where error.kind == .conflict {
+                // Another planner (the daemon or a concurrent `luna plan`) got there first.
+                return ("not proposed: \(error.message); that proposal stands", true)
+            }
             result.proposals.append(gated)
             if gated.state == .refused {
                 _ = try refuse("the gate said \(gated.gateOutcome ?? "no"): " + gated.gateReasons.joined(separator: "; "), proposal: gated.id)
@@ -317,7 +324,13 @@ extension Agent {
                 + "\n\nFinding: \(finding.id)\nHost: \(finding.host)\nSource: model\nPrompt-SHA256: \(session.promptHash)\n"
             // The model's words are untrusted: redacted like every text leaving the host, and inert in the file.
             let safe = InertText.render(recorder.repo.redactor().redact(text), multiline: true)
-            _ = try recorder.repo.commit(files: [path: safe], message: message)
+            do {
+                _ = try recorder.repo.commit(files: [path: safe], message: message)
+            } catch {
+                // A locked or failing ops repo must not stop the cycle (scanning and gating go on).
+                environment.log("runbook for finding \(finding.id) not committed: \(error)")
+                return ("the runbook could not be committed to the ops repo: \(error)", true)
+            }
             result.runbooks.append(path)
             return ("runbook committed at \(path)", false)
 
@@ -357,7 +370,7 @@ extension Agent {
         switch Planner(skills: library, identity: config.identity).plan(finding) {
         case .proposal(let new):
             var result = ModelPlanResult()
-            result.proposals = [try gateProposal(try ledger.insert(new))]
+            result.proposals = [try propose(new)]
             if result.proposals[0].state != .awaitingApproval { result.unplannedReason = "the skill's proposal was refused by the gate" }
             return result
         case .none(let reason):

@@ -94,8 +94,11 @@ public final class Agent: Sendable {
                 made += modelPlan.proposals
                 if let why = modelPlan.unplannedReason { unplanned.append((finding, why)) }
             case .proposal(let new):
-                let p = try ledger.insert(new)
-                made.append(try gateProposal(p))
+                do {
+                    made.append(try propose(new))
+                } catch let error as AgentError where error.kind == .conflict {
+                    continue   // planned meanwhile by another process (`luna plan`); that proposal stands
+                }
             }
         }
         return (made, unplanned)
@@ -196,7 +199,7 @@ public final class Agent: Sendable {
         var failure: String?
         do {
             let executor = try environment.executor(host, config)
-            result = try executor.run(argv, timeout: timeout)
+            result = try executor.run(argv, timeout: timeout, onSpawn: { pid in self.recordActionProcess(p.id, pid: pid) })
         } catch {
             failure = "\(error)"
         }

@@ -47,20 +47,50 @@ public struct Daemon: Sendable {
     /// Whether a stop was requested.
     public static var shouldStop: Bool { stopRequested.load(ordering: .relaxed) }
 
-    /// Recovers after a crash: every `executing` proposal becomes `interrupted`.
-    public func recover() throws -> [Int64] {
-        let ids = try agent.ledger.recoverInterrupted()
-        for id in ids {
+    /// Recovers after a crash: an `executing` proposal whose action process is gone becomes
+    /// `interrupted`; one whose action still runs stays `executing` until it ends. Never re-run.
+    ///
+    /// Called at start and at every approval poll, so an action that outlived the
+    /// luna that started it is resolved soon after it ends.
+    @discardableResult
+    public func recover() throws -> Ledger.Recovery {
+        let recovery = try agent.ledger.recoverExecuting()
+        for id in try agent.gateLeftoverProposals() {
+            agent.environment.log("proposal \(id) was left ungated when luna stopped; gated now")
+        }
+        for id in recovery.interrupted {
             agent.environment.log("proposal \(id) was executing when luna stopped; marked interrupted, not re-run")
         }
-        return ids
+        for id in recovery.endedUnobserved {
+            agent.environment.log("proposal \(id)'s action ran to completion after luna stopped (exit status unknown); marked interrupted, not re-run")
+        }
+        return recovery
+    }
+
+    /// Hands the recorder's notices (a blocked ops repo, a removed stale lock, a repair) to the operator once:
+    /// the returned lines for the cycle report, the log, and a Discord notice when a channel is configured.
+    func recordingNotices() -> [String] {
+        let notices: [String]
+        do { notices = try agent.ledger.takeRecordingNotices() } catch {
+            agent.environment.log("cannot read the recorder's notices: \(error)")
+            return []
+        }
+        for line in notices {
+            agent.environment.log(line)
+            if discord != nil {
+                do { try agent.ledger.discordEnqueue(kind: "notice", proposalID: nil, content: "⚠️ " + line) } catch {
+                    agent.environment.log("discord: cannot queue the notice: \(error)")
+                }
+            }
+        }
+        return notices
     }
 
     /// Runs cycles until stopped (or one cycle with `once`).
     ///
     /// - Parameter report: Called with each cycle's report (the CLI prints it).
     public func run(once: Bool, report: (CycleReport) -> Void) throws {
-        _ = try recover()
+        var executing = try recover().stillRunning.count
         // Issue 7: the memory files are the source of truth; reconcile the index at start.
         do { try agent.reconcileMemory() } catch { agent.environment.log("memory reconcile failed: \(error)") }
         notifier.notify("READY=1\nSTATUS=started; first scan")
@@ -72,7 +102,8 @@ public struct Daemon: Sendable {
             }
         }
         repeat {
-            let cycle = try agent.cycle(shouldStop: { ping(); return Daemon.shouldStop })
+            var cycle = try agent.cycle(shouldStop: { ping(); return Daemon.shouldStop })
+            cycle.notices += recordingNotices()
             report(cycle)
             // Discord: one message for this scan's changes, then post new proposals and read decisions now.
             if let discord { discord.report(cycle.scan); discord.tick(force: true) }
@@ -94,11 +125,14 @@ public struct Daemon: Sendable {
                 // on failures); never throws, so an unreachable Discord never stops the scans.
                 discord?.tick()
                 if ContinuousClock.now >= nextPoll {
+                    // An action that outlived the luna that started it: resolved once it ends.
+                    if executing > 0 { executing = try recover().stillRunning.count }
                     _ = try agent.ledger.expireOverdue()
                     let ran = try agent.executeApproved(shouldStop: { Daemon.shouldStop })
                     let recorded = try agent.recorder.recordPending()
                     // Discord: post the outcomes now rather than at the next idle poll.
-                    if !ran.isEmpty || !recorded.isEmpty { discord?.tick(force: true) }
+                    let notices = recordingNotices()
+                    if !ran.isEmpty || !recorded.isEmpty || !notices.isEmpty { discord?.tick(force: true) }
                     nextPoll = ContinuousClock.now + approvalPoll
                 }
                 Thread.sleep(forTimeInterval: 0.25)

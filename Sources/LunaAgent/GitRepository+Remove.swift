@@ -14,6 +14,7 @@ extension GitRepository {
                 throw AgentError(.invalid, "refusing to remove outside the ops repo: \(relative)")
             }
         }
+        try prepare()
         for attempt in 1...5 {
             guard let parent = try head() else { throw AgentError(.invalid, "the ops repo has no commit to remove files from") }
             try? FileManager.default.removeItem(atPath: scratchIndex)
@@ -32,9 +33,12 @@ extension GitRepository {
             }
             try? FileManager.default.removeItem(atPath: scratchIndex)
             for relative in paths {
-                try? FileManager.default.removeItem(atPath: path + "/" + relative)
-                _ = try? git(["update-index", "--force-remove", "--", relative])
+                if FileManager.default.fileExists(atPath: path + "/" + relative) {
+                    try FileManager.default.removeItem(atPath: path + "/" + relative)
+                }
             }
+            // The operator's index follows HEAD for these paths (a git failure is thrown, not swallowed).
+            try repairIndex(paths: paths)
             return commit
         }
         throw AgentError(.io, "HEAD kept moving; could not commit the removal")

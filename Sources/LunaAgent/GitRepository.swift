@@ -24,6 +24,15 @@ public struct GitRepository: Sendable {
     /// Runs git in the repo; returns trimmed stdout or throws with git's stderr.
     @discardableResult
     func git(_ args: [String], index: String? = nil, input: Data? = nil) throws -> String {
+        let result = try gitResult(args, index: index, input: input)
+        guard result.exitStatus == 0 else {
+            throw AgentError(.io, "git \(args.joined(separator: " ")) exited \(result.exitStatus): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
+        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs git in the repo and returns its result whatever the exit status; throws only when git cannot start.
+    func gitResult(_ args: [String], index: String? = nil, input: Data? = nil) throws -> CommandResult {
         var env = ProcessInfo.processInfo.environment
         env["LC_ALL"] = "C"
         env["GIT_TERMINAL_PROMPT"] = "0"
@@ -32,22 +41,23 @@ public struct GitRepository: Sendable {
         env["GIT_COMMITTER_NAME"] = authorName
         env["GIT_COMMITTER_EMAIL"] = authorEmail
         if let index { env["GIT_INDEX_FILE"] = index } else { env.removeValue(forKey: "GIT_INDEX_FILE") }
-        let result: CommandResult
         do {
-            result = try ProcessRunner.run(["git", "-C", path] + args, environment: env, input: input, timeout: .seconds(60))
+            return try ProcessRunner.run(["git", "-C", path] + args, environment: env, input: input, timeout: .seconds(60))
         } catch {
             throw AgentError(.io, "git \(args.first ?? ""): \(error)")
         }
-        guard result.exitStatus == 0 else {
-            throw AgentError(.io, "git \(args.joined(separator: " ")) exited \(result.exitStatus): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The commit HEAD points at, or nil in a repo with no commits.
+    ///
+    /// - Throws: `AgentError.io` when git fails for any other reason than "no commit yet".
     public func head() throws -> String? {
-        let out = try? git(["rev-parse", "--verify", "-q", "HEAD^{commit}"])
-        return (out?.isEmpty ?? true) ? nil : out
+        let r = try gitResult(["rev-parse", "--verify", "-q", "HEAD^{commit}"])
+        let out = r.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        if r.exitStatus == 0 && !out.isEmpty { return out }
+        // `--verify -q` exits 1 silently when HEAD names no commit (an unborn branch).
+        if r.exitStatus == 1 && r.stderrText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return nil }
+        throw AgentError(.io, "git rev-parse HEAD exited \(r.exitStatus): \(r.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
 
     /// The newest commit whose message has all of `trailers` (exact lines), if any.
@@ -64,17 +74,15 @@ public struct GitRepository: Sendable {
     /// Writes `files` (repo-relative path → content) and commits exactly them on HEAD.
     ///
     /// - Returns: The new commit id.
-    /// - Throws: `AgentError.io` when git fails, or HEAD keeps moving under us.
+    /// - Throws: `AgentError.locked` when a git lock is held (see `prepare`), `AgentError.io`
+    ///   when git fails, or HEAD keeps moving under us.
     public func commit(files: [String: String], message: String) throws -> String {
+        try prepare()   // stale locks cleared (or a clear refusal) before anything is written
         for (relative, content) in files {
             guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
                 throw AgentError(.invalid, "refusing to write outside the ops repo: \(relative)")
             }
-            let full = path + "/" + relative
-            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: full, contents: Data(content.utf8)) else {
-                throw AgentError(.io, "cannot write \(full)")
-            }
+            try writeFile(relative, Data(content.utf8))
         }
         for attempt in 1...5 {
             let parent = try head()
@@ -84,10 +92,8 @@ public struct GitRepository: Sendable {
             } else {
                 try git(["read-tree", "--empty"], index: scratchIndex)
             }
-            var blobs: [(String, String)] = []
             for relative in files.keys.sorted() {
                 let blob = try git(["hash-object", "-w", "--", relative])
-                blobs.append((relative, blob))
                 try git(["update-index", "--add", "--cacheinfo", "100644,\(blob),\(relative)"], index: scratchIndex)
             }
             let tree = try git(["write-tree"], index: scratchIndex)
@@ -102,13 +108,10 @@ public struct GitRepository: Sendable {
                 continue   // HEAD moved (the operator committed): build again on the new HEAD.
             }
             try? FileManager.default.removeItem(atPath: scratchIndex)
-            // Bring the operator's index up to date for our paths only.
-            for (relative, blob) in blobs {
-                for _ in 1...10 {
-                    if (try? git(["update-index", "--add", "--cacheinfo", "100644,\(blob),\(relative)"])) != nil { break }
-                    Thread.sleep(forTimeInterval: 0.2)
-                }
-            }
+            // Bring the operator's index (and work tree) up to date for our paths only. A failure
+            // here is thrown, not swallowed: the commit is made, and the caller's retry finds it by
+            // its trailers and repairs the index then (`repairIndex`), before anything is marked recorded.
+            try repairIndex(paths: files.keys.sorted())
             return commit
         }
         throw AgentError(.io, "HEAD kept moving; could not record")

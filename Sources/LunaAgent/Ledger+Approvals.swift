@@ -73,22 +73,59 @@ extension Ledger {
         return ids
     }
 
-    /// Marks every proposal found `executing` as `interrupted`; it is never re-run on its own.
+    /// What the restart found of the proposals left `executing`.
+    public struct Recovery: Sendable {
+        /// Its luna stopped and its action is not running (never started, or gone with luna): now `interrupted`.
+        public var interrupted: [Int64] = []
+        /// The action was seen running on after luna stopped and has ended since: now `interrupted`, exit status unknown.
+        public var endedUnobserved: [Int64] = []
+        /// The action's process still lives: left `executing`, with its pid.
+        public var stillRunning: [(id: Int64, pid: Int32)] = []
+    }
+
+    static let outlivedMarker = "outlived luna"
+
+    /// Resolves the proposals found `executing` when no luna is executing them; none is ever re-run.
     ///
-    /// Call only while holding the run lock, so no live process is executing.
-    /// - Returns: The ids that were interrupted.
-    public func recoverInterrupted() throws -> [Int64] {
-        var ids: [Int64] = []
+    /// One whose action process (pid and start time, see `ActionProcess`) still
+    /// lives stays `executing`, is marked as having outlived luna, and is reported;
+    /// a later call resolves it once it has ended. Call only while holding the run
+    /// lock and with no `execute` in flight in this process, so every `executing`
+    /// row belongs to a luna that is gone.
+    public func recoverExecuting() throws -> Recovery {
+        var recovery = Recovery()
         for p in try proposals(state: .executing) {
-            try db.transaction {
-                try transition(p.id, from: .executing, to: .interrupted,
-                               note: "luna stopped while this was running; it was not re-run — check the host, then propose again",
-                               set: [("outcome", .text("interrupted"))])
-                try db.run("UPDATE executions SET finished_at=?, output_note=coalesce(output_note,'') || 'interrupted: luna stopped before the result was stored' WHERE proposal_id=? AND finished_at IS NULL",
-                           [.text(stamp), .integer(p.id)])
+            let process = try actionProcess(p.id)
+            let seenRunning = (try execution(p.id)?.outputNote ?? "").contains(Self.outlivedMarker)
+            if let process, process.isRunning {
+                if !seenRunning {
+                    try db.run("UPDATE executions SET output_note=coalesce(output_note || '; ','') || ? WHERE proposal_id=?",
+                               [.text("\(Self.outlivedMarker) (pid \(process.pid) still running at \(stamp))"), .integer(p.id)])
+                }
+                recovery.stillRunning.append((p.id, process.pid))
+                continue
             }
-            ids.append(p.id)
+            let note: String
+            let output: String
+            if seenRunning, let process {
+                note = "luna stopped while this was running; the action (pid \(process.pid)) ran to completion unobserved, "
+                    + "so its exit status is unknown; it was not re-run — check the host, then propose again"
+                output = "interrupted: the action ran to completion after luna stopped; exit status and output unknown"
+            } else if let process {
+                note = "luna stopped while this was running; the action (pid \(process.pid)) was gone at the restart — it ended "
+                    + "or was stopped with luna, its exit status is unknown; it was not re-run — check the host, then propose again"
+                output = "interrupted: luna stopped before the result was stored; the action (pid \(process.pid)) was gone at the restart"
+            } else {
+                note = "luna stopped while this was running; it was not re-run — check the host, then propose again"
+                output = "interrupted: luna stopped before the result was stored"
+            }
+            try db.transaction {
+                try transition(p.id, from: .executing, to: .interrupted, note: note, set: [("outcome", .text("interrupted"))])
+                try db.run("UPDATE executions SET finished_at=?, output_note=coalesce(output_note || '; ','') || ? WHERE proposal_id=? AND finished_at IS NULL",
+                           [.text(stamp), .text(output), .integer(p.id)])
+            }
+            if seenRunning { recovery.endedUnobserved.append(p.id) } else { recovery.interrupted.append(p.id) }
         }
-        return ids
+        return recovery
     }
 }

@@ -220,10 +220,14 @@ public final class Ledger: Sendable {
         public var source: String
         public var skill: String?
         public var risk: String
+        /// Active proposals for the same finding made by the same planning session (a model's
+        /// alternatives); any other active proposal for the finding makes `insert` refuse.
+        public var alongside: [Int64]
 
         public init(finding: FindingRecord?, host: String, identity: String, runas: String = "root", argv: [String],
                     verifyArgv: [String]? = nil, expect: String? = nil, rationale: String, source: String,
-                    skill: String? = nil, risk: String) {
+                    skill: String? = nil, risk: String, alongside: [Int64] = []) {
+            self.alongside = alongside
             self.finding = finding
             self.host = host
             self.identity = identity
@@ -239,19 +243,37 @@ public final class Ledger: Sendable {
     }
 
     /// Inserts a proposal in state `proposed` with its digest, in one transaction.
+    ///
+    /// The same (IMMEDIATE) transaction checks that the finding has no active
+    /// proposal other than `alongside`, so concurrent planners — the daemon and any
+    /// number of `luna plan` — cannot make a second one; the unique index
+    /// `proposals_one_active_per_finding` backs this.
+    /// - Throws: `AgentError.conflict` naming the active proposal.
     public func insert(_ p: NewProposal) throws -> Proposal {
         let at = stamp
         let id: Int64 = try db.transaction {
+            var slot: Int64 = 0
+            if let finding = p.finding {
+                let active = try db.query("""
+                    SELECT id, state, plan_slot FROM proposals WHERE finding_id=?
+                    AND state IN ('proposed','awaiting_approval','approved','executing') ORDER BY id
+                    """, [.integer(finding.id)])
+                if let other = active.first(where: { !p.alongside.contains($0.int("id") ?? 0) }) {
+                    throw AgentError(.conflict, "finding \(finding.id) already has proposal \(other.int("id") ?? 0) (\(other.string("state") ?? "?"))")
+                }
+                let taken = Set(active.compactMap { $0.int("plan_slot") })
+                while taken.contains(slot) { slot += 1 }
+            }
             try db.run("""
                 INSERT INTO proposals(finding_id, finding_summary, finding_occurrence, host, identity, runas, argv, verify_argv, expect,
-                                      rationale, source, skill, risk, state, created_at, updated_at)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed',?,?)
+                                      rationale, source, skill, risk, state, created_at, updated_at, plan_slot)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed',?,?,?)
                 """, [p.finding.map { .integer($0.id) } ?? .null, p.finding.map { .text($0.summary) } ?? .null,
                       p.finding.map { .integer($0.occurrence) } ?? .null,
                       .text(p.host), .text(p.identity), .text(p.runas), .text(JSONText.encode(p.argv)),
                       p.verifyArgv.map { .text(JSONText.encode($0)) } ?? .null, p.expect.map { .text($0) } ?? .null,
                       .text(p.rationale), .text(p.source), p.skill.map { .text($0) } ?? .null, .text(p.risk),
-                      .text(at), .text(at)])
+                      .text(at), .text(at), .integer(slot)])
             let id = db.lastInsertRowID
             let digest = Proposal.digest(id: id, host: p.host, identity: p.identity, runas: p.runas, argv: p.argv,
                                          verifyArgv: p.verifyArgv, expect: p.expect)

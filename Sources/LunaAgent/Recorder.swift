@@ -20,21 +20,52 @@ public struct Recorder: Sendable {
 
     /// Records every terminal proposal that has no commit yet.
     ///
+    /// The ops repo is made consistent first (stale git locks a crash left are
+    /// removed, see `GitRepository.prepare`). When git cannot record — a live lock,
+    /// a failing git — nothing is thrown: the reason is kept in the ledger
+    /// (`Ledger.recordingBlock`, told to the operator once) and the outcomes stay
+    /// pending for the next call, so scanning and approvals go on meanwhile.
     /// - Returns: The recorded proposal ids with their commit ids.
+    /// - Throws: Only state-database errors.
     public func recordPending() throws -> [(Int64, String)] {
         var done: [(Int64, String)] = []
         let rows = try ledger.db.query("""
             SELECT id FROM proposals WHERE commit_id IS NULL
             AND state IN ('refused','denied','expired','interrupted','succeeded','failed') ORDER BY id
             """)
+        if rows.isEmpty {
+            try ledger.clearRecordingBlocked(recorded: 0)
+            return done
+        }
+        do {
+            for line in try repo.prepare() { try ledger.addRecordingNotice(line.prefix(1).uppercased() + line.dropFirst() + ".") }
+        } catch {
+            try ledger.setRecordingBlocked("\(error)")
+            return done
+        }
         for row in rows {
             guard let id = row.int("id"), let p = try ledger.proposal(id) else { continue }
-            done.append((id, try record(p)))
+            do {
+                done.append((id, try record(p)))
+            } catch let blocked as RecordingBlocked {
+                try ledger.setRecordingBlocked(blocked.message)
+                return done
+            }
         }
+        try ledger.clearRecordingBlocked(recorded: done.count)
         return done
     }
 
+    /// Git could not record an outcome; the outcome stays pending.
+    public struct RecordingBlocked: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
     /// Commits one proposal's outcome and stores the commit id (and `recorded` where the machine says so).
+    ///
+    /// - Throws: ``RecordingBlocked`` when git fails (nothing is marked recorded);
+    ///   state-database errors as they are.
     public func record(_ p: Proposal) throws -> String {
         let outcome = p.outcome ?? p.state.rawValue
         let approval = try ledger.approval(p.id)
@@ -56,8 +87,22 @@ public struct Recorder: Sendable {
             files["docs/runbooks/\(day)-p\(p.id)-\(Self.slug(p.argv.first.map { ($0 as NSString).lastPathComponent } ?? "action")).md"] = redactor.redact(Self.runbook(p, finding: finding))
         }
 
-        let commit = try repo.findCommit(trailers: ["Digest: \(p.digest)", "Outcome: \(outcome)"])
-            ?? repo.commit(files: files, message: message)
+        let commit: String
+        do {
+            if let found = try repo.findCommit(trailers: ["Digest: \(p.digest)", "Outcome: \(outcome)"]) {
+                // Committed before a crash: the operator's index (and a missing file) may lag HEAD.
+                let repairs = try repo.repairIndex(paths: files.keys.sorted())
+                if !repairs.isEmpty {
+                    try ledger.addRecordingNotice("Proposal \(p.id)'s commit \(found.prefix(12)) was made before luna stopped; repaired the ops repo's "
+                                                  + repairs.joined(separator: ", ") + ".")
+                }
+                commit = found
+            } else {
+                commit = try repo.commit(files: files, message: message)
+            }
+        } catch {
+            throw RecordingBlocked(message: "recording proposal \(p.id) failed: \(error)")
+        }
 
         try ledger.db.transaction {
             try ledger.db.run("UPDATE proposals SET commit_id=?, note_path=? WHERE id=?", [.text(commit), .text(notePath), .integer(p.id)])
@@ -94,7 +139,12 @@ public struct Recorder: Sendable {
         case "expired":
             body.append("Nobody decided before it expired at \(p.expiresAt ?? "?"); it did not run.")
         case "interrupted":
-            body.append("Luna stopped while it was running; it was not run again. Check the host before proposing it again.")
+            if execution?.outputNote?.contains("ran to completion after luna stopped") == true {
+                body.append("Luna stopped while it was running; the action ran to completion unobserved, so its exit status is unknown. "
+                            + "It was not run again. Check the host before proposing it again.")
+            } else {
+                body.append("Luna stopped while it was running; it was not run again. Check the host before proposing it again.")
+            }
         default:
             if let e = execution {
                 body.append("Ran \(shellLike(e.argv)): exit status \(e.exitStatus.map(String.init) ?? "?").")

@@ -262,5 +262,21 @@ public enum Schema {
         ALTER TABLE executions ADD COLUMN check_resolved INTEGER;
         ALTER TABLE executions ADD COLUMN check_detail TEXT;
         """),
+        // One active proposal per finding and planning slot, so no number of concurrent planners
+        // can make duplicates (Ledger.insert checks in the same transaction; the index is the
+        // guarantee). A model session's alternatives take slots 1, 2, …; existing active rows
+        // get slots in id order so the index can be built on any database. And the action's
+        // pid with its /proc start time, so a restart can tell a still-running action (Daemon.recover).
+        Migration("009-active-proposal-and-action-pid", """
+        ALTER TABLE proposals ADD COLUMN plan_slot INTEGER NOT NULL DEFAULT 0;
+        UPDATE proposals SET plan_slot = (
+            SELECT count(*) FROM proposals q WHERE q.finding_id = proposals.finding_id AND q.id < proposals.id
+            AND q.state IN ('proposed','awaiting_approval','approved','executing'))
+        WHERE finding_id IS NOT NULL AND state IN ('proposed','awaiting_approval','approved','executing');
+        CREATE UNIQUE INDEX proposals_one_active_per_finding ON proposals(finding_id, plan_slot)
+            WHERE finding_id IS NOT NULL AND state IN ('proposed','awaiting_approval','approved','executing');
+        ALTER TABLE executions ADD COLUMN pid INTEGER;
+        ALTER TABLE executions ADD COLUMN pid_start_ticks INTEGER;
+        """),
     ]
 }

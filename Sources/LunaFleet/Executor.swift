@@ -15,4 +15,18 @@ public protocol Executor: Sendable {
     /// - Returns: The exit status and captured output.
     /// - Throws: ``FleetError`` when the command could not be run at all.
     func run(_ argv: [String], timeout: Duration) throws(FleetError) -> CommandResult
+
+    /// Runs `argv` like ``run(_:timeout:)`` and reports the local child's pid as soon as it exists.
+    ///
+    /// The pid is also the child's process group (``ProcessRunner`` starts it in a
+    /// group of its own), so a caller can record it and later tell whether the
+    /// command outlived the caller. For ``SSHExecutor`` it is the `ssh` client's.
+    func run(_ argv: [String], timeout: Duration, onSpawn: @escaping (Int32) -> Void) throws(FleetError) -> CommandResult
+}
+
+extension Executor {
+    /// Executors that cannot report a pid run the command without calling `onSpawn`.
+    public func run(_ argv: [String], timeout: Duration, onSpawn: @escaping (Int32) -> Void) throws(FleetError) -> CommandResult {
+        try run(argv, timeout: timeout)
+    }
 }

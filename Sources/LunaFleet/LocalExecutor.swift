@@ -23,8 +23,13 @@ public struct LocalExecutor: Executor {
     /// - Returns: The exit status and captured output.
     /// - Throws: ``FleetError`` (with ``host`` set) when the command could not start.
     public func run(_ argv: [String], timeout: Duration) throws(FleetError) -> CommandResult {
+        try run(argv, timeout: timeout, onSpawn: { _ in })
+    }
+
+    /// Runs `argv` locally, reporting the child's pid (its process group) once spawned.
+    public func run(_ argv: [String], timeout: Duration, onSpawn: @escaping (Int32) -> Void) throws(FleetError) -> CommandResult {
         do {
-            return try ProcessRunner.run(argv, timeout: timeout, outputLimit: outputLimit)
+            return try ProcessRunner.run(argv, timeout: timeout, outputLimit: outputLimit, onSpawn: onSpawn)
         } catch {
             var located = error
             located.host = host

@@ -52,6 +52,11 @@ public struct SSHExecutor: Executor {
     /// - Throws: ``FleetError``: `.invalidArgument` (bad argv or options),
     ///   `.unreachable`, `.hostKeyMismatch`, or `.programNotFound` when `ssh` is missing.
     public func run(_ argv: [String], timeout: Duration) throws(FleetError) -> CommandResult {
+        try run(argv, timeout: timeout, onSpawn: { _ in })
+    }
+
+    /// Runs `argv` on the target, reporting the local `ssh` client's pid (its process group) once spawned.
+    public func run(_ argv: [String], timeout: Duration, onSpawn: @escaping (Int32) -> Void) throws(FleetError) -> CommandResult {
         do throws(FleetError) {
             let remoteCommand = try RemoteCommand.quote(argv)
             // With ControlPersist, ssh sends the ProxyCommand's stderr to /dev/null,
@@ -62,7 +67,8 @@ public struct SSHExecutor: Executor {
             defer { if let proxyLog { unlink(proxyLog) } }
             let commandLine = try sshArgv(remoteCommand: remoteCommand, proxyLog: proxyLog)
             let result = try ProcessRunner.run(
-                commandLine, environment: Self.clientEnvironment(), timeout: timeout, outputLimit: outputLimit)
+                commandLine, environment: Self.clientEnvironment(), timeout: timeout, outputLimit: outputLimit,
+                onSpawn: onSpawn)
             var diagnostics = result
             if result.exitStatus == 255, let proxyLog, let hop = FileManager.default.contents(atPath: proxyLog) {
                 diagnostics.stderr = hop.prefix(64 * 1024) + result.stderr

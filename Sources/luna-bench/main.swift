@@ -4,6 +4,7 @@
 //   luna-bench memory [--queries Q] [--sizes 1000,10000,100000]
 //   luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S]   (root: starts sshd instances)
 //   luna-bench toml [--repeats R]
+//   luna-bench killloop [--rounds N] [--seed S]   (needs the luna binary beside it)
 //
 // Add a subcommand by adding a case to `commands`.
 import Foundation
@@ -87,7 +88,8 @@ func gateBench(_ args: [String]) throws {
     print("gate: \(Int(Double(cold) / coldSecs)) decisions/second cold (a new host context every decision)")
 }
 
-let commands: [String: ([String]) throws -> Void] = ["gate": gateBench, "memory": memoryBench, "scan": scanBench, "toml": tomlBench]
+let commands: [String: ([String]) throws -> Void] = ["gate": gateBench, "memory": memoryBench, "scan": scanBench, "toml": tomlBench,
+                                                      "killloop": killLoopBench]
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let name = arguments.first, let command = commands[name] else {
     print("usage: luna-bench <\(commands.keys.sorted().joined(separator: "|"))> [options]")
@@ -95,6 +97,7 @@ guard let name = arguments.first, let command = commands[name] else {
     print("  memory [--queries Q] [--sizes 1000,10000,100000]   recall latency p50/p99")
     print("  toml [--repeats R]   parse time of a 5 MB file, 50,000/400,000-element arrays, 80,000 [[hosts]]")
     print("  scan [--hosts N] [--parallel P] [--idle-seconds S]   N sshd hosts via a bastion: wall vs slowest host; daemon idle RSS/CPU")
+    print("  killloop [--rounds N] [--seed S]   random kill -9 of luna (alone, whole tree, after update-ref): double executions, lost outcomes, half commits, integrity")
     exit(arguments.isEmpty ? 0 : 2)
 }
 do {

@@ -13,14 +13,26 @@ enum RunCommand {
         let agent = try Agent(config: config)
         Daemon.installSignalHandlers()
         let daemon = Daemon(agent: agent, discord: try DiscordApprovals.make(agent: agent))
-        let interrupted = try daemon.recover()
-        for id in interrupted {
+        let recovery = try daemon.recover()
+        for id in recovery.interrupted {
             emit("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
         }
-        fflush(nil)  // out now: stdout to a pipe or the journal is block-buffered, and a kill before the cycle ends would lose it
+        for id in recovery.endedUnobserved {
+            emit("Proposal \(id) was executing when luna last stopped; its action ran to completion unobserved (exit status unknown): marked interrupted, not re-run. See: luna show \(id)")
+        }
+        for (id, pid) in recovery.stillRunning {
+            emit("Proposal \(id) is still running (pid \(pid)) from before luna last stopped: left executing, not re-run; it is resolved when it ends.")
+        }
+        fflush(nil)
         try daemon.run(once: once) { report in
             emit(CycleText.render(report, agent: agent, context: context))
             fflush(nil)
+        }
+        // One cycle that could not commit its outcomes is not a success: the block is printed above.
+        if once, let block = try agent.ledger.recordingBlock() {
+            // Told once in the report; every later --once still says why it exits 1.
+            printError("luna: outcomes not recorded (blocked since \(block.since)): \(block.reason)")
+            return Exit.negative
         }
         return Exit.ok
     }

@@ -29,6 +29,10 @@ enum StatusCommand {
         var lastError: String?
         /// Today's model use against the daily budget (budget nil without `[llm]`).
         var model: ModelUsage
+        /// Why outcomes are not being committed to the ops repo, when they are not.
+        var recording: RecordingBlock?
+        /// Proposals whose action still runs from before luna last stopped (left `executing`).
+        var executing: [Int64]
     }
 
     static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
@@ -52,7 +56,8 @@ enum StatusCommand {
         let lastError = health.filter { $0.lastError != nil }.max { ($0.lastErrorAt ?? "") < ($1.lastErrorAt ?? "") }
         let status = Status(channels: channels, pending: pending, lastScan: try agent.ledger.lastScanAt(),
                             lastError: lastError.map { "\($0.channel) at \($0.lastErrorAt ?? "?"): \($0.lastError ?? "")" },
-                            model: try agent.modelUsageToday())
+                            model: try agent.modelUsageToday(), recording: try agent.ledger.recordingBlock(),
+                            executing: try agent.ledger.proposals(state: .executing).map(\.id))
         if json {
             try printJSON(status)
             return Exit.ok
@@ -67,6 +72,14 @@ enum StatusCommand {
         }
         emit("Last scan: \(shown(status.lastScan ?? "never"))")
         emit("Last error: \(shown(status.lastError ?? "none"))")
+        if let block = status.recording {
+            emit("Recording: blocked since \(shown(block.since)): \(shown(block.reason))")
+        } else {
+            emit("Recording: ok")
+        }
+        if !status.executing.isEmpty {
+            emit("Executing: " + status.executing.map { "#\($0)" }.joined(separator: ", ") + " (see: luna show ID)")
+        }
         let m = status.model
         if let budget = m.budget {
             emit("Model use today (\(m.day) UTC): \(m.tokens) of \(budget) tokens in \(m.calls) call\(m.calls == 1 ? "" : "s")"

@@ -80,41 +80,7 @@ struct EndToEndTests {
         #expect(try estate.luna("proposals", "--json").out.components(separatedBy: "\"id\"").count == 2)
     }
 
-    @Test func killedWhileExecutingBecomesInterruptedAndNeverRunsAgain() throws {
-        let estate = try Estate(slow: true)
-        defer { estate.remove() }
-        #expect(try estate.luna("run", "--once").status == 0)
-        #expect(try estate.luna("approve", "1").status == 0)
-
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: LunaBinary.path)
-        child.arguments = ["--config", estate.ops.config, "run", "--once"]
-        child.standardOutput = FileHandle.nullDevice
-        child.standardError = FileHandle.nullDevice
-        try child.run()
-        // Wait until the action has started (it counts its run), then kill luna without warning.
-        let deadline = Date().addingTimeInterval(60)
-        while estate.runs() == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(estate.runs() == 1)
-        kill(child.processIdentifier, SIGKILL)
-        child.waitUntilExit()
-        let executing = try estate.luna("proposals", "--state", "executing", "--json")
-        #expect(executing.out.contains("\"id\" : 1"), "the row said executing before the process started")
-
-        let restart = try estate.luna("run", "--once")
-        #expect(restart.status == 0, "\(restart.err)")
-        #expect(restart.out.contains("Proposal 1 was executing when luna last stopped"))
-        let show = try estate.luna("show", "1", "--json")
-        #expect(show.out.contains("\"state\" : \"interrupted\""))
-        #expect(try estate.luna("run", "--once").status == 0)
-        #expect(estate.runs() == 1, "an interrupted action is never re-run on its own")
-        let log = try estate.ops.git("log", "--format=%B")
-        #expect(log.contains("Outcome: interrupted"))
-        _ = try? estate.ops.git("status")
-        // Stop the orphaned action.
-        let pkill = try ProcessRunnerShim.run(["pkill", "-f", estate.slowAction])
-        _ = pkill
-    }
+    // Killing luna while an action runs: NothingLostTests (luna alone, and its whole tree).
 
     @Test func pendingApprovalsSurviveRestartsAndAreNotProposedTwice() throws {
         let estate = try Estate()
@@ -233,19 +199,5 @@ struct EndToEndTests {
         var rest: [String] = []
         while let m = receive() { rest.append(m); if m.contains("STOPPING=1") { break } }
         #expect(rest.contains { $0.contains("STOPPING=1") }, "\(rest)")
-    }
-}
-
-/// Runs a helper program for cleanup in tests.
-enum ProcessRunnerShim {
-    static func run(_ argv: [String]) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
     }
 }
