@@ -108,9 +108,14 @@ public enum SkillLint {
         let procedure = fm.contents(atPath: procedurePath).flatMap { String(data: $0, encoding: .utf8) }
         do {
             if case .procedure(let skill, _) = try SkillFormat.read(markdown: text, procedure: procedure, file: path, procedureFile: procedurePath) {
-                let line = legacy.isEmpty ? 1 : (front.entries["argv"]?.line ?? 1)
+                let procedureLines = (procedure ?? "").split(separator: "\n", omittingEmptySubsequences: false)
+                func line(_ p: String) -> Int {
+                    let key = p.hasPrefix("verify") ? "verify" : p.hasPrefix("risk") ? "risk" : "argv"
+                    if !legacy.isEmpty { return front.entries[key]?.line ?? 1 }
+                    return (procedureLines.firstIndex { $0.contains("\"\(key)\"") } ?? 0) + 1
+                }
                 for p in SkillValidator.problems(skill) {
-                    problems.append(Problem(file: legacy.isEmpty ? procedurePath : path, line: line, problem: p,
+                    problems.append(Problem(file: legacy.isEmpty ? procedurePath : path, line: line(p), problem: p,
                                             fix: "use an absolute program and whole {param} arguments; destructive steps belong in a runbook"))
                 }
             }
