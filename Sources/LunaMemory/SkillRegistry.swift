@@ -208,7 +208,8 @@ public struct SkillRegistry: Sendable {
             // A free name: the draft's, or with -2, -3 … when taken by a different skill.
             var name = draft.name
             var n = 2
-            while try db.queryOne("SELECT 1 FROM skills WHERE name=?", [.text(name)]) != nil || library.skills.contains(where: { $0.name == name }) {
+            while try db.queryOne("SELECT 1 FROM skills WHERE name=?", [.text(name)]) != nil || library.skills.contains(where: { $0.name == name })
+                    || library.references.contains(where: { $0.name == name }) {
                 name = SkillFormat.portableName(String(draft.name.prefix(60))) + "-\(n)"
                 n += 1
             }
