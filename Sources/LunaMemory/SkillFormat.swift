@@ -412,15 +412,25 @@ extension Skill {
         the expected output and the risk. Usage statistics are in [stats.json](stats.json) when it has been used.
         """
 
-    /// The `luna.json` text: the procedure, strictly typed, keys sorted.
+    /// The `luna.json` text: the procedure, strictly typed, one key a line in sorted order (reviewable diffs).
     public func procedure() -> String {
         var object: [String: Any] = ["check": check, "argv": argv, "risk": risk]
         if !match.isEmpty { object["match"] = match }
         if let verify { object["verify"] = verify }
         if let expect { object["expect"] = expect }
         if let draftedBy { object["drafted-by"] = draftedBy.replacingOccurrences(of: "\n", with: " ") }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        // Arrays and objects on one line, built element by element (never by rewriting JSON text).
+        func scalar(_ v: String) -> String {
+            let data = (try? JSONSerialization.data(withJSONObject: [v], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+        }
+        func compact(_ v: Any) -> String {
+            if let a = v as? [String] { return "[" + a.map(scalar).joined(separator: ", ") + "]" }
+            if let o = v as? [String: String] { return "{" + o.keys.sorted().map { "\(scalar($0)): \(scalar(o[$0]!))" }.joined(separator: ", ") + "}" }
+            return scalar(v as? String ?? "")
+        }
+        let lines = object.keys.sorted().map { "  \(scalar($0)): \(compact(object[$0]!))" }
+        return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
     }
 
     /// The folder's files, relative to `skills/<name>/`.

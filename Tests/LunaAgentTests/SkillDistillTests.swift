@@ -111,7 +111,7 @@ struct SkillDistillTests {
         let approve = try me.estate.luna("skills", "approve", Self.drafted, "--reason", "reviewed")
         #expect(approve.status == 0, "\(approve.err)")
         let file = try String(contentsOfFile: me.estate.ops.repo + "/skills/\(Self.drafted)/luna.json", encoding: .utf8)
-        #expect(file.contains("\"drafted-by\" : \"model fake-model\""), "\(file)")
+        #expect(file.contains("\"drafted-by\": \"model fake-model\""), "\(file)")
         let markdown = try String(contentsOfFile: me.estate.ops.repo + "/skills/\(Self.drafted)/SKILL.md", encoding: .utf8)
         #expect(!markdown.contains("drafted-by"), "\(markdown)")
         #expect(SkillLibrary.load(directory: me.estate.ops.repo + "/skills").skills.first { $0.name == Self.drafted }?.draftedBy == "model fake-model")

@@ -88,6 +88,18 @@ struct SkillPortabilityTests {
         #expect(try Skill.parse(draft.render(), file: "draft").fingerprint == draft.fingerprint)
     }
 
+    @Test func awkwardValuesSurviveTheProcedureFile() throws {
+        var skill = Skill.draft(from: Self.evidence)
+        skill.argv = ["/usr/bin/printf", #"a",",b\"#, "x, y", "{path}", "é \u{7}"]
+        skill.match = ["aspect": #"v": "w"#]
+        skill.expect = "{expected}\n"
+        skill.draftedBy = "model m \"1\""
+        let read = try SkillFormat.read(markdown: skill.markdown(), procedure: skill.procedure(), file: "x/SKILL.md")
+        guard case .procedure(let back, let legacy) = read else { Issue.record("not a procedure"); return }
+        #expect(!legacy)
+        #expect(back.argv == skill.argv && back.match == skill.match && back.expect == skill.expect && back.draftedBy == skill.draftedBy)
+    }
+
     @Test func thePreviousFormatIsStillReadAndLintSaysHowToConvertIt() throws {
         let dir = try Self.folder(["restore-file-mode/SKILL.md": Self.legacy])
         defer { try? FileManager.default.removeItem(atPath: dir) }
