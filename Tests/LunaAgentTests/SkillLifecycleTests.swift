@@ -69,9 +69,9 @@ struct SkillLifecycleTests {
         #expect(try estate.luna("skills", "show", "files-chmod-mode").out.contains("description: Restore a reference mode."))
         #expect(!(try estate.luna("skills", "show", "files-chmod-mode").out.contains("\"chmod\"")))
         // The operator widens it by hand to every mode drift: the steps are right for any path and mode.
-        let widened = try estate.luna("skills", "edit", "files-chmod-mode", environment: Self.editor(#"sed -i 's/^match:.*/match: {"aspect":"mode"}/'"#))
+        let widened = try estate.luna("skills", "edit", "files-chmod-mode", environment: Self.editor(#"sed -i 's/^  "match": .*/  "match": {"aspect": "mode"},/'"#))
         #expect(widened.status == 0, "\(widened.err)")
-        #expect(try estate.luna("skills", "show", "files-chmod-mode").out.contains(#"match: {"aspect":"mode"}"#))
+        #expect(try estate.luna("skills", "show", "files-chmod-mode").out.contains(#""match": {"aspect": "mode"},"#))
 
         // The operator approves it: the file is committed with the reason.
         let approve = try estate.luna("skills", "approve", "files-chmod-mode", "--reason", "worked by hand on localhost")

@@ -48,7 +48,7 @@ struct SkillStateTests {
         let agent = try Agent(config: try estate.configuration(), environment: AgentEnvironment(log: { _ in }))
         let evidence = SkillEvidence(proposalID: 99, host: "localhost", check: "files",
                                      params: ["path": estate.target, "aspect": "owner", "expected": "root:root", "actual": "luna:luna"],
-                                     summary: "owner", argv: ["/usr/bin/chown", "root:root", estate.target],
+                                     subject: "\(estate.target) owner", summary: "owner", argv: ["/usr/bin/chown", "root:root", estate.target],
                                      verify: ["/usr/bin/stat", "-c", "%U:%G", estate.target], expect: "root:root", risk: "mutating")
         guard case .drafted(let draft) = try agent.skillRegistry.distill(evidence, library: try agent.usableSkills(), now: "t") else {
             Issue.record("expected a draft"); return
@@ -121,7 +121,7 @@ struct SkillStateTests {
         func evidence(_ id: Int64, _ mode: String) -> SkillEvidence {
             SkillEvidence(proposalID: id, host: "localhost", check: "files",
                           params: ["path": estate.target, "aspect": "owner", "expected": "root:root", "actual": "luna:luna"],
-                          summary: "owner", argv: ["/usr/bin/chown", mode, estate.target], verify: ["/usr/bin/stat", "-c", "%U:%G", estate.target],
+                          subject: "\(estate.target) owner", summary: "owner", argv: ["/usr/bin/chown", mode, estate.target], verify: ["/usr/bin/stat", "-c", "%U:%G", estate.target],
                           expect: "root:root", risk: "mutating")
         }
         guard case .drafted(let a) = try agent.skillRegistry.distill(evidence(90, "root:root"), library: try agent.usableSkills(), now: "t"),
