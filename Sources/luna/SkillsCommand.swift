@@ -28,7 +28,8 @@ enum SkillsCommand {
         let agent = try context.agent()
         let records = try curated(agent, status: pending ? "pending" : nil)
         if json { try printJSON(records); return Exit.ok }
-        if records.isEmpty { print(pending ? "No pending skill drafts." : "No skills.") }
+        let references = pending ? [] : SkillLibrary.load(directory: agent.config.skillsDirectory).references
+        if records.isEmpty && references.isEmpty { print(pending ? "No pending skill drafts." : "No skills.") }
         for r in records {
             let status = r.status + (r.stale ? " (stale)" : "")
             var line = "\(r.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(status.padding(toLength: 18, withPad: " ", startingAt: 0)) v\(r.version) uses \(r.uses) (\(r.successes) ok, \(r.failures) failed, \(r.verifyPasses) verified"
@@ -39,6 +40,9 @@ enum SkillsCommand {
             if !r.evidence.isEmpty { line += "  evidence: proposals " + r.evidence.map(String.init).joined(separator: ",") }
             if !r.lookAlikes.isEmpty { line += "  looks like: \(r.lookAlikes.joined(separator: ", "))" }
             print(line)
+        }
+        for r in references {
+            print("\(r.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \("reference".padding(toLength: 18, withPad: " ", startingAt: 0)) guidance for the model planner (no luna.json)\(r.appliesTo.isEmpty ? "" : "; applies to " + r.appliesTo.joined(separator: ", "))")
         }
         return Exit.ok
     }
