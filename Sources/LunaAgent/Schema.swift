@@ -270,6 +270,7 @@ public enum Schema {
         ALTER TABLE skills ADD COLUMN last_failure TEXT;
         ALTER TABLE skills ADD COLUMN hosts TEXT NOT NULL DEFAULT '[]';
         ALTER TABLE skills ADD COLUMN history TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE skills ADD COLUMN last_proposal INTEGER;
         """),
     ]
 }

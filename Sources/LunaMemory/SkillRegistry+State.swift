@@ -24,7 +24,8 @@ extension SkillRegistry {
                               failures: Int(row.int("failures") ?? 0), verifyPasses: Int(row.int("verify_passes") ?? 0),
                               consecutiveFailures: Int(row.int("consecutive_failures") ?? 0),
                               lastUsed: row.string("last_used"), lastFailure: row.string("last_failure"),
-                              hosts: decode("hosts", [String].self) ?? [], history: decode("history", [SkillStateFile.Event].self) ?? [])
+                              hosts: decode("hosts", [String].self) ?? [], lastProposal: row.int("last_proposal"),
+                              history: decode("history", [SkillStateFile.Event].self) ?? [])
     }
 
     /// Writes a state into the skill's row.
@@ -35,11 +36,11 @@ extension SkillRegistry {
         let history = String(decoding: try e.encode(s.history), as: UTF8.self)
         try db.run("""
             UPDATE skills SET version=?, stats_fingerprint=?, status=?, reason=?, uses=?, successes=?, failures=?, verify_passes=?,
-              consecutive_failures=?, last_used=?, last_failure=?, hosts=?, history=?, updated_at=? WHERE name=?
+              consecutive_failures=?, last_used=?, last_failure=?, hosts=?, last_proposal=?, history=?, updated_at=? WHERE name=?
             """, [.integer(Int64(s.version)), .text(s.fingerprint), .text(s.status), s.reason.map { .text($0) } ?? .null,
                   .integer(Int64(s.uses)), .integer(Int64(s.successes)), .integer(Int64(s.failures)), .integer(Int64(s.verifyPasses)),
                   .integer(Int64(s.consecutiveFailures)), s.lastUsed.map { .text($0) } ?? .null, s.lastFailure.map { .text($0) } ?? .null,
-                  .text(hosts), .text(history), .text(now), .text(name)])
+                  .text(hosts), s.lastProposal.map { .integer($0) } ?? .null, .text(history), .text(now), .text(name)])
     }
 
     /// The state after one use by a finished proposal, not yet stored; nil when that use was counted already or the skill is unknown.
@@ -49,6 +50,9 @@ extension SkillRegistry {
     public func stateAfterUse(skill: String, proposalID: Int64, succeeded: Bool, verified: Bool?, host: String?, at: String) throws -> SkillStateFile? {
         guard try db.queryOne("SELECT 1 FROM skill_uses WHERE proposal_id=?", [.integer(proposalID)]) == nil,
               var s = try state(skill) else { return nil }
+        // Counted already: the outcome commit carried it, then recording stopped and the file was read back.
+        if s.lastProposal == proposalID { return s }
+        s.lastProposal = proposalID
         s.uses += 1
         s.lastUsed = at
         if succeeded {

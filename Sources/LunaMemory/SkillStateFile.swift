@@ -32,6 +32,9 @@ public struct SkillStateFile: Sendable, Codable, Equatable {
     public var lastFailure: String?
     /// The hosts it ran on, sorted.
     public var hosts: [String]
+    /// The proposal whose use was counted last: a use already in the file (written, then the
+    /// recording interrupted) is not counted again when the outcome is recorded after a restart.
+    public var lastProposal: Int64?
     public var history: [Event]
 
     /// One change of the skill's lifecycle.
@@ -54,7 +57,8 @@ public struct SkillStateFile: Sendable, Codable, Equatable {
 
     public init(version: Int = 1, fingerprint: String, status: String = "approved", reason: String? = nil, uses: Int = 0,
                 successes: Int = 0, failures: Int = 0, verifyPasses: Int = 0, consecutiveFailures: Int = 0,
-                lastUsed: String? = nil, lastFailure: String? = nil, hosts: [String] = [], history: [Event] = []) {
+                lastUsed: String? = nil, lastFailure: String? = nil, hosts: [String] = [], lastProposal: Int64? = nil,
+                history: [Event] = []) {
         self.version = version
         self.fingerprint = fingerprint
         self.status = status
@@ -67,6 +71,7 @@ public struct SkillStateFile: Sendable, Codable, Equatable {
         self.lastUsed = lastUsed
         self.lastFailure = lastFailure
         self.hosts = hosts
+        self.lastProposal = lastProposal
         self.history = history
     }
 

@@ -218,3 +218,37 @@ struct ReferenceValidatorTests {
         #expect(old.status != 0, "\(old.output)")
     }
 }
+
+/// The state database rebuilt from `skills/` (real SQLite).
+@Suite("skill state files")
+struct SkillStateFileTests {
+    @Test func aUseAlreadyInTheFileIsNotCountedTwiceAndAnEditedProcedureStartsAVersion() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let registry = SkillRegistry(db: scratch.db)
+        var skill = Skill.draft(from: SkillPortabilityTests.evidence)
+        skill.name = "restore-mode"
+        var files: [String: String] = [:]
+        for (f, t) in skill.files() { files["restore-mode/\(f)"] = t }
+        // As an outcome commit leaves it when recording stopped right after the commit: the use of proposal 5 is in the file only.
+        let written = SkillStateFile(fingerprint: skill.fingerprint, uses: 1, successes: 1, lastUsed: "t1", hosts: ["web1"], lastProposal: 5)
+        files["restore-mode/stats.json"] = written.encoded()
+        let dir = try SkillPortabilityTests.folder(files)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try registry.sync(directory: dir, now: "t2")
+        #expect(try registry.state("restore-mode") == written)
+        // Recording resumes: proposal 5 is not counted again; proposal 6 is.
+        #expect(try registry.stateAfterUse(skill: "restore-mode", proposalID: 5, succeeded: true, verified: true, host: "web1", at: "t3")?.uses == 1)
+        try registry.recordUse(skill: "restore-mode", proposalID: 5, succeeded: true, verified: true, host: "web1", at: "t3")
+        try registry.recordUse(skill: "restore-mode", proposalID: 6, succeeded: false, verified: false, host: "web2", at: "t4")
+        let after = try #require(try registry.state("restore-mode"))
+        #expect(after.uses == 2 && after.successes == 1 && after.failures == 1 && after.hosts == ["web1", "web2"] && after.lastFailure == "t4")
+        // A hand edit of luna.json: version 2, counts from zero, the history says why.
+        var edited = skill
+        edited.argv = ["/usr/bin/chmod", "--", "{expected}", "{path}"]
+        try edited.procedure().write(toFile: dir + "/restore-mode/luna.json", atomically: true, encoding: .utf8)
+        try registry.sync(directory: dir, now: "t5")
+        let v2 = try #require(try registry.state("restore-mode"))
+        #expect(v2.version == 2 && v2.uses == 0 && v2.fingerprint == edited.fingerprint && v2.history.last?.event == "new-version")
+    }
+}
