@@ -85,6 +85,12 @@ enum SkillsCommand {
         let json = args.flag("--json")
         try args.finish()
         let agent = try context.agent()
+        if let reference = SkillLibrary.load(directory: agent.config.skillsDirectory).references.first(where: { $0.name == name }) {
+            if json { try printJSON(reference); return Exit.ok }
+            print("Skill \(name) — reference (no luna.json): guidance given to the model planner\(reference.appliesTo.isEmpty ? " for findings its name and description words match" : " for " + reference.appliesTo.joined(separator: ", ") + " findings"); it never plans a command.")
+            print("\n" + ((try? String(contentsOfFile: reference.file, encoding: .utf8)) ?? reference.body))
+            return Exit.ok
+        }
         _ = try record(agent, name)
         guard let r = try curated(agent, status: nil).first(where: { $0.name == name }) else {
             throw UsageError(message: "no skill named '\(name)' (see: luna skills list)", command: "skills")

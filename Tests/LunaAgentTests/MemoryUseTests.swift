@@ -67,6 +67,7 @@ struct MemoryUseTests {
         #expect(fake.requests.count == 1)
         #expect(try agent.ledger.db.query("SELECT id FROM proposals WHERE skill IS NOT NULL").isEmpty)
         #expect(try me.estate.luna("skills", "list").out.contains("dns-records                      reference          guidance for the model planner (no luna.json); applies to dns"))
+        #expect(try me.estate.luna("skills", "show", "file-permissions").out.contains("reference (no luna.json)"))
         // Lint has nothing to say about the reference skills (only this estate's test skill of the previous format).
         let lint = try me.estate.luna("skills", "lint")
         #expect(lint.out.contains("restore-file-mode/SKILL.md") && !lint.out.contains("file-permissions") && !lint.out.contains("dns-records"), "\(lint.out)")
