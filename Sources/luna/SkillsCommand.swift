@@ -29,20 +29,20 @@ enum SkillsCommand {
         let records = try curated(agent, status: pending ? "pending" : nil)
         if json { try printJSON(records); return Exit.ok }
         let references = pending ? [] : SkillLibrary.load(directory: agent.config.skillsDirectory).references
-        if records.isEmpty && references.isEmpty { print(pending ? "No pending skill drafts." : "No skills.") }
+        if records.isEmpty && references.isEmpty { emit(pending ? "No pending skill drafts." : "No skills.") }
         for r in records {
-            let status = r.status + (r.stale ? " (stale)" : "")
-            var line = "\(r.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \(status.padding(toLength: 18, withPad: " ", startingAt: 0)) v\(r.version) uses \(r.uses) (\(r.successes) ok, \(r.failures) failed, \(r.verifyPasses) verified"
+            let status = shown(r.status) + (r.stale ? " (stale)" : "")
+            var line = "\(shown(r.name).padding(toLength: 32, withPad: " ", startingAt: 0)) \(status.padding(toLength: 18, withPad: " ", startingAt: 0)) v\(r.version) uses \(r.uses) (\(r.successes) ok, \(r.failures) failed, \(r.verifyPasses) verified"
             line += r.successRate.map { ", \(Int(($0 * 100).rounded()))% success)" } ?? ")"
-            if r.uses > 0 { line += "  last used \(day(r.lastUsed))" }
-            if let f = r.lastFailure { line += "  last failure \(day(f))" }
-            if !r.hosts.isEmpty { line += "  hosts \(r.hosts.joined(separator: ","))" }
+            if r.uses > 0 { line += "  last used \(shown(day(r.lastUsed)))" }
+            if let f = r.lastFailure { line += "  last failure \(shown(day(f)))" }
+            if !r.hosts.isEmpty { line += "  hosts \(r.hosts.map(shown).joined(separator: ","))" }
             if !r.evidence.isEmpty { line += "  evidence: proposals " + r.evidence.map(String.init).joined(separator: ",") }
-            if !r.lookAlikes.isEmpty { line += "  looks like: \(r.lookAlikes.joined(separator: ", "))" }
-            print(line)
+            if !r.lookAlikes.isEmpty { line += "  looks like: \(r.lookAlikes.map(shown).joined(separator: ", "))" }
+            emit(line)
         }
         for r in references {
-            print("\(r.name.padding(toLength: 32, withPad: " ", startingAt: 0)) \("reference".padding(toLength: 18, withPad: " ", startingAt: 0)) guidance for the model planner (no luna.json)\(r.appliesTo.isEmpty ? "" : "; applies to " + r.appliesTo.joined(separator: ", "))")
+            emit("\(shown(r.name).padding(toLength: 32, withPad: " ", startingAt: 0)) \("reference".padding(toLength: 18, withPad: " ", startingAt: 0)) guidance for the model planner (no luna.json)\(r.appliesTo.isEmpty ? "" : "; applies to " + r.appliesTo.map(shown).joined(separator: ", "))")
         }
         return Exit.ok
     }
@@ -87,8 +87,8 @@ enum SkillsCommand {
         let agent = try context.agent()
         if let reference = SkillLibrary.load(directory: agent.config.skillsDirectory).references.first(where: { $0.name == name }) {
             if json { try printJSON(reference); return Exit.ok }
-            print("Skill \(name) — reference (no luna.json): guidance given to the model planner\(reference.appliesTo.isEmpty ? " for findings its name and description words match" : " for " + reference.appliesTo.joined(separator: ", ") + " findings"); it never plans a command.")
-            print("\n" + ((try? String(contentsOfFile: reference.file, encoding: .utf8)) ?? reference.body))
+            emit("Skill \(shown(name)) — reference (no luna.json): guidance given to the model planner\(reference.appliesTo.isEmpty ? " for findings its name and description words match" : " for " + reference.appliesTo.map(shown).joined(separator: ", ") + " findings"); it never plans a command.")
+            emit("\n" + shownLines((try? String(contentsOfFile: reference.file, encoding: .utf8)) ?? reference.body))
             return Exit.ok
         }
         _ = try record(agent, name)
@@ -96,26 +96,26 @@ enum SkillsCommand {
             throw UsageError(message: "no skill named '\(name)' (see: luna skills list)", command: "skills")
         }
         if json { try printJSON(r); return Exit.ok }
-        print("Skill \(r.name) — \(r.status)\(r.stale ? ", stale" : "")\(r.reason.map { " (\($0))" } ?? "")")
-        print("version \(r.version): uses \(r.uses): \(r.successes) succeeded, \(r.failures) failed, \(r.verifyPasses) verified; last used \(r.lastUsed ?? "never"); last failure \(r.lastFailure ?? "never")")
-        if !r.hosts.isEmpty { print("ran on: \(r.hosts.joined(separator: ", "))") }
-        if !r.evidence.isEmpty { print("evidence: proposals \(r.evidence.map(String.init).joined(separator: ", "))") }
+        emit("Skill \(shown(r.name)) — \(shown(r.status))\(r.stale ? ", stale" : "")\(r.reason.map { " (\(shown($0)))" } ?? "")")
+        emit("version \(r.version): uses \(r.uses): \(r.successes) succeeded, \(r.failures) failed, \(r.verifyPasses) verified; last used \(shown(r.lastUsed ?? "never")); last failure \(shown(r.lastFailure ?? "never"))")
+        if !r.hosts.isEmpty { emit("ran on: \(r.hosts.map(shown).joined(separator: ", "))") }
+        if !r.evidence.isEmpty { emit("evidence: proposals \(r.evidence.map(String.init).joined(separator: ", "))") }
         let files = r.draft.map { draftFiles(name, $0) } ?? current(agent, name)
         let skill = r.draft.flatMap { try? Skill.parse($0, file: name) } ?? SkillLibrary.load(directory: agent.config.skillsDirectory).skills.first { $0.name == name }
         // Provenance: Luna's deterministic draft or the model's (checked) draft, and why the model's was not taken.
         let drafter = r.draftedBy ?? skill?.draftedBy
-        print("drafted by: " + (drafter.map { $0 == "luna" ? "luna (deterministic, from the executed steps)" : $0 } ?? "written by hand (no drafted-by in luna.json)"))
-        if let note = r.distillNote { print("model draft: \(note)") }
+        emit("drafted by: " + (drafter.map { $0 == "luna" ? "luna (deterministic, from the executed steps)" : shown($0) } ?? "written by hand (no drafted-by in luna.json)"))
+        if let note = r.distillNote { emit("model draft: \(shown(note))") }
         if !r.lookAlikes.isEmpty {
-            print("looks like: \(r.lookAlikes.joined(separator: ", ")) (same check and argv shape); merge a draft into one with  luna skills merge DRAFT --into SKILL")
+            emit("looks like: \(r.lookAlikes.map(shown).joined(separator: ", ")) (same check and argv shape); merge a draft into one with  luna skills merge DRAFT --into SKILL")
         }
-        for e in r.history { print("history: \(e.at) \(e.event)\(e.version.map { " v\($0)" } ?? "")\(e.by.map { " by \($0)" } ?? "")\(e.reason.map { ": \($0)" } ?? "")") }
+        for e in r.history { emit("history: \(shown(e.at)) \(shown(e.event))\(e.version.map { " v\($0)" } ?? "")\(e.by.map { " by \(shown($0))" } ?? "")\(e.reason.map { ": \(shown($0))" } ?? "")") }
         if let skill {
             let problems = SkillValidator.problems(skill)
-            if !problems.isEmpty { print("cannot be approved: " + problems.joined(separator: "; ")) }
+            if !problems.isEmpty { emit("cannot be approved: " + problems.map(shown).joined(separator: "; ")) }
         }
         for file in files.keys.sorted(by: { $0 == SkillFormat.markdownFile || ($1 != SkillFormat.markdownFile && $0 < $1) }) {
-            print("\nskills/\(name)/\(file):\n\n" + (files[file] ?? ""))
+            emit("\nskills/\(shown(name))/\(file):\n\n" + shownLines(files[file] ?? ""))
         }
         return Exit.ok
     }
@@ -125,7 +125,7 @@ enum SkillsCommand {
         try args.finish()
         let agent = try context.agent()
         let r = try record(agent, name)
-        guard let draft = r.draft else { print("Skill \(name) has no pending draft."); return Exit.ok }
+        guard let draft = r.draft else { emit("Skill \(shown(name)) has no pending draft."); return Exit.ok }
         let old = current(agent, name)
         let new = draftFiles(name, draft)
         let dir = NSTemporaryDirectory() + "luna-diff-\(UUID().uuidString.prefix(8))"
@@ -137,8 +137,13 @@ enum SkillsCommand {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/diff")
             p.arguments = ["-u", "--label", "skills/\(name)/\(file) (current)", "--label", "draft \(file)", dir + "/current", dir + "/draft"]
+            // diff's output is the draft's text: it is captured and shown inert, never written to the terminal raw.
+            let pipe = Pipe()
+            p.standardOutput = pipe
             try p.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
             p.waitUntilExit()
+            emit(shownLines(String(decoding: output, as: UTF8.self)), terminator: "")
         }
         return Exit.ok
     }
@@ -151,7 +156,7 @@ enum SkillsCommand {
         _ = try record(agent, name)
         let commit = try agent.approveSkill(name, reason: reason, approver: DecideCommand.localUser())
         let again = try agent.skillRegistry.record(name)?.history.last?.event == "re-enabled"
-        print(again ? "Skill \(name) is approved again\(commit.map { " (commit \($0.prefix(12)))" } ?? "")."
+        emit(again ? "Skill \(name) is approved again\(commit.map { " (commit \($0.prefix(12)))" } ?? "")."
                     : "Approved skill \(name): skills/\(name)/SKILL.md and luna.json\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
         return Exit.ok
     }
@@ -165,7 +170,7 @@ enum SkillsCommand {
         let agent = try context.agent()
         _ = try record(agent, name)
         let commit = try agent.rejectSkill(name, reason: reason, by: DecideCommand.localUser())
-        print("Rejected \(name) (skills/.rejected, commit \(commit.prefix(12))); the same draft will not be offered again.")
+        emit("Rejected \(name) (skills/.rejected, commit \(commit.prefix(12))); the same draft will not be offered again.")
         return Exit.ok
     }
 
@@ -202,7 +207,7 @@ enum SkillsCommand {
             printError("luna: draft not saved: \(error)")
             return Exit.error
         }
-        print("Draft \(name) saved and valid. Approve it with  luna skills approve \(name) --reason \"…\"")
+        emit("Draft \(name) saved and valid. Approve it with  luna skills approve \(name) --reason \"…\"")
         return Exit.ok
     }
 
@@ -213,7 +218,7 @@ enum SkillsCommand {
         let agent = try context.agent()
         _ = try record(agent, name)
         let commit = try agent.retireSkill(name, reason: reason, by: DecideCommand.localUser())
-        print("Retired \(name)\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
+        emit("Retired \(name)\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
         return Exit.ok
     }
 
@@ -224,7 +229,7 @@ enum SkillsCommand {
         let agent = try context.agent()
         _ = try record(agent, name)
         let commit = try agent.restoreSkill(name, reason: reason, by: DecideCommand.localUser())
-        print("Restored \(name) from skills/.retired/ (commit \(commit.prefix(12))).")
+        emit("Restored \(name) from skills/.retired/ (commit \(commit.prefix(12))).")
         return Exit.ok
     }
 
@@ -239,7 +244,7 @@ enum SkillsCommand {
         _ = try record(agent, target)
         try agent.skillRegistry.mergeEvidence(name, into: target, library: SkillLibrary.load(directory: agent.config.skillsDirectory))
         let commit = try agent.rejectSkill(name, reason: "merged into \(target)", by: DecideCommand.localUser())
-        print("Merged \(name) into \(target): its evidence is \(target)'s; the draft is rejected (commit \(commit.prefix(12))).")
+        emit("Merged \(shown(name)) into \(shown(target)): its evidence is \(target)'s; the draft is rejected (commit \(commit.prefix(12))).")
         return Exit.ok
     }
 
@@ -250,12 +255,12 @@ enum SkillsCommand {
         try args.finish()
         let directory = try dir ?? context.configuration().skillsDirectory
         if fix {
-            for file in try SkillLint.fix(directory: directory) { print("rewrote \(directory)/\(file) in the current format (not committed)") }
+            for file in try SkillLint.fix(directory: directory) { emit("rewrote \(shown(directory))/\(shown(file)) in the current format (not committed)") }
         }
         let problems = SkillLint.check(directory: directory)
         if json { try printJSON(problems) } else {
-            for p in problems { print(p.description) }
-            if problems.isEmpty { print("\(directory): every skill is valid (Luna's rules and the Agent Skills rules).") }
+            for p in problems { emit(shown(p.description)) }
+            if problems.isEmpty { emit("\(shown(directory)): every skill is valid (Luna's rules and the Agent Skills rules).") }
         }
         return problems.isEmpty ? Exit.ok : Exit.negative
     }
