@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 
 extension GitRepository {
     /// Writes `files`, deletes `removing` (repo-relative) and commits exactly those changes on HEAD, in one commit.
@@ -35,7 +36,7 @@ extension GitRepository {
                 try git(["update-index", "--force-remove", "--", relative], index: scratchIndex)
             }
             let tree = try git(["write-tree"], index: scratchIndex)
-            let commit = try git(["commit-tree", tree, "-p", parent, "-F", "-"], input: Data(message.utf8))
+            let commit = try git(["commit-tree", tree, "-p", parent, "-F", "-"], input: Data(InertText.render(message, multiline: true).utf8))
             do {
                 try git(["update-ref", "-m", "luna: record", "HEAD", commit, parent])
             } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 
 /// A skill folder's files: a portable `SKILL.md` and Luna's procedure `luna.json`.
 ///
@@ -393,10 +394,14 @@ extension Skill {
     }
 
     /// The `SKILL.md` text: only Agent Skills fields in the front matter, the body pointing at `luna.json`.
+    ///
+    /// Like a memory note, every field is rendered with `InertText` (the body
+    /// keeps its lines): model-written prose never carries a control or bidi
+    /// character into a file other agents and terminals read.
     public func markdown() -> String {
-        var text = "---\nname: \(name)\ndescription: \(SkillFormat.yamlScalar(description))\n"
+        var text = "---\nname: \(InertText.render(name))\ndescription: \(SkillFormat.yamlScalar(InertText.render(description)))\n"
         text += "metadata:\n  luna-procedure: \(SkillFormat.procedureFile)\n---\n\n"
-        var body = self.body.trimmingCharacters(in: .whitespacesAndNewlines)
+        var body = InertText.render(self.body.trimmingCharacters(in: .whitespacesAndNewlines), multiline: true)
         if !body.contains(SkillFormat.procedureFile) {
             body += (body.isEmpty ? "" : "\n\n") + Self.procedureSection
         }

@@ -103,6 +103,15 @@ struct SkillPortabilityTests {
         #expect(back.draftedBy == skill.draftedBy)
     }
 
+    @Test func skillMarkdownHoldsNoControlCharacter() throws {
+        var skill = Skill.draft(from: Self.evidence)
+        skill.description = "Restore\u{1b}[2J the mode\u{202e}"
+        skill.body = "## When to use\n\nA line\u{1b}]0;title\u{7} and \u{9b}31m more."
+        let markdown = skill.markdown()
+        #expect(!markdown.unicodeScalars.contains { $0.value == 0x1b || $0.value == 0x07 || $0.value == 0x9b || $0.value == 0x202e }, "\(markdown)")
+        #expect(markdown.contains("## When to use\n\nA line"))
+    }
+
     @Test func thePreviousFormatIsStillReadAndLintSaysHowToConvertIt() throws {
         let dir = try Self.folder(["restore-file-mode/SKILL.md": Self.legacy])
         defer { try? FileManager.default.removeItem(atPath: dir) }
