@@ -147,7 +147,7 @@ extension Agent {
 
             \(dataBlock("evidence", redactor.redact(evidence)))
 
-            \(dataBlock("Luna's deterministic draft", redactor.redact(draft.render())))
+            \(dataBlock("Luna's deterministic draft", redactor.redact(draft.reviewText())))
             """
         return ModelConversation(system: prompt, tools: DistillTools.all, turns: [.user(user)])
     }

@@ -10,8 +10,9 @@ extension Agent {
     ///
     /// The finding and its diff; the host's sudoers reference and the baseline
     /// excerpt; what luna may run there; memory notes matching host and check
-    /// (full text); matching skills; the last outcomes on the host. Every part is
-    /// a delimited data block and redacted.
+    /// (full text); matching skills; reference skills (plain Agent Skills
+    /// skills whose `luna-applies-to` or words match the finding); the last
+    /// outcomes on the host. Every part is a delimited data block and redacted.
     ///
     /// - Parameters:
     ///   - finding: The finding to plan.
@@ -49,6 +50,10 @@ extension Agent {
         let skills = library.skills.filter { $0.check == finding.check }
         if !skills.isEmpty {
             parts.append(("skills for \(finding.check)", skills.map { "\($0.name): \($0.description) argv \($0.argv)" }.joined(separator: "\n")))
+        }
+        // Plain Agent Skills skills (no Luna procedure): their guidance, never an argv; at most two, clipped.
+        for reference in library.references(check: finding.check, summary: finding.summary) {
+            parts.append(("reference skill \(reference.name)", "\(reference.description)\n\n\(Self.clip(reference.body, 1500))"))
         }
         let outcomes = try ledger.db.query("""
             SELECT id, argv, outcome, state, rationale, updated_at FROM proposals WHERE host=? ORDER BY id DESC LIMIT 5

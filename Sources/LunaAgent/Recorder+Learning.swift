@@ -10,24 +10,35 @@ extension Recorder {
     /// The skills' lifecycle state.
     public var registry: SkillRegistry { SkillRegistry(db: ledger.db) }
 
+    /// The skill's `stats.json` after this outcome, for the outcome commit; nil when the proposal used no skill
+    /// (or its use was counted already).
+    ///
+    /// Written in the same commit as the outcome, so the counts, the failure
+    /// streak and a suspension survive the loss of the state directory.
+    func skillState(_ p: Proposal, execution: ExecutionRecord?, at: String) throws -> (path: String, state: SkillStateFile)? {
+        guard p.state == .succeeded || p.state == .failed, let skill = p.skill,
+              let state = try registry.stateAfterUse(skill: skill, proposalID: p.id, succeeded: p.state == .succeeded,
+                                                     verified: execution?.verifyPassed, host: p.host, at: at) else { return nil }
+        return ("skills/\(skill)/\(SkillStateFile.fileName)", state)
+    }
+
     /// What a finished proposal teaches: a use counted for its skill (which may
     /// suspend it), or, for a verified success no approved skill covers, a draft.
     ///
     /// Runs inside the recording transaction, so it happens once per outcome.
-    func learn(_ p: Proposal, execution: ExecutionRecord?, finding: FindingRecord?) throws {
+    /// `state` is what the outcome commit wrote as the skill's `stats.json`.
+    func learn(_ p: Proposal, execution: ExecutionRecord?, finding: FindingRecord?, state: SkillStateFile? = nil, at: String) throws {
         guard p.state == .succeeded || p.state == .failed else { return }
-        let now = Timestamp.string(Date())
         if let skill = p.skill {
             if let notice = try registry.recordUse(skill: skill, proposalID: p.id, succeeded: p.state == .succeeded,
-                                                    verified: execution?.verifyPassed, at: now) {
+                                                    verified: execution?.verifyPassed, host: p.host, state: state, at: at) {
                 _ = notice   // shown by the cycle report through `takeNotices()`
             }
             return
         }
         guard let evidence = Self.evidence(p, execution: execution, finding: finding, redactor: repo.redactor()) else { return }
-        let library = SkillLibrary.load(directory: repo.path + "/skills")
-        try registry.sync(library, now: now)
-        _ = try registry.distill(evidence, library: library, now: now)
+        let library = try registry.sync(directory: repo.path + "/skills", now: at)
+        _ = try registry.distill(evidence, library: library, now: at)
     }
 
     /// What a finished proposal proves, or nil when it proves nothing.

@@ -76,8 +76,9 @@ public struct Recorder: Sendable {
         let redactor = repo.redactor()
         let message = redactor.redact(Self.message(p, outcome: outcome, approval: approval, execution: execution, finding: finding))
         // Issue 7: the outcome note goes through the memory API (file + index); the file is part of the outcome commit.
+        let now = Timestamp.string(Date())
         var note = Self.memoryNote(p, outcome: outcome, approval: approval, execution: execution, finding: finding,
-                                   created: Timestamp.string(Date()))
+                                   created: now)
         note.title = redactor.redact(note.title)
         note.body = redactor.redact(note.body)
         let notePath = note.relativePath
@@ -85,6 +86,11 @@ public struct Recorder: Sendable {
         var files = [notePath: note.render()]
         if p.gateOutcome == "escalate" {
             files["docs/runbooks/\(day)-p\(p.id)-\(Self.slug(p.argv.first.map { ($0 as NSString).lastPathComponent } ?? "action")).md"] = redactor.redact(Self.runbook(p, finding: finding))
+        }
+        // The skill's stats after this use go into the same commit (state in git).
+        let skillState = try skillState(p, execution: execution, at: now)
+        if let skillState, FileManager.default.fileExists(atPath: repo.path + "/" + (skillState.path as NSString).deletingLastPathComponent + "/" + SkillFormat.markdownFile) {
+            files[skillState.path] = skillState.state.encoded()
         }
 
         let commit: String
@@ -108,7 +114,7 @@ public struct Recorder: Sendable {
             try ledger.db.run("UPDATE proposals SET commit_id=?, note_path=? WHERE id=?", [.text(commit), .text(notePath), .integer(p.id)])
             try memory.index(note)
             // Issue 7: skill stats, and a draft from a verified success no approved skill covers.
-            try learn(p, execution: execution, finding: finding)
+            try learn(p, execution: execution, finding: finding, state: skillState?.state, at: now)
             if p.state == .succeeded || p.state == .failed {
                 try ledger.transition(p.id, from: p.state, to: .recorded, note: "commit \(commit.prefix(12))")
             }

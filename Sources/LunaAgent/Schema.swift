@@ -278,5 +278,15 @@ public enum Schema {
         ALTER TABLE executions ADD COLUMN pid INTEGER;
         ALTER TABLE executions ADD COLUMN pid_start_ticks INTEGER;
         """),
+        // Skill state in git (SkillRegistry+State.swift): the procedure version its counts are
+        // for, the last failure, the hosts it ran on and its lifecycle history, as in stats.json.
+        Migration("010-skill-state-in-git", """
+        ALTER TABLE skills ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE skills ADD COLUMN stats_fingerprint TEXT;
+        ALTER TABLE skills ADD COLUMN last_failure TEXT;
+        ALTER TABLE skills ADD COLUMN hosts TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE skills ADD COLUMN history TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE skills ADD COLUMN last_proposal INTEGER;
+        """),
     ]
 }

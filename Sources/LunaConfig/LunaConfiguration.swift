@@ -94,6 +94,8 @@ public struct LunaConfiguration: Sendable {
     /// reference whose commands the operator declares read-only — the only
     /// commands Luna runs without an approval (inspect, verification).
     public var readOnlyAliases: [String] = ["LUNA_READ"]
+    /// `[skills] stale_after_days`: an approved skill unused this long is shown `stale` (still used).
+    public var skillStaleAfterDays: Int = 90
 
     /// The host called `name`, or nil when it is not in the inventory.
     public func host(_ name: String) -> HostConfig? { hosts.first { $0.name == name } }
@@ -118,7 +120,7 @@ public struct LunaConfiguration: Sendable {
         let absolute = Self.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
         let root = TableReader(try TOML.load(path: absolute))
         let folder = (absolute as NSString).deletingLastPathComponent
-        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "discord", "llm", "ssh", "scan", "policy"])
+        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "discord", "llm", "ssh", "scan", "policy", "skills"])
 
         guard let luna = try root.table("luna") else { throw root.error(nil, "missing table [luna]") }
         try luna.checkKnownKeys(["ops_repo", "state_dir", "scan_interval_seconds", "identity", "execution",
@@ -169,6 +171,12 @@ public struct LunaConfiguration: Sendable {
             }
         }
 
+        var staleAfter = 90
+        if let skills = try root.table("skills") {
+            try skills.checkKnownKeys(["stale_after_days"])
+            staleAfter = try skills.optionalInt("stale_after_days", in: 1...36_500) ?? staleAfter
+        }
+
         var hosts: [HostConfig] = []
         var hostNames = Set<String>()  // a set, not a scan of `hosts`: linear for large inventories
         let hostTables = try root.tables("hosts")
@@ -211,6 +219,7 @@ public struct LunaConfiguration: Sendable {
                                  hosts: hosts, llm: try LLMConfiguration.parse(root.table("llm"), folder: folder),
                                  discord: try DiscordSettings.parse(root.table("discord"), folder: folder), fleet: fleet)
         config.readOnlyAliases = readOnlyAliases
+        config.skillStaleAfterDays = staleAfter
         return config
     }
 

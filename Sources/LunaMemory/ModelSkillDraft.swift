@@ -51,8 +51,8 @@ public struct ModelSkillDraft: Sendable, Equatable {
     public func review(evidence: SkillEvidence, fallback: Skill, drafter: String) -> Result<Skill, ModelDraftRefusal> {
         var problems: [String] = []
         let name = name.trimmingCharacters(in: .whitespaces)
-        if name.range(of: "^[a-z0-9][a-z0-9-]{0,63}$", options: .regularExpression) == nil {
-            problems.append("name '\(Self.clip(name))' is not a slug (lowercase letters, digits and '-', at most 64)")
+        if SkillFormat.nameProblem(name) != nil {
+            problems.append("name '\(Self.clip(name))' is not an Agent Skills name (lowercase letters, digits and single '-' inside, at most 64)")
         }
         let oneLine = { (s: String) in s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces) }
         let description = oneLine(description)
@@ -103,7 +103,7 @@ public struct ModelSkillDraft: Sendable, Equatable {
             section("Verification", verification),
             "Drafted by \(drafter) from proposal \(evidence.proposalID) on \(evidence.host), which succeeded and passed its verification; Luna checked that the templates give back exactly the commands that ran.",
         ].joined(separator: "\n\n")
-        // What the operator reviews is the SKILL.md text: it must parse back to the same steps.
+        // What the operator reviews is the stored files (SKILL.md and luna.json): they must parse back to the same steps.
         guard let reparsed = try? Skill.parse(skill.render(), file: "model draft"), reparsed.fingerprint == skill.fingerprint,
               reparsed.name == skill.name, reparsed.description == skill.description else {
             return .failure(ModelDraftRefusal(problems: ["the draft does not parse back from SKILL.md to the same skill"]))

@@ -17,23 +17,21 @@ public struct SkillError: Error, CustomStringConvertible, Sendable, Equatable {
 
 /// A reviewed procedure that turns a kind of finding into an exact proposal.
 ///
-/// Stored as `skills/<name>/SKILL.md`: front matter compatible with the
-/// agentskills.io format (`name`, `description`) plus Luna's fields, then a
-/// Markdown body (When to use, Procedure, Pitfalls, Verification). Front-matter
-/// values are plain text, or JSON for arrays and objects:
+/// Stored as a folder `skills/<name>/` (see `SkillFormat`): a portable
+/// `SKILL.md` (Agent Skills front matter `name` and `description`, then a
+/// Markdown body: When to use, Procedure, Pitfalls, Verification) and Luna's
+/// procedure in `luna.json`:
 ///
 /// ```
-/// ---
-/// name: restore-file-mode
-/// description: Restore a file's mode to its reference.
-/// check: files
-/// match: {"aspect": "mode"}
-/// argv: ["/usr/bin/chmod", "{expected}", "{path}"]
-/// verify: ["/usr/bin/stat", "-c", "%04a", "{path}"]
-/// expect: {expected}
-/// risk: mutating
-/// drafted-by: luna
-/// ---
+/// {
+///   "argv" : ["/usr/bin/chmod", "{expected}", "{path}"],
+///   "check" : "files",
+///   "drafted-by" : "luna",
+///   "expect" : "{expected}",
+///   "match" : {"aspect" : "mode"},
+///   "risk" : "mutating",
+///   "verify" : ["/usr/bin/stat", "-c", "%04a", "{path}"]
+/// }
 /// ```
 ///
 /// `{param}` placeholders are filled per argv element from the finding's
@@ -59,8 +57,7 @@ public struct Skill: Sendable, Codable, Equatable {
     /// Where the skill was loaded from.
     public var file: String
     /// Who drafted it: `luna` (deterministically, from the executed steps) or
-    /// `model <name>`; nil for a skill written by hand. Kept in the SKILL.md
-    /// front matter as `drafted-by`, which agentskills.io readers ignore.
+    /// `model <name>`; nil for a skill written by hand. Kept in `luna.json` as `drafted-by`.
     public var draftedBy: String? = nil
 
     /// A proposal's concrete steps made from a skill and a finding.
@@ -102,75 +99,5 @@ public struct Skill: Sendable, Codable, Equatable {
         var expect: String? = nil
         if let e = self.expect { guard let x = fill(e) else { return nil }; expect = x }
         return Instance(argv: argv, verify: verify, expect: expect)
-    }
-}
-
-extension Skill {
-    /// Parses a SKILL.md text.
-    ///
-    /// - Throws: `SkillError` naming the line of a missing or malformed field.
-    public static func parse(_ text: String, file: String) throws(SkillError) -> Skill {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0) }
-        guard lines.first?.trimmingCharacters(in: .whitespaces) == "---" else {
-            throw SkillError(file: file, line: 1, message: "expected front matter starting with '---'")
-        }
-        var fields: [String: (value: String, line: Int)] = [:]
-        var end: Int? = nil
-        for (i, raw) in lines.enumerated().dropFirst() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line == "---" { end = i; break }
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let colon = line.firstIndex(of: ":") else {
-                throw SkillError(file: file, line: i + 1, message: "expected 'key: value'")
-            }
-            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            guard fields[key] == nil else { throw SkillError(file: file, line: i + 1, message: "duplicate key '\(key)'") }
-            fields[key] = (value, i + 1)
-        }
-        guard let end else { throw SkillError(file: file, line: 1, message: "the front matter opened here is not closed with '---'") }
-
-        func required(_ key: String) throws(SkillError) -> (value: String, line: Int) {
-            guard let f = fields[key], !f.value.isEmpty else {
-                throw SkillError(file: file, line: 1, message: "missing required field '\(key)'")
-            }
-            return f
-        }
-        func stringArray(_ key: String) throws(SkillError) -> [String]? {
-            guard let f = fields[key] else { return nil }
-            guard let data = f.value.data(using: .utf8),
-                  let array = try? JSONSerialization.jsonObject(with: data) as? [Any],
-                  let strings = array as? [String], strings.count == array.count, !strings.isEmpty else {
-                throw SkillError(file: file, line: f.line, message: "'\(key)' must be a JSON array of strings, like [\"/usr/bin/true\"]")
-            }
-            return strings
-        }
-        let name = try required("name").value
-        guard name.range(of: "^[a-z0-9][a-z0-9-]{0,63}$", options: .regularExpression) != nil else {
-            throw SkillError(file: file, line: fields["name"]!.line, message: "name must be lowercase letters, digits and '-', at most 64 characters")
-        }
-        let description = try required("description").value
-        let check = try required("check").value
-        var match: [String: String] = [:]
-        if let f = fields["match"] {
-            guard let data = f.value.data(using: .utf8),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let strings = object as? [String: String], strings.count == object.count else {
-                throw SkillError(file: file, line: f.line, message: "'match' must be a JSON object of strings, like {\"aspect\": \"mode\"}")
-            }
-            match = strings
-        }
-        guard let argv = try stringArray("argv") else {
-            throw SkillError(file: file, line: 1, message: "missing required field 'argv'")
-        }
-        let verify = try stringArray("verify")
-        let risk = try required("risk")
-        guard ["read-only", "mutating", "destructive"].contains(risk.value) else {
-            throw SkillError(file: file, line: risk.line, message: "risk must be read-only, mutating or destructive, found '\(risk.value)'")
-        }
-        let body = lines[(end + 1)...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        return Skill(name: name, description: description, check: check, match: match, argv: argv,
-                     verify: verify, expect: fields["expect"]?.value, risk: risk.value, body: body, file: file,
-                     draftedBy: fields["drafted-by"].flatMap { $0.value.isEmpty ? nil : $0.value })
     }
 }

@@ -110,20 +110,4 @@ extension Skill {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
-
-    /// The SKILL.md text.
-    public func render() -> String {
-        func json(_ v: Any) -> String {
-            String(decoding: (try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
-        }
-        var text = "---\nname: \(name)\ndescription: \(description.replacingOccurrences(of: "\n", with: " "))\ncheck: \(check)\n"
-        if !match.isEmpty { text += "match: \(json(match))\n" }
-        text += "argv: \(json(argv))\n"
-        if let verify { text += "verify: \(json(verify))\n" }
-        if let expect { text += "expect: \(expect)\n" }
-        text += "risk: \(risk)\n"
-        if let draftedBy { text += "drafted-by: \(draftedBy.replacingOccurrences(of: "\n", with: " "))\n" }
-        text += "---\n\n" + body.trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
-        return text
-    }
 }

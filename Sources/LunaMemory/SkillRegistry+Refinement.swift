@@ -88,7 +88,8 @@ extension SkillRegistry {
                 return .merged(into: otherName)
             }
             if skill.name != name,
-               try db.queryOne("SELECT 1 FROM skills WHERE name=?", [.text(skill.name)]) != nil || library.skills.contains(where: { $0.name == skill.name }) {
+               try db.queryOne("SELECT 1 FROM skills WHERE name=?", [.text(skill.name)]) != nil || library.skills.contains(where: { $0.name == skill.name })
+                   || library.references.contains(where: { $0.name == skill.name }) {
                 return try keep("the name '\(skill.name)' is taken by another skill")
             }
             try db.run("""

@@ -35,12 +35,27 @@ public struct SkillRegistry: Sendable {
         public var reason: String?
         /// Proposals whose success drafted or confirmed it.
         public var evidence: [Int64]
-        /// The SKILL.md text of a pending draft.
+        /// A pending draft's files as stored: `{"SKILL.md": …, "luna.json": …}` (or a SKILL.md of the previous format).
         public var draft: String?
         /// Who drafted it: `luna` (deterministic) or `model <name>`; nil for a skill written by hand.
         public var draftedBy: String? = nil
         /// What came of asking the model to draft it (why Luna's own draft stayed), if it was asked.
         public var distillNote: String? = nil
+        /// The procedure version its counts are for (a hand edit of `luna.json` starts a new one).
+        public var version: Int = 1
+        public var lastFailure: String? = nil
+        /// The hosts it ran on.
+        public var hosts: [String] = []
+        /// Approvals, suspensions, retirements, restorations and new versions, oldest first.
+        public var history: [SkillStateFile.Event] = []
+        /// When it was created (drafted, or its file first seen).
+        public var createdAt: String? = nil
+        /// Successes over uses, nil before the first use.
+        public var successRate: Double? = nil
+        /// Approved but unused for longer than `[skills] stale_after_days` (still used by the planner).
+        public var stale: Bool = false
+        /// Other drafts or skills with the same check and argv shape: candidates for merging at review.
+        public var lookAlikes: [String] = []
     }
 
     /// What distilling one piece of evidence did.
@@ -63,7 +78,11 @@ public struct SkillRegistry: Sendable {
                successes: Int(row.int("successes") ?? 0), failures: Int(row.int("failures") ?? 0),
                verifyPasses: Int(row.int("verify_passes") ?? 0), lastUsed: row.string("last_used"),
                consecutiveFailures: Int(row.int("consecutive_failures") ?? 0), reason: row.string("reason"),
-               evidence: evidence, draft: row.string("draft"), draftedBy: row.string("drafted_by"), distillNote: row.string("distill_note"))
+               evidence: evidence, draft: row.string("draft"), draftedBy: row.string("drafted_by"), distillNote: row.string("distill_note"),
+               version: Int(row.int("version") ?? 1), lastFailure: row.string("last_failure"),
+               hosts: row.string("hosts").flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? [],
+               history: row.string("history").flatMap { try? JSONDecoder().decode([SkillStateFile.Event].self, from: Data($0.utf8)) } ?? [],
+               createdAt: row.string("created_at"))
     }
 
     /// One skill's record by name.
@@ -101,27 +120,30 @@ public struct SkillRegistry: Sendable {
     /// The library without suspended or retired skills: what the planner may use.
     public func usable(_ library: SkillLibrary) throws -> SkillLibrary {
         let off = Set(try db.query("SELECT name FROM skills WHERE status IN ('suspended','retired')").compactMap { $0.string("name") })
-        return SkillLibrary(skills: library.skills.filter { !off.contains($0.name) }, problems: library.problems)
+        var usable = library
+        usable.skills = library.skills.filter { !off.contains($0.name) }
+        return usable
     }
 
     /// Counts one use of a skill by a finished proposal (once per proposal).
     ///
+    /// - Parameters:
+    ///   - host: The host it ran on (kept in the skill's list of hosts).
+    ///   - state: The state the recorder committed as `stats.json` for this use
+    ///     (``stateAfterUse(skill:proposalID:succeeded:verified:host:at:)``); computed here when nil.
     /// - Returns: A notice for the operator when this use suspended the skill.
     @discardableResult
-    public func recordUse(skill: String, proposalID: Int64, succeeded: Bool, verified: Bool?, at: String) throws -> String? {
+    public func recordUse(skill: String, proposalID: Int64, succeeded: Bool, verified: Bool?, host: String? = nil,
+                          state committed: SkillStateFile? = nil, at: String) throws -> String? {
         try db.transaction { () throws -> String? in
+            let before = try state(skill)
+            let next = try committed ?? stateAfterUse(skill: skill, proposalID: proposalID, succeeded: succeeded, verified: verified, host: host, at: at)
             try db.run("INSERT INTO skill_uses(proposal_id, skill, succeeded, verified, at) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
                        [.integer(proposalID), .text(skill), .integer(succeeded ? 1 : 0), verified.map { .integer($0 ? 1 : 0) } ?? .null, .text(at)])
-            guard db.changes > 0 else { return nil }
-            try db.run("""
-                UPDATE skills SET uses=uses+1, successes=successes+?, failures=failures+?, verify_passes=verify_passes+?,
-                  last_used=?, consecutive_failures=CASE WHEN ? THEN 0 ELSE consecutive_failures+1 END WHERE name=?
-                """, [.integer(succeeded ? 1 : 0), .integer(succeeded ? 0 : 1), .integer(verified == true ? 1 : 0),
-                      .text(at), .integer(succeeded ? 1 : 0), .text(skill)])
-            guard let row = try db.queryOne("SELECT status, consecutive_failures FROM skills WHERE name=?", [.text(skill)]),
-                  row.string("status") == "approved", let streak = row.int("consecutive_failures"), streak >= Int64(suspendAfter) else { return nil }
-            let text = "Skill \(skill) is suspended: its last \(streak) uses failed (latest: proposal \(proposalID)). It is not used until `luna skills approve \(skill) --reason …`."
-            try db.run("UPDATE skills SET status='suspended', reason=?, updated_at=? WHERE name=?", [.text("last \(streak) uses failed"), .text(at), .text(skill)])
+            guard db.changes > 0, let next else { return nil }
+            try store(skill, next, now: at)
+            guard before?.status == "approved", next.status == "suspended" else { return nil }
+            let text = "Skill \(skill) is suspended: its last \(next.consecutiveFailures) uses failed (latest: proposal \(proposalID)). It is not used until `luna skills approve \(skill) --reason …`."
             try db.run("INSERT INTO skill_notices(skill, text, at, kind) VALUES (?,?,?,'suspended')", [.text(skill), .text(text), .text(at)])
             return text
         }
@@ -152,6 +174,7 @@ public struct SkillRegistry: Sendable {
             return .covered(covering.name)
         }
         var draft = Skill.draft(from: evidence)
+        draft.name = SkillFormat.portableName(draft.name)   // every draft passes the Agent Skills name rules
         guard SkillValidator.problems(draft).isEmpty else {
             return .skipped("the steps cannot become a skill: " + SkillValidator.problems(draft).joined(separator: "; "))
         }
@@ -185,8 +208,9 @@ public struct SkillRegistry: Sendable {
             // A free name: the draft's, or with -2, -3 … when taken by a different skill.
             var name = draft.name
             var n = 2
-            while try db.queryOne("SELECT 1 FROM skills WHERE name=?", [.text(name)]) != nil || library.skills.contains(where: { $0.name == name }) {
-                name = String(draft.name.prefix(60)) + "-\(n)"
+            while try db.queryOne("SELECT 1 FROM skills WHERE name=?", [.text(name)]) != nil || library.skills.contains(where: { $0.name == name })
+                    || library.references.contains(where: { $0.name == name }) {
+                name = SkillFormat.portableName(String(draft.name.prefix(60))) + "-\(n)"
                 n += 1
             }
             draft.name = name
@@ -288,7 +312,9 @@ public struct SkillRegistry: Sendable {
         try db.run("UPDATE skills SET status='retired', reason=?, updated_at=? WHERE name=?", [.text(reason ?? "retired by the operator"), .text(now), .text(name)])
     }
 
-    /// Replaces a pending draft's text after an edit; it must parse and validate.
+    /// Replaces a pending draft after an edit; it must parse and validate.
+    ///
+    /// `text` is the stored form (``Skill/render()``) or a `SKILL.md` of the previous format.
     ///
     /// - Throws: `MemoryError.refused` naming the problem (with file:line for a parse error).
     @discardableResult
@@ -299,8 +325,9 @@ public struct SkillRegistry: Sendable {
         guard skill.name == name else { throw MemoryError(.refused, "the name must stay '\(name)'") }
         let problems = SkillValidator.problems(skill)
         guard problems.isEmpty else { throw MemoryError(.refused, problems.joined(separator: "; ")) }
+        let stored = skill.render()   // written in the current format whatever was read
         try db.run("UPDATE skills SET draft=?, description=?, body=?, check_name=?, fingerprint=?, updated_at=? WHERE name=?",
-                   [.text(text), .text(skill.description), .text(skill.body), .text(skill.check), .text(skill.fingerprint), .text(now), .text(name)])
+                   [.text(stored), .text(skill.description), .text(skill.body), .text(skill.check), .text(skill.fingerprint), .text(now), .text(name)])
         return skill
     }
 }

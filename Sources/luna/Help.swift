@@ -19,8 +19,9 @@ enum Help {
       allowed ...                     what sudo would decide for the luna identity
       memory add|list|search|show|rm|approve|reindex
                                       memory notes (memory/<slug>.md in the ops repo)
-      skills list|show|diff|approve|reject|edit|retire
-                                      review distilled skills (skills/<name>/SKILL.md)
+      skills list|show|diff|approve|reject|edit|merge|retire|restore|lint
+                                      review distilled skills (skills/<name>/: SKILL.md,
+                                      luna.json, stats.json)
       plan FINDING-ID [--dry-run] [--json]
                                       plan one finding now: a skill, else the model
       status [--json]                 approval channels' health, pending proposals,
@@ -201,7 +202,21 @@ enum Help {
            luna skills approve NAME [--reason TEXT]
            luna skills reject NAME --reason TEXT
            luna skills edit NAME
+           luna skills merge DRAFT --into SKILL
            luna skills retire NAME [--reason TEXT]
+           luna skills restore NAME [--reason TEXT]
+           luna skills lint [--dir DIR] [--fix] [--json]
+
+    A skill is a folder skills/NAME/ in the ops repo: SKILL.md in the Agent
+    Skills format (front matter `name` and `description` only, so Claude Code,
+    Hermes and the reference validator read it), luna.json with Luna's
+    procedure (check, match, argv and verify templates, expect, risk,
+    drafted-by), and stats.json with its state (version, uses, successes,
+    failures, hosts, suspension, history), committed by Luna. A SKILL.md
+    without luna.json is a reference skill: its body is recon context for the
+    model on findings it applies to (metadata `luna-applies-to: CHECK …`, or
+    its name and description words); it never plans a command. The previous
+    format (procedure in the front matter) is still read.
 
     When a proposal no skill covered succeeds and its verification passes, Luna
     drafts a pending skill from the executed steps (finding parameters become
@@ -211,14 +226,26 @@ enum Help {
     templates); its draft is taken only when its templates, filled from the
     finding, give back exactly the commands that ran — otherwise Luna's draft
     stays. `show` says who drafted it (luna or the model) and why a model draft
-    was refused; SKILL.md keeps it as `drafted-by`. `approve` writes
-    skills/NAME/SKILL.md and commits it with the reason; a draft whose steps fail
-    the gate's structural rules (relative program, shell wrapper, destructive)
-    cannot be approved. `reject` is remembered: the same draft is never offered
-    again. `edit` opens the draft in $EDITOR and validates it again on save.
-    A skill whose last 3 uses failed is suspended (the cycle report says so) and
-    is not used until approved again; `retire` commits the removal of its file.
-    Only approved, non-suspended skills are used by the planner.
+    was refused, and which drafts look alike (same check and argv shape);
+    `merge` moves a draft's evidence into its look-alike and rejects the draft.
+    `approve` writes skills/NAME/ and commits it with the reason; a draft whose
+    steps fail the gate's structural rules (relative program, shell wrapper,
+    destructive) cannot be approved. `reject` is committed to skills/.rejected:
+    the same draft is never offered again. `edit` opens the draft's SKILL.md and
+    luna.json in $EDITOR and validates them again on save. A skill whose last 3
+    uses failed is suspended (the cycle report says so) and is not used until
+    approved again. `retire` moves the folder to skills/.retired/ (one commit),
+    `restore` moves it back. Editing luna.json by hand starts a new version:
+    its stats start again (the old ones stay in git history). `list` shows the
+    success rate, last use, last failure and hosts; an approved skill unused
+    for [skills] stale_after_days (default 90) is shown `stale` and still used.
+    Skill state is rebuilt from the repo at start, so it survives the loss of
+    the state directory. `lint` checks every skill against Luna's rules and the
+    Agent Skills rules (name format and folder, description length, YAML-safe
+    values, luna.json types, the gate's structural rules) and prints
+    `file:line: problem — fix`; exit 1 when there is a problem. `--fix`
+    rewrites skills of the previous format in the current one (not committed).
+    Only approved, non-suspended, non-retired skills are used by the planner.
     """
 
     static let plan = """

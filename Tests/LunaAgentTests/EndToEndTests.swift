@@ -66,9 +66,10 @@ struct EndToEndTests {
         #expect(parsed == "1", "git must see the trailers as trailers")
         #expect(try estate.ops.git("log", "-1", "--format=%an <%ae>", commit) == "Luna Test <luna@test.invalid>")
 
-        // Only Luna's note is in Luna's commit; the operator's changes are as they were.
+        // Only Luna's note and the skill's stats are in Luna's commit; the operator's changes are as they were.
         let changed = try estate.ops.git("show", "--name-only", "--format=", commit)
-        #expect(changed.split(separator: "\n").allSatisfy { $0.hasPrefix("memory/outcomes/") }, "\(changed)")
+        #expect(changed.split(separator: "\n").allSatisfy { $0.hasPrefix("memory/outcomes/") || $0 == "skills/restore-file-mode/stats.json" }, "\(changed)")
+        #expect(changed.contains("skills/restore-file-mode/stats.json"), "the use is counted in git")
         #expect(try estate.ops.git("status", "--porcelain") == statusBefore)
 
         // The files check ran again right after the fix: the finding is resolved, and that is the verification.

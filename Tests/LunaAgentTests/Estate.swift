@@ -17,8 +17,8 @@ struct Estate {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    static func shippedSkill(_ name: String) throws -> String {
-        try String(contentsOf: projectRoot.appendingPathComponent("skills/\(name)/SKILL.md"), encoding: .utf8)
+    static func shippedSkill(_ name: String, file: String = "SKILL.md") throws -> String {
+        try String(contentsOf: projectRoot.appendingPathComponent("skills/\(name)/\(file)"), encoding: .utf8)
     }
 
     /// - Parameters:
@@ -41,6 +41,7 @@ struct Estate {
 
                 """,
             "skills/restore-file-mode/SKILL.md": try Self.shippedSkill("restore-file-mode"),
+            "skills/restore-file-mode/luna.json": try Self.shippedSkill("restore-file-mode", file: "luna.json"),
             "memory/README.md": "Memory notes.\n",
         ]
         if slow {
@@ -57,6 +58,10 @@ struct Estate {
                 """
         }
         for (k, v) in files { all[k] = v }
+        // A test's own SKILL.md (the previous format, procedure in the front matter) comes without the shipped luna.json.
+        if slow || files["skills/restore-file-mode/SKILL.md"] != nil, files["skills/restore-file-mode/luna.json"] == nil {
+            all["skills/restore-file-mode/luna.json"] = nil
+        }
         let config = """
             [luna]
             ops_repo = "\(rootPlaceholder)/repo"

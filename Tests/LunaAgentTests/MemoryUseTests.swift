@@ -37,6 +37,42 @@ struct MemoryUseTests {
         #expect(try agent.memory.note(pending.slug)?.lastUsed == nil)
     }
 
+    @Test func aPlainAgentSkillIsReconContextForMatchingFindingsAndPlansNothing() throws {
+        let me = try ModelEstate(fake: nil)
+        defer { me.remove() }
+        // A Claude Code / Hermes skill dropped into skills/: no Luna procedure.
+        try me.estate.ops.write("skills/file-permissions/SKILL.md", """
+            ---
+            name: file-permissions
+            description: How this estate handles files whose mode drifted after a restore.
+            ---
+
+            Restores from the backup server reset modes to 0644; PLAIN-SKILL-GUIDANCE. Token \(ModelEstate.plantedEnvSecret).
+            """)
+        try me.estate.ops.write("skills/dns-records/SKILL.md", "---\nname: dns-records\ndescription: Pi-hole records.\nmetadata:\n  luna-applies-to: dns\n---\nUNRELATED-SKILL-BODY\n")
+        try me.estate.ops.git("add", "-A")
+        try me.estate.ops.git("commit", "-qm", "reference skills")
+        let fake = try FakeLLM(.openai, steps: [.text("Nothing to do.")])
+        defer { fake.stop() }
+        let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
+        #expect(try agent.usableSkills().references.map(\.name) == ["dns-records", "file-permissions"])
+        _ = try agent.scan()
+        let finding = try #require(try agent.ledger.findings().first { $0.check == "files" })
+        let preview = try agent.modelRequestPreview(findingID: finding.id)
+        #expect(preview.contains("reference skill file-permissions") && preview.contains("PLAIN-SKILL-GUIDANCE"), "\(preview.prefix(3000))")
+        #expect(!preview.contains(ModelEstate.plantedEnvSecret), "redacted like other recon")
+        #expect(!preview.contains("UNRELATED-SKILL-BODY"))
+        // It never plans an argv: the finding goes to the model.
+        _ = try agent.plan()
+        #expect(fake.requests.count == 1)
+        #expect(try agent.ledger.db.query("SELECT id FROM proposals WHERE skill IS NOT NULL").isEmpty)
+        #expect(try me.estate.luna("skills", "list").out.contains("dns-records                      reference          guidance for the model planner (no luna.json); applies to dns"))
+        #expect(try me.estate.luna("skills", "show", "file-permissions").out.contains("reference (no luna.json)"))
+        // Lint has nothing to say about the reference skills (only this estate's test skill of the previous format).
+        let lint = try me.estate.luna("skills", "lint")
+        #expect(lint.out.contains("restore-file-mode/SKILL.md") && !lint.out.contains("file-permissions") && !lint.out.contains("dns-records"), "\(lint.out)")
+    }
+
     @Test func aSkillWhoseRunsFailIsSuspendedTheOperatorToldAndItPlansNothingMore() throws {
         let skill = """
             ---

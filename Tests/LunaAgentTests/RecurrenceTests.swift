@@ -24,7 +24,9 @@ struct RecurrenceTests {
         defer { me.remove() }
         // The shipped restore-file-mode skill is approved; a model is configured, and must never be asked.
         try me.estate.ops.write("skills/restore-file-mode/SKILL.md", try Estate.shippedSkill("restore-file-mode"))
-        try me.estate.ops.git("commit", "-qam", "the shipped skill")
+        try me.estate.ops.write("skills/restore-file-mode/luna.json", try Estate.shippedSkill("restore-file-mode", file: "luna.json"))
+        try me.estate.ops.git("add", "-A")
+        try me.estate.ops.git("commit", "-qm", "the shipped skill")
         let fake = try FakeLLM(.anthropic, steps: [])
         defer { fake.stop() }
         let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
@@ -43,6 +45,14 @@ struct RecurrenceTests {
         let stats = try #require(try agent.skillRegistry.record("restore-file-mode"))
         #expect(stats.uses == 10 && stats.successes == 10, "\(stats)")
         #expect(try agent.ledger.proposals().allSatisfy { $0.outcome == "succeeded" })
+        // The stats are in git too (each outcome commit), so they survive the loss of the state directory.
+        let committed = try me.estate.ops.git("show", "HEAD:skills/restore-file-mode/stats.json")
+        #expect(committed.contains("\"uses\" : 10") && committed.contains("\"successes\" : 10"), "\(committed)")
+        try FileManager.default.removeItem(atPath: me.estate.ops.state)
+        let rebuilt = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
+        _ = try rebuilt.reconcileMemory()
+        let again = try #require(try rebuilt.skillRegistry.record("restore-file-mode"))
+        #expect(again.uses == 10 && again.successes == 10 && again.hosts == ["localhost"], "\(again)")
     }
 
     @Test func aRecurrenceWithoutASkillAsksTheModelOncePerOccurrence() throws {

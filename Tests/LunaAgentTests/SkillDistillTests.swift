@@ -107,11 +107,13 @@ struct SkillDistillTests {
         #expect(try configured.skillRegistry.record(Self.drafted)?.evidence == [id, second])
         #expect(try configured.skillRegistry.records(status: "pending").map(\.name) == [Self.drafted])
 
-        // Approved: SKILL.md keeps the provenance.
+        // Approved: luna.json keeps the provenance; SKILL.md holds only Agent Skills fields.
         let approve = try me.estate.luna("skills", "approve", Self.drafted, "--reason", "reviewed")
         #expect(approve.status == 0, "\(approve.err)")
-        let file = try String(contentsOfFile: me.estate.ops.repo + "/skills/\(Self.drafted)/SKILL.md", encoding: .utf8)
-        #expect(file.contains("\ndrafted-by: model fake-model\n"), "\(file)")
+        let file = try String(contentsOfFile: me.estate.ops.repo + "/skills/\(Self.drafted)/luna.json", encoding: .utf8)
+        #expect(file.contains("\"drafted-by\": \"model fake-model\""), "\(file)")
+        let markdown = try String(contentsOfFile: me.estate.ops.repo + "/skills/\(Self.drafted)/SKILL.md", encoding: .utf8)
+        #expect(!markdown.contains("drafted-by"), "\(markdown)")
         #expect(SkillLibrary.load(directory: me.estate.ops.repo + "/skills").skills.first { $0.name == Self.drafted }?.draftedBy == "model fake-model")
     }
 

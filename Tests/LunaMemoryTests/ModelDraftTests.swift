@@ -53,7 +53,8 @@ struct ModelDraftTests {
         (ModelDraftTests.draft(match: ["aspect=owner", "expected=0600", "path=/etc/app.conf", "subject=/etc/app.conf mode"]), "differs from the finding's value"),
         (ModelDraftTests.draft(match: ModelDraftTests.fullMatch + ["host=web1"]), "not a parameter of the finding"),
         (ModelDraftTests.draft(match: ["aspect"]), "not key=value"),
-        (ModelDraftTests.draft(name: "Restore Mode!"), "not a slug"),
+        (ModelDraftTests.draft(name: "Restore Mode!"), "not an Agent Skills name"),
+        (ModelDraftTests.draft(name: "files--mode"), "not an Agent Skills name"),
     ])
     func anUnfaithfulDraftIsRefusedWithTheReason(draft: ModelSkillDraft, phrase: String) throws {
         guard case .failure(let refusal) = Self.review(draft) else {

@@ -91,7 +91,7 @@ struct SkillRegistryTests {
 
         // An edit that breaks validation is refused and leaves the draft as it was.
         let draft = try #require(try registry.record("files-chmod-mode")?.draft)
-        let broken = draft.replacingOccurrences(of: "\"/usr/bin/chmod\"", with: "\"/bin/sh\", \"-c\", \"chmod\"")
+        let broken = try Self.tamper(draft, "\"/usr/bin/chmod\"", "\"/bin/sh\", \"-c\", \"chmod\"")
         #expect(throws: MemoryError.self) { try registry.replaceDraft("files-chmod-mode", text: broken, now: "t6") }
         #expect(throws: MemoryError.self) { try registry.replaceDraft("files-chmod-mode", text: "---\nname: files-chmod-mode\n", now: "t6") }
         #expect(try registry.record("files-chmod-mode")?.draft == draft)
@@ -99,6 +99,15 @@ struct SkillRegistryTests {
         try registry.markApproved("files-chmod-mode", reason: "fine", now: "t7")
         #expect(try registry.record("files-chmod-mode")?.status == "approved")
         #expect(throws: MemoryError.self) { try registry.approvable("files-chmod-mode") }
+    }
+
+    /// A stored draft (`{"SKILL.md": …, "luna.json": …}`) with a text replaced in its luna.json.
+    static func tamper(_ draft: String, _ from: String, _ to: String) throws -> String {
+        var files = try #require(try JSONSerialization.jsonObject(with: Data(draft.utf8)) as? [String: String])
+        let procedure = try #require(files["luna.json"])
+        #expect(procedure.contains(from))
+        files["luna.json"] = procedure.replacingOccurrences(of: from, with: to)
+        return String(decoding: try JSONSerialization.data(withJSONObject: files), as: UTF8.self)
     }
 
     @Test func aDraftStoredWithUnsafeStepsCannotBeApproved() throws {
@@ -109,7 +118,7 @@ struct SkillRegistryTests {
         // Tamper with the stored draft behind the validator's back (as a bad edit of the database would).
         let draft = try #require(try registry.record("files-chmod-mode")?.draft)
         try scratch.db.run("UPDATE skills SET draft=? WHERE name='files-chmod-mode'",
-                           [.text(draft.replacingOccurrences(of: "\"/usr/bin/chmod\"", with: "\"chmod\""))])
+                           [.text(try Self.tamper(draft, "\"/usr/bin/chmod\"", "\"chmod\""))])
         do {
             _ = try registry.approvable("files-chmod-mode")
             Issue.record("expected a refusal")
