@@ -114,7 +114,8 @@ extension Agent {
         let ledger = self.ledger
         func collectKeepingState() throws(FleetError) -> [CheckResult] {
             let (results, states) = try HostCollection.check(selected, host: host.name, executor: executor, references: references,
-                                                             timeout: timeout, state: { key in try? ledger.value(key) })
+                                                             timeout: timeout, now: environment.now(),
+                                                             state: { key in try? ledger.value(key) })
             for (key, value) in states {
                 do { try ledger.setValue(key, value) } catch { environment.log("cannot save check state \(key): \(error)") }
             }

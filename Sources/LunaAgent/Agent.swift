@@ -22,11 +22,13 @@ public final class Agent: Sendable {
         self.config = config
         self.environment = environment
         self.ledger = try Ledger(path: config.stateDirectory + "/luna.db", now: environment.now)
-        self.gate = Agent.makeGate(config)
+        self.gate = Agent.makeGate(config, now: environment.now)
     }
 
     /// The gate for a configuration: its inventory, groups and usrmerge settings.
-    public static func makeGate(_ config: LunaConfiguration) -> Gate {
+    ///
+    /// - Parameter now: The clock time-bounded sudoers rules are judged by (the agent's environment's).
+    public static func makeGate(_ config: LunaConfiguration, now: @escaping @Sendable () -> Date = { Date() }) -> Gate {
         var hosts: [String: HostPolicy] = [:]
         for h in config.hosts {
             hosts[h.name] = HostPolicy(groups: h.groups, usrmerge: h.usrmerge, local: h.transport == .local,
@@ -35,7 +37,7 @@ public final class Agent: Sendable {
                                        loginShells: h.loginShells)
         }
         return Gate(sudoersDirectory: config.sudoersDirectory, hosts: hosts, user: config.identity,
-                    readOnlyAliases: Set(config.readOnlyAliases))
+                    readOnlyAliases: Set(config.readOnlyAliases), now: now)
     }
 
     var references: References { References(directory: config.configsDirectory) }

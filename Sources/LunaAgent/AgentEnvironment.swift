@@ -14,6 +14,8 @@ public struct AgentEnvironment: Sendable {
     /// Runs once before a scan fans out to its ssh hosts (opens the bastion's
     /// shared connection); injected so tests of other parts connect to nothing.
     public var prepareFleet: @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void
+    /// How the daemon waits between steps; a test's sleep returns at once or moves its clock.
+    public var sleep: @Sendable (Duration) -> Void
 
     public init(now: @escaping @Sendable () -> Date = { Date() },
                 executor: @escaping @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = AgentEnvironment.defaultExecutor,
@@ -21,11 +23,16 @@ public struct AgentEnvironment: Sendable {
                     // One line each, inert: a log line quotes host data and errors, and lands on a terminal or the journal.
                     FileHandle.standardError.write(Data(("luna: " + InertText.render(line) + "\n").utf8))
                 },
-                prepareFleet: @escaping @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void = AgentEnvironment.openBastion) {
+                prepareFleet: @escaping @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void = AgentEnvironment.openBastion,
+                sleep: @escaping @Sendable (Duration) -> Void = { d in
+                    let (s, atto) = d.components
+                    Thread.sleep(forTimeInterval: Double(s) + Double(atto) / 1e18)
+                }) {
         self.now = now
         self.executor = executor
         self.log = log
         self.prepareFleet = prepareFleet
+        self.sleep = sleep
     }
 
     /// The executor for a host's configured transport.

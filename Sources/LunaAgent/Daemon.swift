@@ -86,14 +86,104 @@ public struct Daemon: Sendable {
         return notices
     }
 
-    /// Runs cycles until stopped (or one cycle with `once`).
+    /// Where the loop stands between steps: what is due, and when (wall-clock times
+    /// from the agent's environment, so a test clock drives the whole loop).
+    public struct State: Sendable, Equatable {
+        /// When the next scan cycle is due.
+        public var nextScan: Date
+        /// When approved proposals are next picked up between scans.
+        public var nextPoll: Date
+        /// Actions that outlived an earlier luna and still run (resolved at polls).
+        public var stillRunning: Int
+    }
+
+    /// What one step did.
+    public struct Step: Sendable {
+        /// The scan cycle's report, when a scan was due.
+        public var cycle: CycleReport?
+        /// Proposals executed at an approval poll between scans.
+        public var executed: [Int64] = []
+        /// Outcomes recorded at that poll.
+        public var recorded: [Int64] = []
+        /// Proposals that expired at that poll.
+        public var expired: [Int64] = []
+        /// The recorder's notices told at that poll.
+        public var notices: [String] = []
+    }
+
+    /// Recovers, reconciles the memory index and tells systemd it is ready; the first scan is due at once.
+    ///
+    /// - Parameter now: The wall-clock time (the agent's environment's clock).
+    /// - Returns: The loop's state.
+    public func start(now: Date) throws -> State {
+        let stillRunning = try recover().stillRunning.count
+        // The memory files are the source of truth: reconcile the index at start.
+        do { try agent.reconcileMemory() } catch { agent.environment.log("memory reconcile failed: \(error)") }
+        notifier.notify("READY=1\nSTATUS=started; first scan")
+        return State(nextScan: now, nextPoll: now.addingTimeInterval(approvalPoll.seconds), stillRunning: stillRunning)
+    }
+
+    /// Does what is due at `now`: a scan cycle when its time has come, else an
+    /// approval poll (expiry, execution of approved proposals, recording) when
+    /// that is due, and the Discord channel's own polling in any case.
+    ///
+    /// Deterministic in `now`: the loop and the tests drive it with the same
+    /// clock. A wall clock that jumped backwards cannot push the next scan out
+    /// by more than one interval.
+    ///
+    /// - Parameters:
+    ///   - state: The loop's state, advanced in place.
+    ///   - now: The wall-clock time.
+    ///   - shouldStop: Checked between the cycle's steps.
+    /// - Returns: What ran.
+    public func step(_ state: inout State, now: Date, shouldStop: () -> Bool = { Daemon.shouldStop }) throws -> Step {
+        var step = Step()
+        let schedule = ScanSchedule(agent.config)
+        if state.nextScan.timeIntervalSince(now) > Double(schedule.interval) + 1 {
+            state.nextScan = schedule.nextScan(after: now)   // the clock went back: never wait longer than an interval
+        }
+        if now >= state.nextScan {
+            var cycle = try agent.cycle(shouldStop: shouldStop)
+            cycle.notices += recordingNotices()
+            step.cycle = cycle
+            // Discord: one message for this scan's changes, then post new proposals and read decisions now.
+            if let discord { discord.report(cycle.scan); discord.tick(force: true) }
+            let open = (try? agent.ledger.findings().count) ?? 0
+            let pending = (try? agent.ledger.proposals(state: .awaitingApproval).count) ?? 0
+            notifier.notify("STATUS=last scan \(Timestamp.string(now)); \(open) open findings; \(pending) awaiting approval")
+            // The interval, or the daily scan time when it comes first (ScanSchedule.swift).
+            state.nextScan = max(now.addingTimeInterval(1), schedule.nextScan(after: now))
+            state.nextPoll = now.addingTimeInterval(approvalPoll.seconds)
+            // Idle until the next scan: hand the pages this scan touched back to the system.
+            IdleMemory.trim()
+            return step
+        }
+        // Discord: polls when due (poll_seconds while pending, slower when idle, backing off
+        // on failures); never throws, so an unreachable Discord never stops the scans.
+        discord?.tick()
+        if now >= state.nextPoll {
+            // An action that outlived the luna that started it: resolved once it ends.
+            if state.stillRunning > 0 { state.stillRunning = try recover().stillRunning.count }
+            step.expired = try agent.ledger.expireOverdue()
+            step.executed = try agent.executeApproved(shouldStop: shouldStop)
+            step.recorded = try agent.recorder.recordPending().map(\.0)
+            step.notices = recordingNotices()
+            // Discord: post the outcomes now rather than at the next idle poll.
+            if !step.executed.isEmpty || !step.recorded.isEmpty || !step.notices.isEmpty || !step.expired.isEmpty {
+                discord?.tick(force: true)
+            }
+            state.nextPoll = now.addingTimeInterval(approvalPoll.seconds)
+        }
+        return step
+    }
+
+    /// Runs steps until stopped (or one scan cycle with `once`), sleeping a
+    /// quarter second between them with the environment's sleep.
     ///
     /// - Parameter report: Called with each cycle's report (the CLI prints it).
     public func run(once: Bool, report: (CycleReport) -> Void) throws {
-        var executing = try recover().stillRunning.count
-        // Issue 7: the memory files are the source of truth; reconcile the index at start.
-        do { try agent.reconcileMemory() } catch { agent.environment.log("memory reconcile failed: \(error)") }
-        notifier.notify("READY=1\nSTATUS=started; first scan")
+        var state = try start(now: agent.environment.now())
+        // The watchdog is about real time: systemd restarts a luna that stops making progress.
         var lastPing = ContinuousClock.now
         func ping() {
             if let interval = notifier.watchdogInterval, ContinuousClock.now - lastPing >= interval / 2 {
@@ -101,43 +191,24 @@ public struct Daemon: Sendable {
                 lastPing = ContinuousClock.now
             }
         }
-        repeat {
-            var cycle = try agent.cycle(shouldStop: { ping(); return Daemon.shouldStop })
-            cycle.notices += recordingNotices()
-            report(cycle)
-            // Discord: one message for this scan's changes, then post new proposals and read decisions now.
-            if let discord { discord.report(cycle.scan); discord.tick(force: true) }
-            let open = (try? agent.ledger.findings().count) ?? 0
-            let pending = (try? agent.ledger.proposals(state: .awaitingApproval).count) ?? 0
-            notifier.notify("STATUS=last scan \(Timestamp.string(agent.environment.now())); \(open) open findings; \(pending) awaiting approval")
-            if once || Daemon.shouldStop { break }
-            // Wait for the next scan, executing approvals as they arrive.
-            // The interval, or the daily scan time when it comes first (ScanSchedule.swift).
-            let wallNow = agent.environment.now()
-            let wait = max(1, ScanSchedule(agent.config).nextScan(after: wallNow).timeIntervalSince(wallNow))
-            let next = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
-            var nextPoll = ContinuousClock.now + approvalPoll
-            // Idle until the next scan: hand the pages this scan touched back to the system.
-            IdleMemory.trim()
-            while ContinuousClock.now < next && !Daemon.shouldStop {
-                ping()
-                // Discord: polls when due (poll_seconds while pending, slower when idle, backing off
-                // on failures); never throws, so an unreachable Discord never stops the scans.
-                discord?.tick()
-                if ContinuousClock.now >= nextPoll {
-                    // An action that outlived the luna that started it: resolved once it ends.
-                    if executing > 0 { executing = try recover().stillRunning.count }
-                    _ = try agent.ledger.expireOverdue()
-                    let ran = try agent.executeApproved(shouldStop: { Daemon.shouldStop })
-                    let recorded = try agent.recorder.recordPending()
-                    // Discord: post the outcomes now rather than at the next idle poll.
-                    let notices = recordingNotices()
-                    if !ran.isEmpty || !recorded.isEmpty || !notices.isEmpty { discord?.tick(force: true) }
-                    nextPoll = ContinuousClock.now + approvalPoll
-                }
-                Thread.sleep(forTimeInterval: 0.25)
+        while true {
+            let step = try self.step(&state, now: agent.environment.now(), shouldStop: { ping(); return Daemon.shouldStop })
+            if let cycle = step.cycle {
+                report(cycle)
+                if once { break }
             }
-        } while !Daemon.shouldStop
+            if Daemon.shouldStop { break }
+            ping()
+            agent.environment.sleep(.milliseconds(250))
+        }
         notifier.notify("STOPPING=1")
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `TimeInterval`.
+    var seconds: TimeInterval {
+        let (s, atto) = components
+        return TimeInterval(s) + TimeInterval(atto) / 1e18
     }
 }

@@ -38,7 +38,7 @@ public struct Recorder: Sendable {
             return done
         }
         do {
-            for line in try repo.prepare() { try ledger.addRecordingNotice(line.prefix(1).uppercased() + line.dropFirst() + ".") }
+            for line in try repo.prepare(now: ledger.now()) { try ledger.addRecordingNotice(line.prefix(1).uppercased() + line.dropFirst() + ".") }
         } catch {
             try ledger.setRecordingBlocked("\(error)")
             return done
@@ -76,7 +76,7 @@ public struct Recorder: Sendable {
         let redactor = repo.redactor()
         let message = redactor.redact(Self.message(p, outcome: outcome, approval: approval, execution: execution, finding: finding))
         // Issue 7: the outcome note goes through the memory API (file + index); the file is part of the outcome commit.
-        let now = Timestamp.string(Date())
+        let now = Timestamp.string(ledger.now())
         var note = Self.memoryNote(p, outcome: outcome, approval: approval, execution: execution, finding: finding,
                                    created: now)
         note.title = redactor.redact(note.title)

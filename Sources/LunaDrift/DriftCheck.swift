@@ -23,6 +23,11 @@ public protocol DriftCheck: Sendable {
     func plan(host: String, references: References) -> CollectionPlan
     /// Compares the collected output with the reference.
     func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult
+
+    /// Like `evaluate(host:output:reference:)`, at a given time: for checks whose
+    /// verdict depends on the clock (certificate expiry, backup age). The scan passes
+    /// the agent's clock, so a test clock decides them too.
+    func evaluate(host: String, output: CommandResult, reference: Baseline?, now: Date) -> CheckResult
 }
 
 extension DriftCheck {
@@ -71,6 +76,13 @@ extension DriftCheck {
                 return failed(host, error.description)
             }
         }
+    }
+}
+
+extension DriftCheck {
+    /// Checks that do not depend on the clock ignore it.
+    public func evaluate(host: String, output: CommandResult, reference: Baseline?, now: Date) -> CheckResult {
+        evaluate(host: host, output: output, reference: reference)
     }
 }
 

@@ -52,7 +52,7 @@ public enum HostCollection {
     ///
     /// - Returns: The results in check order, and `(key, value)` pairs to store.
     public static func check(_ checks: [any DriftCheck], host: String, executor: any Executor, references: References,
-                             timeout: Duration, state: (String) -> String?) throws(FleetError)
+                             timeout: Duration, now: Date = Date(), state: (String) -> String?) throws(FleetError)
         -> (results: [CheckResult], states: [(key: String, value: String)]) {
         var results: [CheckResult?] = []
         var pending: [(index: Int, check: any DriftCheck, argv: [String], reference: Baseline?, previous: String?)] = []
@@ -70,7 +70,7 @@ public enum HostCollection {
         let outputs = try run(pending.map(\.argv), executor: executor, timeout: timeout)
         var states: [(key: String, value: String)] = []
         for (entry, output) in zip(pending, outputs) {
-            let result = interpret(entry.check, host: host, argv: entry.argv, output: output, reference: entry.reference,
+            let result = interpret(entry.check, host: host, argv: entry.argv, output: output, reference: entry.reference, now: now,
                                    previous: entry.previous)
             results[entry.index] = result
             if let stateful = entry.check as? any StatefulDriftCheck, case .success(let out) = output,
@@ -85,7 +85,7 @@ public enum HostCollection {
     /// Turns one collection's outcome into the check's result (as ``DriftCheck/run(host:executor:references:timeout:)`` does).
     /// A stateful check is evaluated with the state its collection started from (`previous`).
     static func interpret(_ check: any DriftCheck, host: String, argv: [String], output: Result<CommandResult, FleetError>,
-                          reference: Baseline?, previous: String? = nil) -> CheckResult {
+                          reference: Baseline?, now: Date = Date(), previous: String? = nil) -> CheckResult {
         switch output {
         case .failure(let error):
             if error.kind == .programNotFound {
@@ -99,7 +99,7 @@ public enum HostCollection {
             if let stateful = check as? any StatefulDriftCheck {
                 return stateful.evaluate(host: host, output: output, reference: reference, previous: previous)
             }
-            return check.evaluate(host: host, output: output, reference: reference)
+            return check.evaluate(host: host, output: output, reference: reference, now: now)
         }
     }
 }

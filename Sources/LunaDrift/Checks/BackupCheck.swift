@@ -40,7 +40,7 @@ public struct BackupCheck: DriftCheck {
         evaluate(host: host, output: output, reference: reference, now: Date())
     }
 
-    func evaluate(host: String, output: CommandResult, reference: Baseline?, now: Date) -> CheckResult {
+    public func evaluate(host: String, output: CommandResult, reference: Baseline?, now: Date) -> CheckResult {
         guard let reference, let s = try? Self.settings(reference) else { return failed(host, "no usable reference") }
         guard output.exitStatus == 0 else { return failed(host, "proxmox-backup-client exited \(output.exitStatus): \(stderrExcerpt(output))") }
         guard let newest = Self.newestPerGroup(output.stdout) else { return failed(host, "the snapshot list is not the expected JSON") }

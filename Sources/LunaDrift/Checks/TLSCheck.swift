@@ -67,7 +67,7 @@ public struct TLSCheck: DriftCheck {
         evaluate(host: host, output: output, reference: reference, now: Date())
     }
 
-    func evaluate(host: String, output: CommandResult, reference: Baseline?, now: Date) -> CheckResult {
+    public func evaluate(host: String, output: CommandResult, reference: Baseline?, now: Date) -> CheckResult {
         guard let reference, let targets = try? Self.targets(reference) else { return failed(host, "no usable reference") }
         if CommandSequence.missing("openssl", stderr: output.stderrText) { return unavailable(host, "openssl not installed") }
         let steps = CommandSequence.split(outputText(output))
