@@ -77,15 +77,33 @@ public struct GitRepository: Sendable {
     /// - Throws: `AgentError.locked` when a git lock is held (see `prepare`), `AgentError.io`
     ///   when git fails, or HEAD keeps moving under us.
     public func commit(files: [String: String], message: String) throws -> String {
-        try prepare()   // stale locks cleared (or a clear refusal) before anything is written
-        for (relative, content) in files {
-            guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
+        try commit(files: files, removing: [], message: message)
+    }
+
+    /// Writes `files`, deletes `removing` (repo-relative) and commits exactly those changes on HEAD, in one commit.
+    ///
+    /// The one way Luna commits to the ops repo (notes, outcomes, skills, a
+    /// skill folder moved to `skills/.retired/` and back): stale git locks are
+    /// cleared or refused first (`prepare`), files are written crash-safely
+    /// (`writeFile`), the commit is built with a private index and published
+    /// with a compare-and-swap `update-ref`, and the operator's index follows
+    /// HEAD for these paths only (`repairIndex`), so their other staged or
+    /// unstaged changes are never swept in or touched.
+    ///
+    /// - Returns: The new commit id.
+    /// - Throws: `AgentError.invalid` for a path outside the repo (or nothing to remove from),
+    ///   `AgentError.locked` when a git lock is held, `AgentError.io` when git fails or HEAD keeps moving.
+    public func commit(files: [String: String], removing: [String], message: String) throws -> String {
+        for relative in Array(files.keys) + removing {
+            guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains(".."), !relative.isEmpty else {
                 throw AgentError(.invalid, "refusing to write outside the ops repo: \(relative)")
             }
-            try writeFile(relative, Data(content.utf8))
         }
+        try prepare()   // stale locks cleared (or a clear refusal) before anything is written
+        for (relative, content) in files { try writeFile(relative, Data(content.utf8)) }
         for attempt in 1...5 {
             let parent = try head()
+            guard parent != nil || removing.isEmpty else { throw AgentError(.invalid, "the ops repo has no commit to remove files from") }
             try? FileManager.default.removeItem(atPath: scratchIndex)
             if let parent {
                 try git(["read-tree", parent], index: scratchIndex)
@@ -95,6 +113,9 @@ public struct GitRepository: Sendable {
             for relative in files.keys.sorted() {
                 let blob = try git(["hash-object", "-w", "--", relative])
                 try git(["update-index", "--add", "--cacheinfo", "100644,\(blob),\(relative)"], index: scratchIndex)
+            }
+            for relative in removing {
+                try git(["update-index", "--force-remove", "--", relative], index: scratchIndex)
             }
             let tree = try git(["write-tree"], index: scratchIndex)
             var args = ["commit-tree", tree]
@@ -108,10 +129,13 @@ public struct GitRepository: Sendable {
                 continue   // HEAD moved (the operator committed): build again on the new HEAD.
             }
             try? FileManager.default.removeItem(atPath: scratchIndex)
+            for relative in removing where FileManager.default.fileExists(atPath: path + "/" + relative) {
+                try FileManager.default.removeItem(atPath: path + "/" + relative)
+            }
             // Bring the operator's index (and work tree) up to date for our paths only. A failure
             // here is thrown, not swallowed: the commit is made, and the caller's retry finds it by
             // its trailers and repairs the index then (`repairIndex`), before anything is marked recorded.
-            try repairIndex(paths: files.keys.sorted())
+            try repairIndex(paths: (files.keys.sorted() + removing))
             return commit
         }
         throw AgentError(.io, "HEAD kept moving; could not record")
