@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "LunaFleet"),
         .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy"]),
         .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText"]),
-        .target(name: "LunaModel", dependencies: ["LunaHTTP"]),
+        .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText"]),
         .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText"]),
         .target(
             name: "LunaAgent",

@@ -11,7 +11,7 @@ public struct SkillRefinement: Sendable, Equatable {
     public var outcome: SkillRegistry.Adoption
 }
 
-/// Issue 7: model-drafted skills.
+/// Model-drafted skills.
 ///
 /// The recorder drafts a pending skill deterministically inside its recording
 /// transaction (`SkillRegistry.distill`) and queues it. After recording, the

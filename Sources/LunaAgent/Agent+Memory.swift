@@ -1,8 +1,9 @@
 import Foundation
+import LunaText
 import LunaMemory
 import LunaStore
 
-/// Issue 7: the memory and skill-review operations that touch git (the CLI calls these).
+/// The memory and skill-review operations that touch git (the CLI calls these).
 extension Agent {
     /// The memory index over the ops repo's `memory/`.
     public var memory: MemoryStore { MemoryStore(db: ledger.db, directory: config.memoryDirectory) }
@@ -53,7 +54,7 @@ extension Agent {
                               source: source, status: pending ? "pending" : "active", created: Timestamp.string(environment.now()))
         guard !pending else { try memory.index(note); return (note, nil) }
         let commit = try git.commit(files: [note.relativePath: note.render()],
-                                    message: "memory: \(Recorder.clip(Recorder.oneLine(title), 80))\n\nNote added by the operator.\n\nNote: \(note.relativePath)\nSource: \(source.rawValue)\n")
+                                    message: "memory: \(Clip.characters(Recorder.oneLine(title), 80))\n\nNote added by the operator.\n\nNote: \(note.relativePath)\nSource: \(source.rawValue)\n")
         try memory.index(note)
         return (note, commit)
     }
@@ -64,7 +65,7 @@ extension Agent {
         guard note.status == "pending" else { throw AgentError(.invalid, "note '\(slug)' is not pending") }
         note.status = "active"
         let commit = try git.commit(files: [note.relativePath: note.render()],
-                                    message: "memory: \(Recorder.clip(Recorder.oneLine(note.title), 80))\n\nA \(note.source.rawValue) note approved by \(approver).\n\nNote: \(note.relativePath)\nApproved-by: \(approver)\n")
+                                    message: "memory: \(Clip.characters(Recorder.oneLine(note.title), 80))\n\nA \(note.source.rawValue) note approved by \(approver).\n\nNote: \(note.relativePath)\nApproved-by: \(approver)\n")
         try memory.index(note)
         return commit
     }
@@ -77,7 +78,7 @@ extension Agent {
         var commit: String? = nil
         if FileManager.default.fileExists(atPath: config.opsRepo + "/" + note.relativePath) {
             commit = try git.commit(removing: [note.relativePath],
-                                    message: "memory: remove \(Recorder.clip(Recorder.oneLine(note.title), 70))\n\nRemoved by \(who).\n\nNote: \(note.relativePath)\n")
+                                    message: "memory: remove \(Clip.characters(Recorder.oneLine(note.title), 70))\n\nRemoved by \(who).\n\nNote: \(note.relativePath)\n")
         }
         try memory.unindex(slug)
         return commit

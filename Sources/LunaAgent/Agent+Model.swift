@@ -144,7 +144,7 @@ extension Agent {
             result.unplannedReason = "the model cannot be reached: \(error)"
             return result
         }
-        // Issue 7: planning marks the memory notes it read as used (a dry run does not).
+        // Planning marks the memory notes it read as used (a dry run does not).
         var conversation = try firstConversation(finding, prompts: prompts, redactor: redactor, markUsed: true)
         var session = ModelSession(finding: finding, redactor: redactor, promptHash: prompts.sha256)
 
@@ -189,7 +189,7 @@ extension Agent {
             var why: [String] = []
             if !result.runbooks.isEmpty { why.append("escalated: runbook \(result.runbooks.joined(separator: ", "))") }
             if !result.refusals.isEmpty { why.append("\(result.refusals.count) model request(s) refused") }
-            if why.isEmpty { why.append("the model proposed nothing" + (result.text.isEmpty ? "" : ": " + Recorder.clip(Recorder.oneLine(result.text), 200))) }
+            if why.isEmpty { why.append("the model proposed nothing" + (result.text.isEmpty ? "" : ": " + Clip.characters(Recorder.oneLine(result.text), 200))) }
             result.unplannedReason = why.joined(separator: "; ")
         }
         if let reason = result.unplannedReason, !reason.hasPrefix("over the daily token budget") {
@@ -294,7 +294,7 @@ extension Agent {
             result.inspections += 1
             do {
                 let r = try environment.executor(host, config).run(spawnArgv(argv, runas: "root"), timeout: .seconds(config.commandTimeoutSeconds))
-                let output = Self.clip(r.stdoutText + (r.stderrText.isEmpty ? "" : "\n[stderr]\n" + r.stderrText), 4000)
+                let output = Clip.utf8(r.stdoutText + (r.stderrText.isEmpty ? "" : "\n[stderr]\n" + r.stderrText), 4000)
                 return ("exit \(r.exitStatus)\n" + Self.dataBlock("command output", session.redactor.redact(output)), r.exitStatus != 0)
             } catch {
                 return ("could not run it: \(error)", true)
@@ -319,7 +319,7 @@ extension Agent {
                 \(input.string("steps_markdown"))
 
                 """
-            let message = "luna: runbook draft for \(finding.host): \(Recorder.clip(title, 60))\n\n"
+            let message = "luna: runbook draft for \(finding.host): \(Clip.characters(title, 60))\n\n"
                 + Recorder.wrap("Escalated by the model planner for finding \(finding.id): \(Recorder.oneLine(input.string("why")))")
                 + "\n\nFinding: \(finding.id)\nHost: \(finding.host)\nSource: model\nPrompt-SHA256: \(session.promptHash)\n"
             // The model's words are untrusted: redacted like every text leaving the host, and inert in the file.
@@ -366,7 +366,7 @@ extension Agent {
         }) {
             throw AgentError(.conflict, "finding \(findingID) already has proposal \(active.id) (\(active.state.rawValue))")
         }
-        let library = try usableSkills()   // issue 7: approved, non-suspended skills only
+        let library = try usableSkills()   // approved, non-suspended skills only
         switch Planner(skills: library, identity: config.identity).plan(finding) {
         case .proposal(let new):
             var result = ModelPlanResult()

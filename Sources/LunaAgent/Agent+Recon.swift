@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 import LunaDrift
 import LunaMemory
 import LunaModel
@@ -53,12 +54,12 @@ extension Agent {
         }
         // Plain Agent Skills skills (no Luna procedure): their guidance, never an argv; at most two, clipped.
         for reference in library.references(check: finding.check, summary: finding.summary) {
-            parts.append(("reference skill \(reference.name)", "\(reference.description)\n\n\(Self.clip(reference.body, 1500))"))
+            parts.append(("reference skill \(reference.name)", "\(reference.description)\n\n\(Clip.utf8(reference.body, 1500))"))
         }
         let outcomes = try ledger.db.query("""
             SELECT id, argv, outcome, state, rationale, updated_at FROM proposals WHERE host=? ORDER BY id DESC LIMIT 5
             """, [.text(finding.host)]).map {
-            "proposal \($0.int("id") ?? 0) \($0.string("outcome") ?? $0.string("state") ?? "") at \($0.string("updated_at") ?? ""): \($0.string("argv") ?? "") — \(Recorder.clip(Recorder.oneLine($0.string("rationale") ?? ""), 200))"
+            "proposal \($0.int("id") ?? 0) \($0.string("outcome") ?? $0.string("state") ?? "") at \($0.string("updated_at") ?? ""): \($0.string("argv") ?? "") — \(Clip.characters(Recorder.oneLine($0.string("rationale") ?? ""), 200))"
         }
         if !outcomes.isEmpty { parts.append(("last outcomes on \(finding.host)", outcomes.joined(separator: "\n"))) }
 
@@ -80,7 +81,7 @@ extension Agent {
 
     /// Active memory notes about the host or the check, best first, at most 5.
     ///
-    /// Through `MemoryStore.search` (issue 7), so the search rules, the bounded
+    /// Through `MemoryStore.search`, so the search rules, the bounded
     /// ranking and `last_used` are the memory room's: first notes naming both
     /// the host and the check, then the check's notes about this host or no
     /// host, then notes naming the host. Pending notes are never included.
@@ -94,6 +95,6 @@ extension Agent {
         }
         let used = Array(notes.prefix(5))
         if markUsed { try memory.markUsed(used.map(\.slug), at: Timestamp.string(environment.now())) }
-        return used.map { "\($0.title)\n\(Self.clip($0.body, 1500))" }
+        return used.map { "\($0.title)\n\(Clip.utf8($0.body, 1500))" }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 import LunaConfig
 import LunaDrift
 import LunaFleet
@@ -83,7 +84,7 @@ public final class Agent: Sendable {
     ///
     /// - Returns: The proposals made, and the findings left without a plan with the reason.
     public func plan() throws -> (proposals: [Proposal], unplanned: [(FindingRecord, String)]) {
-        // Issue 7: only approved, non-suspended, non-retired skills (see Agent+Memory.swift).
+        // Only approved, non-suspended, non-retired skills plan (see Agent+Memory.swift).
         let library = try usableSkills()
         let planner = Planner(skills: library, identity: config.identity)
         var made: [Proposal] = []
@@ -91,7 +92,7 @@ public final class Agent: Sendable {
         for finding in try ledger.findingsNeedingPlan() {
             switch planner.plan(finding) {
             case .none(let reason):
-                // Issue 6: no skill fits, so the model planner (Agent+Model.swift) is asked.
+                // No skill fits, so the model planner (Agent+Model.swift) is asked.
                 let modelPlan = try planWithModel(finding, skillReason: reason)
                 made += modelPlan.proposals
                 if let why = modelPlan.unplannedReason { unplanned.append((finding, why)) }
@@ -218,7 +219,7 @@ public final class Agent: Sendable {
                 }
                 let v = try environment.executor(host, config).run(spawnArgv(verify, runas: p.runas), timeout: timeout)
                 verifyExit = v.exitStatus
-                verifyOutput = Self.clip(v.stdoutText, 4000)
+                verifyOutput = Clip.utf8(v.stdoutText, 4000)
                 let printed = v.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
                 verifyPassed = v.exitStatus == 0 && (p.expect == nil || printed == p.expect)
             } catch {
@@ -248,8 +249,8 @@ public final class Agent: Sendable {
                 UPDATE executions SET finished_at=?, exit_status=?, stdout=?, stderr=?, output_note=?,
                   verify_exit=?, verify_output=?, verify_passed=?, check_resolved=?, check_detail=? WHERE proposal_id=?
                 """, [.text(Timestamp.string(environment.now())), result.map { .integer(Int64($0.exitStatus)) } ?? .null,
-                      .text(Self.clip(result?.stdoutText ?? "", config.outputLimitBytes)),
-                      .text(Self.clip(result?.stderrText ?? failure ?? "", config.outputLimitBytes)),
+                      .text(Clip.utf8(result?.stdoutText ?? "", config.outputLimitBytes)),
+                      .text(Clip.utf8(result?.stderrText ?? failure ?? "", config.outputLimitBytes)),
                       notes.isEmpty ? .null : .text(notes.joined(separator: "; ")),
                       verifyExit.map { .integer(Int64($0)) } ?? .null, verifyOutput.map { .text($0) } ?? .null,
                       verifyPassed.map { .integer($0 ? 1 : 0) } ?? .null,
@@ -285,16 +286,12 @@ public final class Agent: Sendable {
             environment.log("cannot store the re-check of finding \(finding.id): \(error)")
         }
         guard result.status == .ok || result.status == .drift, !result.partial else {
-            return (false, "the \(name) check could not confirm the fix (\(result.status.rawValue): \(Self.clip(Recorder.oneLine(result.detail), 200)))")
+            return (false, "the \(name) check could not confirm the fix (\(result.status.rawValue): \(Clip.characters(Recorder.oneLine(result.detail), 200)))")
         }
         if let still = result.items.first(where: { $0.subject == finding.subject }) {
-            return (false, "the \(name) check still reports it: \(Self.clip(Recorder.oneLine(still.summary), 200))")
+            return (false, "the \(name) check still reports it: \(Clip.characters(Recorder.oneLine(still.summary), 200))")
         }
         return (true, "the \(name) check no longer reports it")
-    }
-
-    static func clip(_ s: String, _ limit: Int) -> String {
-        s.utf8.count <= limit ? s : String(decoding: Array(s.utf8.prefix(limit)), as: UTF8.self) + "\n[truncated]"
     }
 
     // MARK: Record
@@ -330,10 +327,10 @@ public final class Agent: Sendable {
         if shouldStop() { return report }
         report.executed = try executeApproved(shouldStop: shouldStop)
         report.recorded = try recorder.recordPending().map(\.0)
-        // Issue 7: the model's pass over new skill drafts, after recording, outside any transaction
+        // The model's pass over new skill drafts, after recording, outside any transaction
         // (Agent+Distill.swift); on a stop request the drafts stay queued for the next cycle.
         if !shouldStop() { try refineSkillDrafts() }
-        // Issue 7: skill suspensions and new drafts, told to the operator once.
+        // Skill suspensions and new drafts, told to the operator once.
         report.notices = try skillRegistry.takeNotices()
         return report
     }

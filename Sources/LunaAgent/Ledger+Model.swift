@@ -28,7 +28,7 @@ extension Ledger {
 
     /// Stores one model call (successful or not) with its token usage.
     ///
-    /// `purpose` is `plan` (the planner) or `distill` (a skill draft, issue 7, with the draft's `skill` name).
+    /// `purpose` is `plan` (the planner) or `distill` (a skill draft, with the draft's `skill` name).
     func recordModelCall(findingID: Int64?, provider: String, model: String, status: String, attempts: Int,
                          usage: TokenUsage, stopReason: String?, promptHash: String, error: String?,
                          purpose: String = "plan", skill: String? = nil) throws {

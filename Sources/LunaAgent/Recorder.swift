@@ -75,7 +75,7 @@ public struct Recorder: Sendable {
         // finding text) is redacted exactly as for the model and Discord.
         let redactor = repo.redactor()
         let message = redactor.redact(Self.message(p, outcome: outcome, approval: approval, execution: execution, finding: finding))
-        // Issue 7: the outcome note goes through the memory API (file + index); the file is part of the outcome commit.
+        // The outcome note goes through the memory API (file + index); the file is part of the outcome commit.
         let now = Timestamp.string(ledger.now())
         var note = Self.memoryNote(p, outcome: outcome, approval: approval, execution: execution, finding: finding,
                                    created: now)
@@ -113,7 +113,7 @@ public struct Recorder: Sendable {
         try ledger.db.transaction {
             try ledger.db.run("UPDATE proposals SET commit_id=?, note_path=? WHERE id=?", [.text(commit), .text(notePath), .integer(p.id)])
             try memory.index(note)
-            // Issue 7: skill stats, and a draft from a verified success no approved skill covers.
+            // Skill stats, and a draft from a verified success no approved skill covers.
             try learn(p, execution: execution, finding: finding, state: skillState?.state, at: now)
             if p.state == .succeeded || p.state == .failed {
                 try ledger.transition(p.id, from: p.state, to: .recorded, note: "commit \(commit.prefix(12))")
@@ -126,7 +126,7 @@ public struct Recorder: Sendable {
     static func title(_ p: Proposal, outcome: String) -> String {
         let what = p.skill ?? ((p.argv.first.map { ($0 as NSString).lastPathComponent }) ?? "action")
         let subject = oneLine(p.findingSummary ?? p.argv.joined(separator: " "))
-        return clip("luna: \(outcome) on \(p.host): \(what) — \(subject)", 100)
+        return Clip.characters("luna: \(outcome) on \(p.host): \(what) — \(subject)", 100)
     }
 
     /// The commit message: summary, rationale paragraph, trailers.
@@ -156,7 +156,7 @@ public struct Recorder: Sendable {
                 body.append("Ran \(shellLike(e.argv)): exit status \(e.exitStatus.map(String.init) ?? "?").")
                 if let v = p.verifyArgv {
                     let passed = e.verifyPassed == true ? "passed" : "failed"
-                    body.append("Verification \(shellLike(v)) \(passed)" + (e.verifyOutput.map { ", printed \(clip(oneLine($0).trimmingCharacters(in: .whitespaces), 120))." } ?? "."))
+                    body.append("Verification \(shellLike(v)) \(passed)" + (e.verifyOutput.map { ", printed \(Clip.characters(oneLine($0).trimmingCharacters(in: .whitespaces), 120))." } ?? "."))
                 }
                 if let detail = e.checkDetail { body.append("Re-checked: \(oneLine(detail)).") }
             }
@@ -183,7 +183,7 @@ public struct Recorder: Sendable {
                            finding: FindingRecord?, created: String) -> MemoryNote {
         var body = message(p, outcome: outcome, approval: approval, execution: execution, finding: finding)
         if let e = execution, let out = e.stdout, !out.isEmpty {
-            body += "\nOutput (excerpt):\n\n```\n\(clip(out.replacingOccurrences(of: "```", with: "'''"), 2000))\n```\n"
+            body += "\nOutput (excerpt):\n\n```\n\(Clip.characters(out.replacingOccurrences(of: "```", with: "'''"), 2000))\n```\n"
         }
         return MemoryNote(slug: "outcomes/\(p.createdAt.prefix(10))-p\(p.id)-\(outcome)", title: title(p, outcome: outcome), body: body,
                           hosts: [p.host], tags: ["outcome", outcome] + [finding?.check ?? "manual"] + (p.skill.map { ["skill-" + $0] } ?? []),
@@ -225,7 +225,6 @@ public struct Recorder: Sendable {
         s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
     }
 
-    static func clip(_ s: String, _ n: Int) -> String { s.count > n ? String(s.prefix(n - 1)) + "…" : s }
 
     static func slug(_ s: String) -> String {
         let allowed = s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }

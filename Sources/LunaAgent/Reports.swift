@@ -65,7 +65,7 @@ public struct CycleReport: Sendable {
     public var unplanned: [(Int64, String, String)] = []
     public var executed: [Int64] = []
     public var recorded: [Int64] = []
-    /// Skill suspensions and new drafts for the operator (issue 7).
+    /// Skill suspensions and new drafts for the operator.
     public var notices: [String] = []
 
     public init() {}

@@ -149,7 +149,7 @@ public enum Schema {
             value TEXT NOT NULL
         );
         """),
-        // Issue 6, the model planner: token usage of every call, refusals of model
+        // The model planner: token usage of every call, refusals of model
         // output, one row per finding content the model planned, and the prompt hash.
         Migration("003-model", """
         CREATE TABLE model_calls(
@@ -189,8 +189,8 @@ public enum Schema {
         CREATE INDEX model_plans_by_finding ON model_plans(finding_id);
         ALTER TABLE proposals ADD COLUMN prompt_sha256 TEXT;
         """),
-        Schema.discord, // issue 5: Discord approvals (Ledger+Discord.swift)
-        // Issue 7: memory notes' proposal link; skill drafts, evidence, stats streaks, rejections, notices.
+        Schema.discord, // Discord approvals (Ledger+Discord.swift)
+        // Memory notes' proposal link; skill drafts, evidence, stats streaks, rejections, notices.
         Migration("005-memory", """
         ALTER TABLE memory_notes ADD COLUMN proposal INTEGER;
         CREATE INDEX memory_notes_by_status ON memory_notes(status, created_at);
@@ -230,7 +230,7 @@ public enum Schema {
             reported INTEGER NOT NULL DEFAULT 0
         );
         """),
-        // Issue 7, model-drafted skills (Agent+Distill.swift): who drafted a skill, Luna's
+        // Model-drafted skills (Agent+Distill.swift): who drafted a skill, Luna's
         // deterministic fingerprint of a draft the model rewrote (so repeats merge and
         // rejections hold), the model pass's state and outcome, and the purpose of a model call.
         Migration("007-skill-distill", """

@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 
 /// A skill draft as the model proposed it (`draft_skill`), before quality control.
 ///
@@ -52,21 +53,21 @@ public struct ModelSkillDraft: Sendable, Equatable {
         var problems: [String] = []
         let name = name.trimmingCharacters(in: .whitespaces)
         if SkillFormat.nameProblem(name) != nil {
-            problems.append("name '\(Self.clip(name))' is not an Agent Skills name (lowercase letters, digits and single '-' inside, at most 64)")
+            problems.append("name '\(Clip.characters(name, 60))' is not an Agent Skills name (lowercase letters, digits and single '-' inside, at most 64)")
         }
         let oneLine = { (s: String) in s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces) }
         let description = oneLine(description)
         if description.isEmpty { problems.append("the description is empty") }
         var match: [String: String] = [:]
         for entry in self.match {
-            guard let eq = entry.firstIndex(of: "=") else { problems.append("match entry '\(Self.clip(entry))' is not key=value"); continue }
+            guard let eq = entry.firstIndex(of: "=") else { problems.append("match entry '\(Clip.characters(entry, 60))' is not key=value"); continue }
             let key = String(entry[..<eq]), value = String(entry[entry.index(after: eq)...])
             guard let actual = evidence.identity[key] else {
-                problems.append("match key '\(Self.clip(key))' is not a parameter of the finding (\(evidence.identity.keys.sorted().joined(separator: ", ")))")
+                problems.append("match key '\(Clip.characters(key, 60))' is not a parameter of the finding (\(evidence.identity.keys.sorted().joined(separator: ", ")))")
                 continue
             }
-            if actual != value { problems.append("match \(Self.clip(key))=\(Self.clip(value)) differs from the finding's value '\(Self.clip(actual))'") }
-            if match[key] != nil { problems.append("match key '\(Self.clip(key))' is given twice") }
+            if actual != value { problems.append("match \(Clip.characters(key, 60))=\(Clip.characters(value, 60)) differs from the finding's value '\(Clip.characters(actual, 60))'") }
+            if match[key] != nil { problems.append("match key '\(Clip.characters(key, 60))' is given twice") }
             match[key] = value
         }
         let expect = self.expect.flatMap { $0.isEmpty ? nil : $0 }
@@ -89,7 +90,7 @@ public struct ModelSkillDraft: Sendable, Equatable {
                 problems.append("verify_argv filled from the finding is \(instance.verify.map(Self.json) ?? "none"), but \(evidence.verify.map(Self.json) ?? "none") ran")
             }
             if instance.expect != evidence.expect {
-                problems.append("expect filled from the finding is '\(Self.clip(instance.expect ?? "none"))', but '\(Self.clip(evidence.expect ?? "none"))' was expected")
+                problems.append("expect filled from the finding is '\(Clip.characters(instance.expect ?? "none", 60))', but '\(Clip.characters(evidence.expect ?? "none", 60))' was expected")
             }
         } else {
             problems.append("a placeholder has no value among the finding's parameters (\(evidence.identity.keys.sorted().joined(separator: ", ")))")
@@ -110,8 +111,6 @@ public struct ModelSkillDraft: Sendable, Equatable {
         }
         return .success(skill)
     }
-
-    static func clip(_ s: String) -> String { s.count > 60 ? String(s.prefix(59)) + "…" : s }
 
     static func json(_ a: [String]) -> String {
         String(decoding: (try? JSONSerialization.data(withJSONObject: a, options: [.withoutEscapingSlashes])) ?? Data(), as: UTF8.self)

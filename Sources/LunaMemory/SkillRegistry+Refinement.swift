@@ -1,7 +1,7 @@
 import Foundation
 import LunaStore
 
-/// Issue 7: model-drafted skills. A new deterministic draft is `queued`; the
+/// Model-drafted skills. A new deterministic draft is `queued`; the
 /// agent asks the model (outside any transaction) and then either adopts the
 /// model's checked draft or keeps Luna's own, recording why.
 extension SkillRegistry {

@@ -1,4 +1,4 @@
-/// The one tool offered when Luna asks the model to draft a skill (issue 7).
+/// The one tool offered when Luna asks the model to draft a skill.
 ///
 /// The model describes and parameterises what already ran; Luna checks that
 /// the templates, filled from the finding, give back exactly the executed

@@ -1,4 +1,5 @@
 import Foundation
+import LunaText
 
 /// A tool offered to the model, with a strict, length-bounded input schema.
 ///
@@ -88,7 +89,7 @@ public struct ToolSpec: Sendable, Equatable {
         var problems: [String] = []
         let known = Set(fields.map(\.name))
         for key in object.keys.sorted() where !known.contains(key) {
-            problems.append("unknown field '\(Self.clip(key))' (only \(fields.map(\.name).joined(separator: ", ")) may be given)")
+            problems.append("unknown field '\(Clip.characters(key, 40))' (only \(fields.map(\.name).joined(separator: ", ")) may be given)")
         }
         var strings: [String: String] = [:]
         var arrays: [String: [String]] = [:]
@@ -123,7 +124,6 @@ public struct ToolSpec: Sendable, Equatable {
         return ToolInput(tool: name, strings: strings, arrays: arrays)
     }
 
-    static func clip(_ s: String) -> String { s.count > 40 ? String(s.prefix(39)) + "…" : s }
 }
 
 /// A tool input that passed its schema.

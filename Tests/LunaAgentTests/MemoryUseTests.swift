@@ -5,7 +5,7 @@ import LunaModel
 import Testing
 import TestSupport
 
-/// Issue 7: memory and skills as the agent uses them through whole cycles (real SQLite, git, FakeLLM, `luna`).
+/// Memory and skills as the agent uses them through whole cycles (real SQLite, git, FakeLLM, `luna`).
 @Suite("memory and skills in use", .serialized)
 struct MemoryUseTests {
     @Test func planningReadsMemoryThroughTheStoreAndMarksWhatItUsed() throws {

@@ -4,7 +4,7 @@ import LunaMemory
 import Testing
 import TestSupport
 
-/// Issue 7 end to end: a real ops repo with real git, the real `luna` binary.
+/// Skills end to end: a real ops repo with real git, the real `luna` binary.
 @Suite("skill lifecycle", .serialized)
 struct SkillLifecycleTests {
     static func editor(_ command: String) -> [String: String] {

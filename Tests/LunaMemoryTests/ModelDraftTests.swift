@@ -2,7 +2,7 @@ import Foundation
 import LunaMemory
 import Testing
 
-/// Issue 7: quality control of a model's skill draft, and its adoption in the registry (real SQLite).
+/// Quality control of a model's skill draft, and its adoption in the registry (real SQLite).
 @Suite("model skill drafts")
 struct ModelDraftTests {
     static let evidence = SkillRegistryTests.evidence(1)
