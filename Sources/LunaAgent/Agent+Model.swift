@@ -303,7 +303,7 @@ extension Agent {
         case PlannerTools.escalate.name:
             let title = Recorder.oneLine(input.string("title"))
             let day = String(Timestamp.string(environment.now()).prefix(10))
-            let path = "docs/runbooks/\(day)-f\(finding.id)-\(Recorder.slug(title).isEmpty ? "runbook" : Recorder.slug(title)).md"
+            let path = "docs/runbooks/\(day)-f\(finding.id)-\(Slug.make(title, maxLength: 40, fallback: "runbook")).md"
             let text = """
                 # Runbook draft: \(title)
 

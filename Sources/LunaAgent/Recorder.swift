@@ -85,7 +85,7 @@ public struct Recorder: Sendable {
         let day = String(p.createdAt.prefix(10))
         var files = [notePath: note.render()]
         if p.gateOutcome == "escalate" {
-            files["docs/runbooks/\(day)-p\(p.id)-\(Self.slug(p.argv.first.map { ($0 as NSString).lastPathComponent } ?? "action")).md"] = redactor.redact(Self.runbook(p, finding: finding))
+            files["docs/runbooks/\(day)-p\(p.id)-\(Slug.make(p.argv.first.map { ($0 as NSString).lastPathComponent } ?? "action", maxLength: 40, fallback: "action")).md"] = redactor.redact(Self.runbook(p, finding: finding))
         }
         // The skill's stats after this use go into the same commit (state in git).
         let skillState = try skillState(p, execution: execution, at: now)
@@ -226,10 +226,6 @@ public struct Recorder: Sendable {
     }
 
 
-    static func slug(_ s: String) -> String {
-        let allowed = s.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
-        return String(String(allowed).split(separator: "-").joined(separator: "-").prefix(40))
-    }
 
     /// An argv shown readably with POSIX quoting (for people; never executed).
     static func shellLike(_ argv: [String]) -> String {

@@ -53,13 +53,7 @@ public struct MemoryNote: Sendable, Codable, Equatable {
     }
 
     /// A slug made from a title: lowercase letters and digits joined by `-`, at most 60 characters.
-    public static func slug(from title: String) -> String {
-        let mapped = String(title.lowercased().map { ($0.isASCII && ($0.isLetter || $0.isNumber)) ? $0 : "-" })
-        let joined = mapped.split(separator: "-").joined(separator: "-")
-        var s = String(joined.prefix(60))
-        while s.hasSuffix("-") { s.removeLast() }
-        return s.isEmpty ? "note" : s
-    }
+    public static func slug(from title: String) -> String { Slug.make(title, maxLength: 60, fallback: "note") }
 
     /// The file text: front matter, a blank line, the body.
     ///

@@ -19,3 +19,14 @@ struct ClipTests {
         #expect(Clip.utf8("abcdef", 3, marker: "…") == "abc…")
     }
 }
+
+@Suite("slug")
+struct SlugTests {
+    @Test func asciiOnlySingleDashesNoEndsAndAFallback() {
+        #expect(Slug.make("Rotate the App  Credentials!", fallback: "x") == "rotate-the-app-credentials")
+        #expect(Slug.make("Ротация ключей", fallback: "runbook") == "runbook", "a title in another script still names a file")
+        #expect(Slug.make("été 2026", fallback: "x") == "t-2026")
+        #expect(Slug.make(String(repeating: "ab-", count: 40), maxLength: 10, fallback: "x") == "ab-ab-ab-a")
+        #expect(!Slug.make("a-b-c-d-e-f", maxLength: 4, fallback: "x").hasSuffix("-"))
+    }
+}
