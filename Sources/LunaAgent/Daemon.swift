@@ -18,15 +18,21 @@ public struct Daemon: Sendable {
     public var notifier: SystemdNotifier
     /// How often approved proposals are picked up between scans.
     public var approvalPoll: Duration
-    /// The Discord approval channel, when `[discord]` is configured (see DiscordApprovals).
-    public var discord: DiscordApprovals?
+    /// The configured approval channels besides the CLI (Discord when `[discord]` is set).
+    public var channels: [any ApprovalChannel]
 
     public init(agent: Agent, notifier: SystemdNotifier = SystemdNotifier(), approvalPoll: Duration = .seconds(5),
-                discord: DiscordApprovals? = nil) {
+                channels: [any ApprovalChannel] = []) {
         self.agent = agent
         self.notifier = notifier
         self.approvalPoll = approvalPoll
-        self.discord = discord
+        self.channels = channels
+    }
+
+    /// A daemon with the Discord channel when one is configured.
+    public init(agent: Agent, notifier: SystemdNotifier = SystemdNotifier(), approvalPoll: Duration = .seconds(5),
+                discord: DiscordApprovals?) {
+        self.init(agent: agent, notifier: notifier, approvalPoll: approvalPoll, channels: discord.map { [$0] } ?? [])
     }
 
     /// Installs the SIGTERM/SIGINT handlers that request a clean stop.
@@ -77,11 +83,7 @@ public struct Daemon: Sendable {
         }
         for line in notices {
             agent.environment.log(line)
-            if discord != nil {
-                do { try agent.ledger.discordEnqueue(kind: "notice", proposalID: nil, content: "⚠️ " + line) } catch {
-                    agent.environment.log("discord: cannot queue the notice: \(error)")
-                }
-            }
+            for channel in channels { channel.notice(line) }
         }
         return notices
     }
@@ -146,8 +148,8 @@ public struct Daemon: Sendable {
             var cycle = try agent.cycle(shouldStop: shouldStop)
             cycle.notices += recordingNotices()
             step.cycle = cycle
-            // Discord: one message for this scan's changes, then post new proposals and read decisions now.
-            if let discord { discord.report(cycle.scan); discord.tick(force: true) }
+            // Every channel: one message for this scan's changes, then post new proposals and read decisions now.
+            for channel in channels { channel.report(cycle.scan); channel.tick(force: true) }
             let open = (try? agent.ledger.findings().count) ?? 0
             let pending = (try? agent.ledger.proposals(state: .awaitingApproval).count) ?? 0
             notifier.notify("STATUS=last scan \(Timestamp.string(now)); \(open) open findings; \(pending) awaiting approval")
@@ -158,9 +160,9 @@ public struct Daemon: Sendable {
             IdleMemory.trim()
             return step
         }
-        // Discord: polls when due (poll_seconds while pending, slower when idle, backing off
-        // on failures); never throws, so an unreachable Discord never stops the scans.
-        discord?.tick()
+        // Each channel polls when due (Discord: poll_seconds while pending, slower when idle,
+        // backing off on failures); none throws, so an unreachable channel never stops the scans.
+        for channel in channels { channel.tick(force: false) }
         if now >= state.nextPoll {
             // An action that outlived the luna that started it: resolved once it ends.
             if state.stillRunning > 0 { state.stillRunning = try recover().stillRunning.count }
@@ -168,9 +170,9 @@ public struct Daemon: Sendable {
             step.executed = try agent.executeApproved(shouldStop: shouldStop)
             step.recorded = try agent.recorder.recordPending().map(\.0)
             step.notices = recordingNotices()
-            // Discord: post the outcomes now rather than at the next idle poll.
+            // Post the outcomes now rather than at the next idle poll.
             if !step.executed.isEmpty || !step.recorded.isEmpty || !step.notices.isEmpty || !step.expired.isEmpty {
-                discord?.tick(force: true)
+                for channel in channels { channel.tick(force: true) }
             }
             state.nextPoll = now.addingTimeInterval(approvalPoll.seconds)
         }

@@ -114,6 +114,31 @@ struct DaemonStepTests {
         #expect(try d.step(&state, now: clock.now, shouldStop: { false }).cycle != nil, "one interval after the jump, not a day")
     }
 
+    @Test func theLoopDrivesAnyApprovalChannelTheSameWay() throws {
+        let estate = try Estate()
+        defer { estate.remove() }
+        let clock = TestClock()
+        var config = try estate.configuration()
+        config.scanIntervalSeconds = 300
+        let agent = try Agent(config: config, environment: AgentEnvironment(now: { clock.now }, log: { _ in }, sleep: { _ in }))
+        let channel = RecordingChannel()
+        let d = Daemon(agent: agent, approvalPoll: .seconds(5), channels: [channel])
+        var state = try d.start(now: clock.now)
+        let p = try #require(try d.step(&state, now: clock.now, shouldStop: { false }).cycle?.proposed.first)
+        #expect(channel.calls == ["report 1 events", "tick force"], "\(channel.calls)")
+        clock.advance(1)
+        _ = try d.step(&state, now: clock.now, shouldStop: { false })
+        #expect(channel.calls.last == "tick", "between scans each channel polls when due")
+        // The recorder is blocked by a live lock: the operator hears it once, through every channel.
+        try d.agent.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
+        FileManager.default.createFile(atPath: estate.ops.repo + "/.git/index.lock", contents: Data())
+        clock.advance(5)
+        let poll = try d.step(&state, now: clock.now, shouldStop: { false })
+        #expect(poll.executed == [p.id] && poll.recorded.isEmpty)
+        #expect(channel.calls.contains { $0.hasPrefix("notice ") && $0.contains("index.lock") }, "\(channel.calls)")
+        #expect(channel.calls.last == "tick force", "outcomes and notices are posted at once")
+    }
+
     @Test func runOnceStopsAfterOneCycleWithoutSleeping() throws {
         let estate = try Estate()
         defer { estate.remove() }
@@ -123,4 +148,16 @@ struct DaemonStepTests {
         try d.run(once: true) { _ in reports += 1 }
         #expect(reports == 1)
     }
+}
+
+/// An approval channel that only writes down what the loop asked of it.
+final class RecordingChannel: ApprovalChannel, @unchecked Sendable {
+    // @unchecked: `log` is only touched under `lock`.
+    private let lock = NSLock()
+    private var log: [String] = []
+    var calls: [String] { lock.withLock { log } }
+    let name = "recording"
+    func report(_ scan: ScanReport?) { lock.withLock { log.append("report \(scan?.events.count ?? 0) events") } }
+    func tick(force: Bool) -> Bool { lock.withLock { log.append(force ? "tick force" : "tick") }; return true }
+    func notice(_ text: String) { lock.withLock { log.append("notice " + text) } }
 }
