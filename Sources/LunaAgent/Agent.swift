@@ -168,18 +168,13 @@ public final class Agent: Sendable {
             handled.append(p.id)
             guard let approval = try ledger.approval(p.id), approval.decision == "approved",
                   approval.digest == p.digest, p.computedDigest == p.digest else {
-                try ledger.transition(p.id, from: .approved, to: .refused,
-                                      note: "the approval does not match the proposal's digest",
-                                      set: [("outcome", .text("refused")),
-                                            ("gate_reasons", .text(JSONText.encode(["the approval does not match the proposal's digest"])))])
+                try ledger.refuseApproved(p.id, reasons: ["the approval does not match the proposal's digest"])
                 continue
             }
             let verdict = verdict(for: p)
             guard verdict.outcome == .allowed else {
-                try ledger.transition(p.id, from: .approved, to: .refused,
-                                      note: "the gate no longer allows it: " + verdict.reasons.joined(separator: "; "),
-                                      set: [("outcome", .text("refused")), ("gate_outcome", .text(verdict.outcome.rawValue)),
-                                            ("gate_reasons", .text(JSONText.encode(verdict.reasons)))])
+                try ledger.refuseApproved(p.id, reasons: ["the gate no longer allows it"] + verdict.reasons,
+                                          gateOutcome: verdict.outcome.rawValue)
                 continue
             }
             guard let host = config.host(p.host) else { continue }
@@ -191,11 +186,7 @@ public final class Agent: Sendable {
     func execute(_ p: Proposal, host: HostConfig) throws {
         let argv = spawnArgv(p.argv, runas: p.runas)
         // At most once: the row says `executing` before the process starts.
-        try ledger.db.transaction {
-            try ledger.transition(p.id, from: .approved, to: .executing, note: "starting")
-            try ledger.db.run("INSERT INTO executions(proposal_id, argv, started_at) VALUES (?,?,?)",
-                              [.integer(p.id), .text(JSONText.encode(argv)), .text(Timestamp.string(environment.now()))])
-        }
+        try ledger.startExecution(p.id, argv: argv)
         environment.log("executing proposal \(p.id) on \(p.host): \(argv.joined(separator: " "))")
         let timeout = Duration.seconds(config.commandTimeoutSeconds)
         var result: CommandResult?
@@ -244,23 +235,14 @@ public final class Agent: Sendable {
         if result?.timedOut == true { notes.append("timed out after \(config.commandTimeoutSeconds) s") }
         if let recheck, !recheck.resolved { notes.append(recheck.detail) }
         let to: ProposalState = succeeded ? .succeeded : .failed
-        try ledger.db.transaction {
-            try ledger.db.run("""
-                UPDATE executions SET finished_at=?, exit_status=?, stdout=?, stderr=?, output_note=?,
-                  verify_exit=?, verify_output=?, verify_passed=?, check_resolved=?, check_detail=? WHERE proposal_id=?
-                """, [.text(Timestamp.string(environment.now())), result.map { .integer(Int64($0.exitStatus)) } ?? .null,
-                      .text(Clip.utf8(result?.stdoutText ?? "", config.outputLimitBytes)),
-                      .text(Clip.utf8(result?.stderrText ?? failure ?? "", config.outputLimitBytes)),
-                      notes.isEmpty ? .null : .text(notes.joined(separator: "; ")),
-                      verifyExit.map { .integer(Int64($0)) } ?? .null, verifyOutput.map { .text($0) } ?? .null,
-                      verifyPassed.map { .integer($0 ? 1 : 0) } ?? .null,
-                      recheck.map { .integer($0.resolved ? 1 : 0) } ?? .null, recheck.map { .text($0.detail) } ?? .null,
-                      .integer(p.id)])
-            try ledger.transition(p.id, from: .executing, to: to,
-                                  note: "exit \(result.map { String($0.exitStatus) } ?? "none")" + (verifyPassed.map { $0 ? ", verified" : ", verification failed" } ?? "")
-                                    + (recheck.map { $0.resolved ? ", finding resolved" : ", the finding persists" } ?? ""),
-                                  set: [("outcome", .text(to.rawValue))])
-        }
+        try ledger.finishExecution(p.id, Ledger.ExecutionOutcome(
+            exitStatus: result?.exitStatus,
+            stdout: Clip.utf8(result?.stdoutText ?? "", config.outputLimitBytes),
+            stderr: Clip.utf8(result?.stderrText ?? failure ?? "", config.outputLimitBytes),
+            notes: notes, verifyExit: verifyExit, verifyOutput: verifyOutput, verifyPassed: verifyPassed,
+            checkResolved: recheck?.resolved, checkDetail: recheck?.detail, state: to,
+            summary: "exit \(result.map { String($0.exitStatus) } ?? "none")" + (verifyPassed.map { $0 ? ", verified" : ", verification failed" } ?? "")
+                + (recheck.map { $0.resolved ? ", finding resolved" : ", the finding persists" } ?? "")))
         environment.log("proposal \(p.id) \(to.rawValue)")
     }
 
