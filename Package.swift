@@ -27,7 +27,7 @@ let package = Package(
         // Rooms, one job each (see docs/architecture.md).
         // The platform: checked syscalls, the run lock, signals, systemd, users and hosts.
         .target(name: "LunaSystem"),
-        .target(name: "LunaStore", dependencies: ["CLunaSQLite"]),
+        .target(name: "LunaStore", dependencies: ["CLunaSQLite", "LunaSystem"]),
         .target(name: "LunaHTTP", dependencies: ["CLunaCurl"]),
         .target(name: "LunaConfig", dependencies: ["LunaSystem"]),
         // The one rendering of untrusted text (controls and escapes shown, never interpreted).
