@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "LunaConfig", dependencies: ["LunaSystem"]),
         // The one rendering of untrusted text (controls and escapes shown, never interpreted).
         .target(name: "LunaText"),
-        .target(name: "LunaPolicy", dependencies: ["LunaText"]),
+        .target(name: "LunaPolicy", dependencies: ["LunaText", "LunaSystem"]),
         .target(name: "LunaFleet", dependencies: ["LunaSystem"]),
         .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy"]),
         .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText"]),

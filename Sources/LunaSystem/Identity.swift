@@ -41,26 +41,108 @@ public enum SystemUser {
         return name.isEmpty ? nil : name
     }
 
+    /// The account `name` from the password database, with its groups; nil when there is none.
+    public static func account(named name: String) -> SystemAccount? {
+        lookUp { entry, buffer, size, result in getpwnam_r(name, entry, buffer, size, result) }.map(withGroups)
+    }
+
+    /// The account of `uid` from the password database, with its groups; nil when there is none.
+    public static func account(id uid: uid_t) -> SystemAccount? {
+        lookUp { entry, buffer, size, result in getpwuid_r(uid, entry, buffer, size, result) }.map(withGroups)
+    }
+
+    /// The name of group `gid` from the group database (`getgrgid_r`), or nil.
+    public static func groupName(of gid: gid_t) -> String? {
+        var size = 4096
+        while size <= 1 << 20 {
+            var buffer = [CChar](repeating: 0, count: size)
+            var entry = group()
+            var result: UnsafeMutablePointer<group>?
+            let answer = buffer.withUnsafeMutableBufferPointer { storage -> (status: Int32, name: String?) in
+                guard let base = storage.baseAddress else { return (EINVAL, nil) }
+                let status = getgrgid_r(gid, &entry, base, storage.count, &result)
+                guard status == 0, result != nil, let name = entry.gr_name else { return (status, nil) }
+                return (0, String(cString: name))
+            }
+            if answer.status == ERANGE { size *= 4; continue }
+            return answer.name
+        }
+        return nil
+    }
+
+    /// Adds the groups (`getgrouplist`) to an entry from the password database.
+    private static func withGroups(_ entry: Entry) -> SystemAccount {
+        var count: Int32 = 64
+        var gids = [gid_t](repeating: 0, count: 64)
+        if getgrouplist(entry.name, entry.gid, &gids, &count) < 0 {
+            // count now holds how many there are; one more call with room for all.
+            gids = [gid_t](repeating: 0, count: Int(count))
+            _ = getgrouplist(entry.name, entry.gid, &gids, &count)
+        }
+        let groups = gids.prefix(Int(max(count, 0))).map { SystemAccount.Group(id: $0, name: groupName(of: $0)) }
+        return SystemAccount(name: entry.name, uid: entry.uid, gid: entry.gid, shell: entry.shell, groups: groups)
+    }
+
+    /// The fields of a `passwd` entry that Luna reads, copied out of libc's buffer.
+    private struct Entry {
+        var name: String
+        var uid: uid_t
+        var gid: gid_t
+        var shell: String
+    }
+
     /// Runs one `getpw*_r` call with a buffer that grows while the call answers `ERANGE`.
     private static func lookUp(
         _ call: (UnsafeMutablePointer<passwd>, UnsafeMutablePointer<CChar>, Int, UnsafeMutablePointer<UnsafeMutablePointer<passwd>?>) -> Int32
-    ) -> (name: String, uid: uid_t)? {
+    ) -> Entry? {
         var size = 4096
         while size <= 1 << 20 {
             var buffer = [CChar](repeating: 0, count: size)
             var entry = passwd()
             var result: UnsafeMutablePointer<passwd>?
-            // pw_name points into `buffer`, so it is read inside this scope.
-            let answer = buffer.withUnsafeMutableBufferPointer { storage -> (status: Int32, found: (String, uid_t)?) in
+            // The strings point into `buffer`, so they are copied inside this scope.
+            let answer = buffer.withUnsafeMutableBufferPointer { storage -> (status: Int32, found: Entry?) in
                 guard let base = storage.baseAddress else { return (EINVAL, nil) }
                 let status = call(&entry, base, storage.count, &result)
                 guard status == 0, result != nil, let name = entry.pw_name else { return (status, nil) }
-                return (0, (String(cString: name), entry.pw_uid))
+                let shell = entry.pw_shell.map { String(cString: $0) } ?? ""
+                return (0, Entry(name: String(cString: name), uid: entry.pw_uid, gid: entry.pw_gid, shell: shell))
             }
             if answer.status == ERANGE { size *= 4; continue }
-            return answer.found.map { (name: $0.0, uid: $0.1) }
+            return answer.found
         }
         return nil
+    }
+}
+
+/// An account of this machine: its name, ids, login shell and groups.
+public struct SystemAccount: Sendable, Equatable {
+    /// One group the account is in.
+    public struct Group: Sendable, Equatable {
+        public var id: gid_t
+        /// The group's name, or nil when the group database has none for `id`.
+        public var name: String?
+
+        public init(id: gid_t, name: String?) {
+            self.id = id
+            self.name = name
+        }
+    }
+
+    public var name: String
+    public var uid: uid_t
+    /// The primary group.
+    public var gid: gid_t
+    public var shell: String
+    /// Every group the account is in, as `getgrouplist` lists them (the primary group included).
+    public var groups: [Group]
+
+    public init(name: String, uid: uid_t, gid: gid_t, shell: String, groups: [Group]) {
+        self.name = name
+        self.uid = uid
+        self.gid = gid
+        self.shell = shell
+        self.groups = groups
     }
 }
 

@@ -52,3 +52,25 @@ struct LookUpTests {
         #expect(ProcessStat.parse("4242 no parenthesis") == nil)
     }
 }
+
+@Suite("Accounts with their groups")
+struct AccountTests {
+    @Test("root's account: ids, shell from the password database, and its groups with names")
+    func root() throws {
+        let root = try #require(SystemUser.account(named: "root"))
+        #expect(root.uid == 0 && root.gid == 0)
+        let line = try #require(try String(contentsOfFile: "/etc/passwd", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("root:") })
+        #expect(root.shell == String(line.split(separator: ":", omittingEmptySubsequences: false)[6]))
+        #expect(root.groups.contains(SystemAccount.Group(id: 0, name: "root")))
+        #expect(SystemUser.account(id: 0) == root)
+        #expect(SystemUser.groupName(of: 0) == "root")
+    }
+
+    @Test("an account that does not exist is nil, by name and by uid")
+    func missing() {
+        #expect(SystemUser.account(named: "no-such-luna-user") == nil)
+        #expect(SystemUser.account(id: 3_999_999_999) == nil)
+        #expect(SystemUser.groupName(of: 3_999_999_999) == nil)
+    }
+}
