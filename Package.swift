@@ -25,27 +25,30 @@ let package = Package(
         ),
 
         // Rooms, one job each (see docs/architecture.md).
-        .target(name: "LunaStore", dependencies: ["CLunaSQLite"]),
+        // The platform: checked syscalls, the run lock, signals, systemd, users and hosts.
+        .target(name: "LunaSystem"),
+        .target(name: "LunaStore", dependencies: ["CLunaSQLite", "LunaSystem"]),
         .target(name: "LunaHTTP", dependencies: ["CLunaCurl"]),
-        .target(name: "LunaConfig"),
+        .target(name: "LunaConfig", dependencies: ["LunaSystem"]),
         // The one rendering of untrusted text (controls and escapes shown, never interpreted).
         .target(name: "LunaText"),
-        .target(name: "LunaPolicy", dependencies: ["LunaText"]),
-        .target(name: "LunaFleet"),
+        .target(name: "LunaPolicy", dependencies: ["LunaText", "LunaSystem"]),
+        .target(name: "LunaFleet", dependencies: ["LunaSystem"]),
         .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy"]),
         .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText"]),
         .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText"]),
         .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText"]),
         .target(
             name: "LunaAgent",
-            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText"]
+            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText", "LunaSystem"]
         ),
-        .executableTarget(name: "luna", dependencies: ["LunaAgent", "LunaText"]),
-        .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "TestSupport"]),
+        .executableTarget(name: "luna", dependencies: ["LunaAgent", "LunaText", "LunaSystem"]),
+        .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "LunaSystem", "TestSupport"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
         .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet", "LunaStore"]),
 
+        .testTarget(name: "LunaSystemTests", dependencies: ["LunaSystem"]),
         .testTarget(name: "LunaTextTests", dependencies: ["LunaText"]),
         .testTarget(name: "LunaStoreTests", dependencies: ["LunaStore", "TestSupport"]),
         .testTarget(name: "LunaHTTPTests", dependencies: ["LunaHTTP", "TestSupport"]),
@@ -58,7 +61,7 @@ let package = Package(
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(
             name: "LunaAgentTests",
-            dependencies: ["LunaAgent", "TestSupport"],
+            dependencies: ["LunaAgent", "LunaSystem", "TestSupport"],
             resources: []
         ),
         .testTarget(name: "LunaSystemdTests", dependencies: ["TestSupport"]),

@@ -1,5 +1,6 @@
 import Foundation
 import LunaStore
+import LunaSystem
 
 /// The local process an action runs in, identified so that a restart can tell whether it still runs.
 ///
@@ -10,25 +11,9 @@ public struct ActionProcess: Sendable, Equatable {
     public var pid: Int32
     public var startTicks: Int64?
 
-    /// One line of `/proc/PID/stat`: state, process group, start time.
-    struct Stat {
-        var state: Character
-        var group: Int32
-        var startTicks: Int64
-    }
-
-    static func stat(_ pid: Int32) -> Stat? {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
-        // After "pid (comm)" come the fields from 3 (state) on; the command name may hold spaces.
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, let state = fields[0].first, let group = Int32(fields[2]), let start = Int64(fields[19]) else { return nil }
-        return Stat(state: state, group: group, startTicks: start)
-    }
-
     /// The identity of a process that is running now.
     public static func current(_ pid: Int32) -> ActionProcess {
-        ActionProcess(pid: pid, startTicks: stat(pid)?.startTicks)
+        ActionProcess(pid: pid, startTicks: ProcessStat.read(pid)?.startTicks)
     }
 
     /// Whether the action still runs: its leader (same start time), or any other
@@ -38,14 +23,14 @@ public struct ActionProcess: Sendable, Equatable {
     /// so a group member alive means the action's group; a leader with another
     /// start time means the pid was reused and the action is over.
     public var isRunning: Bool {
-        if let leader = Self.stat(pid) {
+        if let leader = ProcessStat.read(pid) {
             if let startTicks, leader.startTicks != startTicks { return false }
-            if leader.state != "Z" && leader.state != "X" { return true }
+            if !leader.hasEnded { return true }
         }
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return true }   // cannot tell: keep it
-        for entry in entries {
-            guard let other = Int32(entry), other != pid, let s = Self.stat(other) else { continue }
-            if s.group == pid && s.state != "Z" && s.state != "X" { return true }
+        guard let others = ProcessStat.allProcesses() else { return true }   // cannot tell: keep it
+        for other in others where other != pid {
+            guard let s = ProcessStat.read(other) else { continue }
+            if s.group == pid && !s.hasEnded { return true }
         }
         return false
     }

@@ -1,11 +1,8 @@
 import Foundation
-import Synchronization
+import LunaSystem
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// Set by SIGTERM/SIGINT; read between steps. An atomic, so the handler is async-signal-safe.
-let stopRequested = Atomic<Bool>(false)
 
 /// The long-running loop behind `luna run`.
 ///
@@ -35,23 +32,11 @@ public struct Daemon: Sendable {
         self.init(agent: agent, notifier: notifier, approvalPoll: approvalPoll, channels: discord.map { [$0] } ?? [])
     }
 
-    /// Installs the SIGTERM/SIGINT handlers that request a clean stop.
-    public static func installSignalHandlers() {
-        let handler: @convention(c) (Int32) -> Void = { _ in stopRequested.store(true, ordering: .relaxed) }
-        signal(SIGTERM, handler)
-        signal(SIGINT, handler)
-        signal(SIGPIPE, SIG_IGN)
-        // A parent may have started us with these blocked (a signal mask is
-        // inherited across exec); a daemon that cannot see SIGTERM cannot stop cleanly.
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    }
+    /// Installs the SIGTERM/SIGINT handlers that request a clean stop (see `StopSignal`).
+    public static func installSignalHandlers() { StopSignal.install() }
 
     /// Whether a stop was requested.
-    public static var shouldStop: Bool { stopRequested.load(ordering: .relaxed) }
+    public static var shouldStop: Bool { StopSignal.isRequested }
 
     /// Recovers after a crash: an `executing` proposal whose action process is gone becomes
     /// `interrupted`; one whose action still runs stays `executing` until it ends. Never re-run.

@@ -1,4 +1,5 @@
 import Foundation
+import LunaSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,10 +66,9 @@ extension GitRepository {
     /// it, or `-C` naming it), or `-1` when `/proc` cannot be read; nil when none.
     func liveGitProcess() -> Int32? {
         let root = Self.realPath(path)
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return -1 }
+        guard let pids = ProcessStat.allProcesses() else { return -1 }
         let me = getpid()
-        for entry in entries {
-            guard let pid = Int32(entry), pid != me else { continue }
+        for pid in pids where pid != me {
             guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
                   comm.hasPrefix("git") else { continue }
             let cwd = Self.realPath((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd")) ?? "")
@@ -147,7 +147,7 @@ extension GitRepository {
                 if rename(temporary, full) == 0 { return }
                 let code = errno
                 unlink(temporary)
-                if code != EXDEV { throw AgentError(.io, "cannot write \(full): \(String(cString: strerror(code)))") }
+                if code != EXDEV { throw AgentError(.io, "cannot write \(full): \(SystemCall.errorText(code))") }
             } catch let error as AgentError {
                 throw error
             } catch {

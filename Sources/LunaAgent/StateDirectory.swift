@@ -1,4 +1,5 @@
 import Foundation
+import LunaSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,7 +33,7 @@ public enum StateDirectory {
             }
         }
         guard access(path, W_OK | X_OK) == 0 else {
-            let why = String(cString: strerror(errno))
+            let why = SystemCall.errorText(errno)
             throw AgentError(.io, "the state directory \(path) is not writable by \(user()): \(why); \(hint)")
         }
     }
@@ -50,7 +51,7 @@ public enum StateDirectory {
             }
             if mkdir(prefix, 0o700) != 0 {
                 let code = errno
-                let text = String(cString: strerror(code))
+                let text = SystemCall.errorText(code)
                 let parent = (prefix as NSString).deletingLastPathComponent
                 switch code {
                 case EACCES, EPERM: return "\(text) (\(user()) cannot write in \(parent))"
@@ -65,10 +66,7 @@ public enum StateDirectory {
 
     /// `user NAME (uid N)` for the effective user.
     static func user() -> String {
-        let uid = geteuid()
-        if let entry = getpwuid(uid), let name = entry.pointee.pw_name {
-            return "user \(String(cString: name)) (uid \(uid))"
-        }
-        return "uid \(uid)"
+        let uid = SystemUser.effectiveID
+        return SystemUser.name(of: uid).map { "user \($0) (uid \(uid))" } ?? "uid \(uid)"
     }
 }

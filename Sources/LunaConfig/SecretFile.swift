@@ -1,4 +1,5 @@
 import Foundation
+import LunaSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -26,10 +27,9 @@ public enum SecretFile {
     ///   empty or not UTF-8.
     public static func read(path: String) throws(ConfigError) -> String {
         let what = "secret file"
-        let fd = try POSIXFile.openForReading(path, what: what)
+        let fd = try ConfigFileReader.checked(path, what: what) { () throws(SystemError) in try SystemFile.openForReading(path) }
         defer { close(fd) }
-        var info = stat()
-        try POSIXFile.syscall("stat", path: path, what: what) { fstat(fd, &info) }
+        let info = try ConfigFileReader.checked(path, what: what) { () throws(SystemError) in try SystemFile.status(fd, path: path) }
 
         let fileType = UInt32(info.st_mode) & 0o170000
         guard fileType == 0o100000 else {
@@ -44,16 +44,16 @@ public enum SecretFile {
                 kind: .insecure)
         }
         let owner = info.st_uid
-        let me = geteuid()
+        let me = SystemUser.effectiveID
         guard owner == me else {
             throw failure(
                 path,
-                "secret file is owned by \(describeUser(owner)), not by \(describeUser(me)) that runs luna. "
-                    + "Fix: chown \(userName(me) ?? String(me)) \(path)",
+                "secret file is owned by \(SystemUser.describe(owner)), not by \(SystemUser.describe(me)) that runs luna. "
+                    + "Fix: chown \(SystemUser.name(of: me) ?? String(me)) \(path)",
                 kind: .insecure)
         }
 
-        var bytes = try POSIXFile.readAll(fd, path: path, what: what)
+        var bytes = try ConfigFileReader.checked(path, what: what) { () throws(SystemError) in try SystemFile.readAll(fd, path: path) }
         while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
         guard !bytes.isEmpty else {
             throw failure(path, "secret file is empty; put the secret in it (one line)", kind: .invalidValue)
@@ -105,26 +105,5 @@ public enum SecretFile {
     static func octal(_ mode: UInt32) -> String {
         let digits = String(mode, radix: 8)
         return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
-
-    /// `uid 65534 (nobody)`, or `uid 1234` when the user has no name.
-    static func describeUser(_ uid: uid_t) -> String {
-        if let name = userName(uid) { return "uid \(uid) (\(name))" }
-        return "uid \(uid)"
-    }
-
-    /// The login name of `uid` from the password database, or nil (best effort,
-    /// only for messages; a failed lookup is not an error).
-    static func userName(_ uid: uid_t) -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        return buffer.withUnsafeMutableBufferPointer { storage -> String? in
-            // pw_name points into `storage`, so it is read inside this scope.
-            guard let base = storage.baseAddress else { return nil }
-            var entry = passwd()
-            var result: UnsafeMutablePointer<passwd>?
-            let status = getpwuid_r(uid, &entry, base, storage.count, &result)
-            guard status == 0, result != nil, let name = entry.pw_name else { return nil }
-            return String(cString: name)
-        }
     }
 }

@@ -43,7 +43,7 @@ public enum TOML {
     /// - Throws: ``ConfigError`` of kind `.io` (line 0) when the file cannot be
     ///   read or is larger than ``maximumFileSize``, or a positioned parse error.
     public static func load(path: String) throws(ConfigError) -> TOMLTable {
-        let bytes = try POSIXFile.readFile(path, what: "config file", limit: maximumFileSize)
+        let bytes = try ConfigFileReader.read(path, what: "config file", limit: maximumFileSize)
         return try parse(utf8: bytes, file: path)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LunaSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -56,7 +57,7 @@ extension ProcessRunner {
         guard let pipe2 = GNUExtensions.pipe2 else {
             throw FleetError(.spawnFailed, "pipe2 is not available in this C library", argv: argv)
         }
-        try POSIXCall.check("pipe2", argv: argv) { pipe2(&fds, O_CLOEXEC) }
+        try FleetError.check("pipe2", argv: argv) { pipe2(&fds, O_CLOEXEC) }
         return (fds[0], fds[1])
     }
 
@@ -86,23 +87,23 @@ extension ProcessRunner {
         opened += [errPipe.read, errPipe.write]
 
         var actions = posix_spawn_file_actions_t()
-        try POSIXCall.check("posix_spawn_file_actions_init", .returnsErrorNumber, argv: argv) {
+        try FleetError.check("posix_spawn_file_actions_init", .returnsErrorNumber, argv: argv) {
             posix_spawn_file_actions_init(&actions)
         }
         defer { posix_spawn_file_actions_destroy(&actions) }
         if let stdinPipe {
-            try POSIXCall.check("posix_spawn_file_actions_adddup2", .returnsErrorNumber, argv: argv) {
+            try FleetError.check("posix_spawn_file_actions_adddup2", .returnsErrorNumber, argv: argv) {
                 posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
             }
         } else {
-            try POSIXCall.check("posix_spawn_file_actions_addopen", .returnsErrorNumber, argv: argv) {
+            try FleetError.check("posix_spawn_file_actions_addopen", .returnsErrorNumber, argv: argv) {
                 posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             }
         }
-        try POSIXCall.check("posix_spawn_file_actions_adddup2", .returnsErrorNumber, argv: argv) {
+        try FleetError.check("posix_spawn_file_actions_adddup2", .returnsErrorNumber, argv: argv) {
             posix_spawn_file_actions_adddup2(&actions, outPipe.write, 1)
         }
-        try POSIXCall.check("posix_spawn_file_actions_adddup2", .returnsErrorNumber, argv: argv) {
+        try FleetError.check("posix_spawn_file_actions_adddup2", .returnsErrorNumber, argv: argv) {
             posix_spawn_file_actions_adddup2(&actions, errPipe.write, 2)
         }
         if let workingDirectory {
@@ -117,26 +118,26 @@ extension ProcessRunner {
                     .spawnFailed, "this C library cannot set a working directory for posix_spawn (glibc < 2.29)",
                     argv: argv)
             }
-            try POSIXCall.check("posix_spawn_file_actions_addchdir_np", .returnsErrorNumber, argv: argv) {
+            try FleetError.check("posix_spawn_file_actions_addchdir_np", .returnsErrorNumber, argv: argv) {
                 addChdir(&actions, workingDirectory)
             }
         }
 
         var attributes = posix_spawnattr_t()
-        try POSIXCall.check("posix_spawnattr_init", .returnsErrorNumber, argv: argv) {
+        try FleetError.check("posix_spawnattr_init", .returnsErrorNumber, argv: argv) {
             posix_spawnattr_init(&attributes)
         }
         defer { posix_spawnattr_destroy(&attributes) }
         let flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
-        try POSIXCall.check("posix_spawnattr_setflags", .returnsErrorNumber, argv: argv) {
+        try FleetError.check("posix_spawnattr_setflags", .returnsErrorNumber, argv: argv) {
             posix_spawnattr_setflags(&attributes, Int16(flags))
         }
-        try POSIXCall.check("posix_spawnattr_setpgroup", .returnsErrorNumber, argv: argv) {
+        try FleetError.check("posix_spawnattr_setpgroup", .returnsErrorNumber, argv: argv) {
             posix_spawnattr_setpgroup(&attributes, 0)
         }
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
-        try POSIXCall.check("posix_spawnattr_setsigmask", .returnsErrorNumber, argv: argv) {
+        try FleetError.check("posix_spawnattr_setsigmask", .returnsErrorNumber, argv: argv) {
             posix_spawnattr_setsigmask(&attributes, &noSignals)
         }
         var defaults = sigset_t()
@@ -144,7 +145,7 @@ extension ProcessRunner {
         for signal in [SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] {
             sigaddset(&defaults, signal)
         }
-        try POSIXCall.check("posix_spawnattr_setsigdefault", .returnsErrorNumber, argv: argv) {
+        try FleetError.check("posix_spawnattr_setsigdefault", .returnsErrorNumber, argv: argv) {
             posix_spawnattr_setsigdefault(&attributes, &defaults)
         }
 
@@ -162,12 +163,35 @@ extension ProcessRunner {
             rc = posix_spawn(&pid, path, &actions, &attributes, cArgv, environ)
         }
         let kind: FleetError.Kind = rc == ENOENT ? .programNotFound : .spawnFailed
-        try POSIXCall.check("posix_spawn \(path)", .returnsErrorNumber, kind: kind, argv: argv) { rc }
+        try FleetError.check("posix_spawn \(path)", .returnsErrorNumber, kind: kind, argv: argv) { rc }
 
         // The child holds its own copies now; the parent keeps only its ends.
         keepOpen = [outPipe.read, errPipe.read]
         if let stdinPipe { keepOpen.insert(stdinPipe.write) }
         return SpawnedChild(
             pid: pid, stdinWrite: stdinPipe?.write, stdoutRead: outPipe.read, stderrRead: errPipe.read)
+    }
+}
+
+extension FleetError {
+    /// Runs a C call through LunaSystem's checked call; a failure becomes a ``FleetError`` naming the argv.
+    ///
+    /// - Parameters:
+    ///   - call: The C call, named in the message.
+    ///   - convention: How `body` reports failure.
+    ///   - kind: The error kind to throw (``FleetError/Kind/spawnFailed`` by default).
+    ///   - argv: The argv being run, for context.
+    ///   - body: The C call.
+    /// - Returns: The call's return value on success.
+    @discardableResult
+    static func check(
+        _ call: String, _ convention: SystemCall.Convention = .minusOneSetsErrno,
+        kind: Kind = .spawnFailed, argv: [String], _ body: () -> Int32
+    ) throws(FleetError) -> Int32 {
+        do throws(SystemError) {
+            return try SystemCall.check(call, convention, body)
+        } catch {
+            throw FleetError(kind, error.description, argv: argv)
+        }
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import LunaSystem
 
 /// How a command path is compared with the paths in a rule.
 public enum PathResolution: Sendable, Equatable {
@@ -178,24 +179,15 @@ public struct SudoRequest: Sendable {
     /// Accounts of this machine by name or `#uid` (its passwd and group databases).
     public static func localAccounts(_ names: [String]) -> [SudoAccount] {
         names.compactMap { name -> SudoAccount? in
-            let pw: UnsafeMutablePointer<passwd>? = name.hasPrefix("#")
-                ? UInt32(name.dropFirst()).flatMap { getpwuid($0) } : getpwnam(name)
-            guard let pw else { return nil }
-            let login = String(cString: pw.pointee.pw_name)
-            let gid = pw.pointee.pw_gid
-            var count: Int32 = 64
-            var gids = [gid_t](repeating: 0, count: 64)
-            if getgrouplist(login, gid, &gids, &count) < 0 {
-                gids = [gid_t](repeating: 0, count: Int(count))
-                _ = getgrouplist(login, gid, &gids, &count)
-            }
+            let found = name.hasPrefix("#")
+                ? UInt32(name.dropFirst()).flatMap { SystemUser.account(id: $0) } : SystemUser.account(named: name)
+            guard let account = found else { return nil }
             var groups: [String] = []
-            for g in gids.prefix(Int(count)) {
-                if let gr = getgrgid(g) { groups.append(String(cString: gr.pointee.gr_name)) }
-                groups.append("#\(g)")
+            for group in account.groups {
+                if let groupName = group.name { groups.append(groupName) }
+                groups.append("#\(group.id)")
             }
-            return SudoAccount(name: login, uid: Int(pw.pointee.pw_uid), groups: groups,
-                               shell: String(cString: pw.pointee.pw_shell))
+            return SudoAccount(name: account.name, uid: Int(account.uid), groups: groups, shell: account.shell)
         }
     }
 }

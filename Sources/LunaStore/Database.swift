@@ -1,5 +1,6 @@
 import CLunaSQLite
 import Foundation
+import LunaSystem
 
 /// One SQLite connection, configured the way Luna needs it: WAL, foreign keys,
 /// `synchronous=NORMAL`, a busy timeout and extended result codes.
@@ -267,9 +268,9 @@ public final class Database: @unchecked Sendable {
         }
         let denied = systemErrno == EACCES || systemErrno == EPERM || systemErrno == EROFS
         if primary == SQLITE_CANTOPEN || (denied && (primary == SQLITE_READONLY || primary == SQLITE_PERM)) {
-            let reason = systemErrno != 0 ? String(cString: strerror(systemErrno)) : "SQLite cannot open it for writing"
+            let reason = systemErrno != 0 ? SystemCall.errorText(systemErrno) : "SQLite cannot open it for writing"
             return "cannot use the database \(path): \(reason); the file and its directory \(where_) must exist and be "
-                + "writable by the user luna runs as (uid \(geteuid()))"
+                + "writable by the user luna runs as (uid \(SystemUser.effectiveID))"
         }
         return nil
     }

@@ -1,3 +1,5 @@
+import LunaSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,10 +16,12 @@ import Darwin
 /// last descriptor), so a crash never leaves it held.
 struct OpenLock {
     private let fd: Int32
+    private let path: String
 
     /// Opens (creating, mode 0600) the lock file; no lock is taken yet.
     init(path: String) {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        self.path = path
+        fd = (try? SystemCall.check("open", path: path) { open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600) }) ?? -1
     }
 
     /// Takes the exclusive lock, waiting at most until `deadline`.
@@ -27,10 +31,13 @@ struct OpenLock {
     func acquire(until deadline: ContinuousClock.Instant) -> Bool {
         guard fd >= 0 else { return false }
         while true {
-            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
-            let code = errno
-            guard code == EWOULDBLOCK || code == EINTR, ContinuousClock.now < deadline else { return false }
-            usleep(2_000)
+            do throws(SystemError) {
+                try SystemCall.check("flock", path: path) { flock(fd, LOCK_EX | LOCK_NB) }
+                return true
+            } catch {
+                guard error.code == EWOULDBLOCK, ContinuousClock.now < deadline else { return false }
+                usleep(2_000)
+            }
         }
     }
 

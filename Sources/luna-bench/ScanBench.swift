@@ -3,6 +3,7 @@ import LunaAgent
 import LunaConfig
 import LunaDrift
 import LunaFleet
+import LunaSystem
 import TestSupport
 
 /// `luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S]`: a scan of N real

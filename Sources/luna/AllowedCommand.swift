@@ -2,6 +2,7 @@ import Foundation
 import LunaAgent
 import LunaConfig
 import LunaPolicy
+import LunaSystem
 
 /// `luna allowed`: what real sudo would decide for the luna identity, plus the gate's view.
 enum AllowedCommand {
@@ -149,10 +150,5 @@ enum AllowedCommand {
     }
 
     /// This machine's short host name (up to the first dot), as sudo matches hosts.
-    static func shortHostName() -> String {
-        var buffer = [CChar](repeating: 0, count: 256)
-        gethostname(&buffer, buffer.count)
-        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return String(name.split(separator: ".").first ?? Substring(name))
-    }
+    static func shortHostName() -> String { SystemHost.shortName() }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LunaAgent
+import LunaSystem
 import LunaText
 
 /// `luna proposals` and `luna show`.
@@ -124,11 +125,11 @@ enum DecideCommand {
     static func localUser() -> String {
         let env = ProcessInfo.processInfo.environment
         if let viaSudo = env["SUDO_USER"], !viaSudo.isEmpty,
-           geteuid() == 0 || env["SUDO_UID"].flatMap({ uid_t($0) }).map({ $0 != getuid() }) == true {
+           SystemUser.effectiveID == 0 || env["SUDO_UID"].flatMap({ uid_t($0) }).map({ $0 != SystemUser.realID }) == true {
             return viaSudo
         }
-        if let login = getlogin(), case let name = String(cString: login), !name.isEmpty { return name }
-        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { return String(cString: name) }
-        return "uid-\(getuid())"
+        if let login = SystemUser.loginName() { return login }
+        if let name = SystemUser.name(of: SystemUser.realID) { return name }
+        return "uid-\(SystemUser.realID)"
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LunaAgent
+import LunaSystem
 
 /// `luna run [--once]`.
 enum RunCommand {

@@ -2,6 +2,7 @@ import Foundation
 import LunaAgent
 import LunaConfig
 import LunaStore
+import LunaSystem
 import Synchronization
 import Testing
 import TestSupport

@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+import LunaSystem
 import Testing
 
 @Suite("Idle memory trimming")
