@@ -40,7 +40,9 @@ let package = Package(
             name: "LunaAgent",
             dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText"]
         ),
-        .executableTarget(name: "luna", dependencies: ["LunaAgent", "LunaText"]),
+        // The commands, parsing and output of `luna`; the only user of Agent. A library so tests run commands in process.
+        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaConfig", "LunaDrift", "LunaMemory", "LunaPolicy", "LunaStore", "LunaText"]),
+        .executableTarget(name: "luna", dependencies: ["LunaCLI"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "TestSupport"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
@@ -58,7 +60,7 @@ let package = Package(
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(
             name: "LunaAgentTests",
-            dependencies: ["LunaAgent", "TestSupport"],
+            dependencies: ["LunaAgent", "LunaCLI", "TestSupport"],
             resources: []
         ),
         .testTarget(name: "LunaSystemdTests", dependencies: ["TestSupport"]),

@@ -4,6 +4,17 @@ import LunaConfig
 import LunaDrift
 import LunaStore
 
+/// The `luna` command as a library: the executable is a thin `main` over it, and tests run it in process.
+public enum LunaCLI {
+    /// Runs `luna ARGUMENTS` (without the program name) and returns its exit status.
+    ///
+    /// Everything the command prints goes to `streams`, and a body read from
+    /// standard input comes from it; the status is the one the process exits with.
+    public static func main(arguments: [String], streams: CLIStreams = .standard) -> Int32 {
+        CLIStreams.$current.withValue(streams) { LunaCommand.main(arguments) }
+    }
+}
+
 /// Exit statuses, as `luna --help` documents them.
 enum Exit {
     static let ok: Int32 = 0
