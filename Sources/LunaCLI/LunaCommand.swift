@@ -3,6 +3,7 @@ import LunaAgent
 import LunaConfig
 import LunaDrift
 import LunaStore
+import LunaText
 
 /// The `luna` command as a library: the executable is a thin `main` over it, and tests run it in process.
 public enum LunaCLI {
@@ -87,7 +88,17 @@ struct Context {
 
     /// The Agent over the configured state directory.
     func agent() throws -> Agent {
-        try Agent(config: configuration())
+        try Agent(config: configuration(), environment: Self.environment())
+    }
+
+    /// The Agent's side effects as by default, its log written to this run's stderr.
+    ///
+    /// The streams are taken now: the Agent logs from its scan and execution
+    /// threads too, where the run's task-local binding is not visible.
+    static func environment() -> AgentEnvironment {
+        let streams = CLIStreams.current
+        // One line each, inert, exactly as the Agent's default log writes it.
+        return AgentEnvironment(log: { line in streams.writeError("luna: " + InertText.render(line) + "\n") })
     }
 }
 

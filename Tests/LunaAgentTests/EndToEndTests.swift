@@ -87,9 +87,10 @@ struct EndToEndTests {
     @Test func pendingApprovalsSurviveRestartsAndAreNotProposedTwice() throws {
         let estate = try Estate()
         defer { estate.remove() }
-        #expect(try estate.luna("run", "--once").status == 0)
-        #expect(try estate.luna("run", "--once").status == 0)
-        #expect(try estate.luna("run", "--once").status == 0)
+        for _ in 1...3 {
+            let run = try estate.luna("run", "--once")
+            #expect(run.status == 0, "\(run.err)")
+        }
         let all = try estate.luna("proposals", "--json")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(all.out.utf8)) as? [[String: Any]])
         #expect(list.count == 1)
