@@ -42,7 +42,9 @@ let package = Package(
             name: "LunaAgent",
             dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText", "LunaSystem"]
         ),
-        .executableTarget(name: "luna", dependencies: ["LunaAgent", "LunaText", "LunaSystem"]),
+        // The commands, parsing and output of `luna`; the only user of Agent. A library so tests run commands in process.
+        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaConfig", "LunaDrift", "LunaMemory", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem"]),
+        .executableTarget(name: "luna", dependencies: ["LunaCLI"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "LunaSystem", "TestSupport"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
@@ -61,7 +63,7 @@ let package = Package(
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(
             name: "LunaAgentTests",
-            dependencies: ["LunaAgent", "LunaSystem", "TestSupport"],
+            dependencies: ["LunaAgent", "LunaCLI", "LunaSystem", "TestSupport"],
             resources: []
         ),
         .testTarget(name: "LunaSystemdTests", dependencies: ["TestSupport"]),

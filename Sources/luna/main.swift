@@ -1,4 +1,5 @@
-// The `luna` command: parsing and wiring only; the rooms do the work.
+// The `luna` command: the commands live in LunaCLI; this only runs them and exits.
 import Foundation
+import LunaCLI
 
-exit(LunaCommand.main(Array(CommandLine.arguments.dropFirst())))
+exit(LunaCLI.main(arguments: Array(CommandLine.arguments.dropFirst())))

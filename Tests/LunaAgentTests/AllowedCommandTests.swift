@@ -3,7 +3,8 @@ import Testing
 import LunaFleet
 import TestSupport
 
-/// `luna allowed` through the real binary: sudo's verdict sets the exit status,
+/// `luna allowed` (in process; a relative `--sudoers` through the binary, from its own working
+/// directory): sudo's verdict sets the exit status,
 /// the gate's view is shown beside it.
 @Suite("luna allowed", .serialized)
 struct AllowedCommandTests {
@@ -42,8 +43,8 @@ struct AllowedCommandTests {
             luna ALL = (root) /usr/bin/cat /var/log/messages*
             """.write(toFile: good, atomically: true, encoding: .utf8)
         func run(_ args: String...) throws -> (Int32, String, String) {
-            let r = try LunaBinary.run(Array(args))
-            return (r.exitStatus, r.stdoutText, r.stderrText)
+            let r = LunaCLITestRunner.run(Array(args))
+            return (r.status, r.out, r.err)
         }
         // The manual's pitfall: the wildcard also matches a second file argument.
         #expect(try run("allowed", "--sudoers", good, "--", "/usr/bin/cat", "/var/log/messages", "/etc/shadow").0 == 0)

@@ -6,21 +6,22 @@ import TestSupport
 import Glibc
 #endif
 
-/// The whole loop through the real `luna` binary, a real git repo and real files.
+/// The whole loop through `luna`, a real git repo and real files: the first test and the
+/// daemon tests spawn the real binary, the rest run the same commands in process.
 @Suite("end to end", .serialized)
 struct EndToEndTests {
     @Test func driftIsProposedApprovedExecutedVerifiedAndCommitted() throws {
         let estate = try Estate()
         defer { estate.remove() }
 
-        let first = try estate.luna("run", "--once")
+        let first = try estate.spawned(["run", "--once"])
         #expect(first.status == 0, "\(first.err)")
         #expect(first.out.contains("mode 0644, reference 0600"))
         #expect(first.out.contains("Awaiting your approval"))
         #expect(first.out.contains("approve 1"))
         #expect(try estate.mode() == 0o644, "nothing runs before approval")
 
-        let pending = try estate.luna("proposals", "--state", "awaiting_approval", "--json")
+        let pending = try estate.spawned(["proposals", "--state", "awaiting_approval", "--json"])
         let list = try #require(try JSONSerialization.jsonObject(with: Data(pending.out.utf8)) as? [[String: Any]])
         #expect(list.count == 1)
         #expect(list.first?["argv"] as? [String] == ["/usr/bin/chmod", "0600", estate.target])
@@ -32,17 +33,17 @@ struct EndToEndTests {
         try estate.ops.git("add", "notes-staged.md")
         let statusBefore = try estate.ops.git("status", "--porcelain")
 
-        let approve = try estate.luna("approve", "1")
+        let approve = try estate.spawned(["approve", "1"])
         #expect(approve.status == 0, "\(approve.err)")
-        let again = try estate.luna("approve", "1")
+        let again = try estate.spawned(["approve", "1"])
         #expect(again.status == 2)
         #expect(again.err.contains("already approved"))
 
-        let second = try estate.luna("run", "--once")
+        let second = try estate.spawned(["run", "--once"])
         #expect(second.status == 0, "\(second.err)")
         #expect(try estate.mode() == 0o600)
 
-        let show = try estate.luna("show", "1", "--json")
+        let show = try estate.spawned(["show", "1", "--json"])
         let record = try #require(try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any])
         let proposal = try #require(record["proposal"] as? [String: Any])
         #expect(proposal["state"] as? String == "recorded")
@@ -74,11 +75,11 @@ struct EndToEndTests {
 
         // The files check ran again right after the fix: the finding is resolved, and that is the verification.
         #expect(message.replacingOccurrences(of: "\n", with: " ").contains("Re-checked: the files check no longer reports it."), "\(message)")
-        #expect(try estate.luna("show", "1").out.contains("re-checked:  resolved"))
-        let third = try estate.luna("scan", "--json")
+        #expect(try estate.spawned(["show", "1"]).out.contains("re-checked:  resolved"))
+        let third = try estate.spawned(["scan", "--json"])
         #expect(third.status == 0)
         #expect(!third.out.contains("\"drift\""), "\(third.out)")
-        #expect(try estate.luna("proposals", "--json").out.components(separatedBy: "\"id\"").count == 2)
+        #expect(try estate.spawned(["proposals", "--json"]).out.components(separatedBy: "\"id\"").count == 2)
     }
 
     // Killing luna while an action runs: NothingLostTests (luna alone, and its whole tree).
@@ -86,9 +87,10 @@ struct EndToEndTests {
     @Test func pendingApprovalsSurviveRestartsAndAreNotProposedTwice() throws {
         let estate = try Estate()
         defer { estate.remove() }
-        #expect(try estate.luna("run", "--once").status == 0)
-        #expect(try estate.luna("run", "--once").status == 0)
-        #expect(try estate.luna("run", "--once").status == 0)
+        for _ in 1...3 {
+            let run = try estate.luna("run", "--once")
+            #expect(run.status == 0, "\(run.err)")
+        }
         let all = try estate.luna("proposals", "--json")
         let list = try #require(try JSONSerialization.jsonObject(with: Data(all.out.utf8)) as? [[String: Any]])
         #expect(list.count == 1)
@@ -117,11 +119,11 @@ struct EndToEndTests {
         #expect(help.exitStatus == 0)
         #expect(help.stdoutText.contains("Exit status:"))
         for command in ["run", "scan", "proposals", "show", "approve", "deny", "allowed", "plan", "status", "baseline", "memory", "skills"] {
-            let r = try LunaBinary.run([command, "--help"])
-            #expect(r.exitStatus == 0 && r.stdoutText.contains("Usage: luna \(command)"), "\(command) --help")
+            let r = LunaCLITestRunner.run([command, "--help"])
+            #expect(r.status == 0 && r.out.contains("Usage: luna \(command)"), "\(command) --help")
         }
         // `luna scan --help` names every check the catalog has.
-        let scanHelp = try LunaBinary.run(["scan", "--help"]).stdoutText
+        let scanHelp = LunaCLITestRunner.run(["scan", "--help"]).out
         for check in CheckCatalog.names {
             #expect(scanHelp.range(of: "\\b\(check)\\b", options: .regularExpression) != nil, "scan --help does not name \(check)")
         }

@@ -95,8 +95,14 @@ struct Estate {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: slowAction)
     }
 
-    /// `luna --config … ARGS`.
+    /// `luna --config … ARGS`, run in this process; with an `environment`, the binary is spawned with it.
     func luna(_ args: String..., environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
+        if let environment { return try spawned(args, environment: environment) }
+        return LunaCLITestRunner.run(["--config", ops.config] + args)
+    }
+
+    /// `luna --config … ARGS` as a child process, the way an operator runs it.
+    func spawned(_ args: [String], environment: [String: String]? = nil) throws -> (status: Int32, out: String, err: String) {
         let r = try LunaBinary.run(["--config", ops.config] + args, environment: environment)
         return (r.exitStatus, r.stdoutText, r.stderrText)
     }

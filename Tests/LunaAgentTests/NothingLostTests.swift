@@ -6,7 +6,7 @@ import TestSupport
 import Glibc
 #endif
 
-/// Crashes, stale git locks and concurrent planners through the real `luna` binary:
+/// Crashes (real `luna` processes killed), stale git locks and concurrent planners:
 /// no outcome is lost from the ops repo, nothing runs twice.
 @Suite("nothing lost", .serialized)
 struct NothingLostTests {

@@ -222,17 +222,17 @@ struct SSHScanTests {
     func baselineCommands() throws {
         let world = try World()
         defer { world.remove() }
-        let diff = try LunaBinary.run(["--config", world.ops.config, "baseline", "diff", "--host", "a", "--check", "sshd"])
-        #expect(diff.exitStatus == 1, "\(diff.stderrText)")
-        #expect(diff.stdoutText.contains("+ x11forwarding no"))
-        let noReason = try LunaBinary.run(["--config", world.ops.config, "baseline", "capture", "--host", "a"])
-        #expect(noReason.exitStatus == 2)
-        let capture = try LunaBinary.run(["--config", world.ops.config, "baseline", "capture", "--host", "a", "--check", "sshd",
-                                          "--reason", "sshd hardened as of today"])
-        #expect(capture.exitStatus == 0, "\(capture.stderrText)")
+        let diff = LunaCLITestRunner.run(["--config", world.ops.config, "baseline", "diff", "--host", "a", "--check", "sshd"])
+        #expect(diff.status == 1, "\(diff.err)")
+        #expect(diff.out.contains("+ x11forwarding no"))
+        let noReason = LunaCLITestRunner.run(["--config", world.ops.config, "baseline", "capture", "--host", "a"])
+        #expect(noReason.status == 2)
+        let capture = LunaCLITestRunner.run(["--config", world.ops.config, "baseline", "capture", "--host", "a", "--check", "sshd",
+                                            "--reason", "sshd hardened as of today"])
+        #expect(capture.status == 0, "\(capture.err)")
         #expect(try world.ops.git("log", "-1", "--format=%B").contains("sshd hardened as of today"))
-        let clean = try LunaBinary.run(["--config", world.ops.config, "baseline", "diff", "--host", "a", "--check", "sshd"])
-        #expect(clean.exitStatus == 0, "\(clean.stdoutText)")
+        let clean = LunaCLITestRunner.run(["--config", world.ops.config, "baseline", "diff", "--host", "a", "--check", "sshd"])
+        #expect(clean.status == 0, "\(clean.out)")
     }
 }
 

@@ -6,7 +6,7 @@ import LunaModel
 import Testing
 import TestSupport
 
-/// Model-drafted skills, with the real FakeLLM on loopback, real SQLite, real git and the real `luna` binary.
+/// Model-drafted skills, with the real FakeLLM on loopback, real SQLite, real git and `luna` commands run in process.
 @Suite("model-drafted skills", .serialized)
 struct SkillDistillTests {
     static let drafted = "restore-credential-file-mode"

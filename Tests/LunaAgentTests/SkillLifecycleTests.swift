@@ -4,7 +4,7 @@ import LunaMemory
 import Testing
 import TestSupport
 
-/// Skills end to end: a real ops repo with real git, the real `luna` binary.
+/// Skills end to end: a real ops repo with real git, `luna` commands run in process (`skills edit` spawns the binary, for its editor).
 @Suite("skill lifecycle", .serialized)
 struct SkillLifecycleTests {
     static func editor(_ command: String) -> [String: String] {

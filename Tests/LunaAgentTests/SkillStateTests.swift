@@ -4,7 +4,7 @@ import LunaMemory
 import Testing
 import TestSupport
 
-/// Skill state in git and curation, through whole cycles: real SQLite, real git, the real `luna` binary.
+/// Skill state in git and curation, through whole cycles: real SQLite, real git, `luna` commands run in process.
 @Suite("skill state in git", .serialized)
 struct SkillStateTests {
     /// A skill in the current format whose fix always fails (`/usr/bin/false`).

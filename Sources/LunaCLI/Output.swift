@@ -18,7 +18,7 @@ import LunaText
 ///   - text: What to print; line feeds and tabs are kept.
 ///   - terminator: Appended after `text` (a line feed by default).
 func emit(_ text: String, terminator: String = "\n") {
-    print(InertText.controlsShown(text), terminator: InertText.controlsShown(terminator))
+    CLIStreams.current.writeOutput(InertText.controlsShown(text) + InertText.controlsShown(terminator))
 }
 
 /// An untrusted one-line field (a host name, a rationale, a summary, a reason) rendered inert, line breaks included.
@@ -32,12 +32,12 @@ func shownArgv(_ argv: [String]) -> String { InertText.argv(argv) }
 
 /// Writes `text` and a line feed to standard error, rendered inert like ``emit(_:terminator:)``.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((InertText.controlsShown(text) + "\n").utf8))
+    CLIStreams.current.writeError(InertText.controlsShown(text) + "\n")
 }
 
 /// Pretty, stable JSON for `--json`, with every raw DEL, C1, bidi or format character escaped as `\uXXXX`.
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(InertText.json(String(decoding: try encoder.encode(value), as: UTF8.self)))
+    CLIStreams.current.writeOutput(InertText.json(String(decoding: try encoder.encode(value), as: UTF8.self)) + "\n")
 }

@@ -37,7 +37,7 @@ enum MemoryCommand {
         }
         let body: String
         if let bodyArg, bodyArg != "-" { body = bodyArg } else {
-            body = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            body = String(decoding: CLIStreams.current.readInput(), as: UTF8.self)
         }
         let agent = try context.agent()
         // A note the agent (or the model) suggests always waits for the operator.

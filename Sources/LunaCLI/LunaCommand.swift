@@ -3,6 +3,18 @@ import LunaAgent
 import LunaConfig
 import LunaDrift
 import LunaStore
+import LunaText
+
+/// The `luna` command as a library: the executable is a thin `main` over it, and tests run it in process.
+public enum LunaCLI {
+    /// Runs `luna ARGUMENTS` (without the program name) and returns its exit status.
+    ///
+    /// Everything the command prints goes to `streams`, and a body read from
+    /// standard input comes from it; the status is the one the process exits with.
+    public static func main(arguments: [String], streams: CLIStreams = .standard) -> Int32 {
+        CLIStreams.$current.withValue(streams) { LunaCommand.main(arguments) }
+    }
+}
 
 /// Exit statuses, as `luna --help` documents them.
 enum Exit {
@@ -76,7 +88,17 @@ struct Context {
 
     /// The Agent over the configured state directory.
     func agent() throws -> Agent {
-        try Agent(config: configuration())
+        try Agent(config: configuration(), environment: Self.environment())
+    }
+
+    /// The Agent's side effects as by default, its log written to this run's stderr.
+    ///
+    /// The streams are taken now: the Agent logs from its scan and execution
+    /// threads too, where the run's task-local binding is not visible.
+    static func environment() -> AgentEnvironment {
+        let streams = CLIStreams.current
+        // One line each, inert, exactly as the Agent's default log writes it.
+        return AgentEnvironment(log: { line in streams.writeError("luna: " + InertText.render(line) + "\n") })
     }
 }
 

@@ -11,7 +11,7 @@ enum RunCommand {
         try StateDirectory.prepare(config.stateDirectory, configFile: config.file)
         let lock = try RunLock(stateDirectory: config.stateDirectory)
         defer { withExtendedLifetime(lock) {} }
-        let agent = try Agent(config: config)
+        let agent = try Agent(config: config, environment: Context.environment())
         Daemon.installSignalHandlers()
         let daemon = Daemon(agent: agent, discord: try DiscordApprovals.make(agent: agent))
         let recovery = try daemon.recover()

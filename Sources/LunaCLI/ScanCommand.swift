@@ -20,11 +20,13 @@ enum ScanCommand {
         let agent = try context.agent()
         // Progress on a terminal only (one line, rewritten): scripts and the journal get the report alone.
         var progress: (@Sendable (Int, Int, String) -> Void)? = nil
-        if isatty(STDERR_FILENO) == 1 {
+        // The streams are taken here: the callback runs on the scan's own threads.
+        let streams = CLIStreams.current
+        if streams.errorIsTerminal {
             progress = { done, total, host in
                 var line = "\r\u{1B}[Kscanned \(done)/\(total) hosts (last: \(shown(host)))"
                 if done == total { line += "\r\u{1B}[K" }
-                FileHandle.standardError.write(Data(line.utf8))
+                streams.writeError(line)
             }
         }
         let report = try agent.scan(hosts: hosts.isEmpty ? nil : hosts, checks: checks.isEmpty ? nil : checks, progress: progress)

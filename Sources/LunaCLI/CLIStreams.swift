@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where the CLI reads and writes: the process's standard streams, or a test's buffers.
+///
+/// A command never touches stdout, stderr or stdin itself; it goes through the
+/// streams bound for the running command (``current``), so a test can run a
+/// command in process and read exactly what an operator would have seen. The
+/// binding is a task-local: each command run sees its own streams, and
+/// concurrent runs (parallel tests) never share one.
+public struct CLIStreams: Sendable {
+    /// Writes text, already rendered inert, to standard output.
+    public var writeOutput: @Sendable (String) -> Void
+    /// Writes text, already rendered inert, to standard error.
+    public var writeError: @Sendable (String) -> Void
+    /// Reads standard input to its end (a note's body given as `-`).
+    public var readInput: @Sendable () -> Data
+    /// Whether standard error is a terminal (where a scan shows its progress line).
+    public var errorIsTerminal: Bool
+
+    public init(writeOutput: @escaping @Sendable (String) -> Void,
+                writeError: @escaping @Sendable (String) -> Void,
+                readInput: @escaping @Sendable () -> Data,
+                errorIsTerminal: Bool) {
+        self.writeOutput = writeOutput
+        self.writeError = writeError
+        self.readInput = readInput
+        self.errorIsTerminal = errorIsTerminal
+    }
+
+    /// The process's own stdout (buffered, as `print` writes it), stderr and stdin.
+    public static var standard: CLIStreams {
+        CLIStreams(
+            writeOutput: { print($0, terminator: "") },
+            writeError: { FileHandle.standardError.write(Data($0.utf8)) },
+            readInput: { FileHandle.standardInput.readDataToEndOfFile() },
+            errorIsTerminal: isatty(STDERR_FILENO) == 1
+        )
+    }
+
+    /// The streams of the command running in this task (the process's own unless bound).
+    @TaskLocal public static var current: CLIStreams = .standard
+}
