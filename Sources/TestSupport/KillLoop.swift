@@ -114,16 +114,22 @@ public struct KillLoop {
         // killed with luna's tree may leave index.lock behind; luna clears it once it is 60 s old.
         let deadline = Date().addingTimeInterval(150)
         var blocked = false
+        var settled = false
+        var last = ""
         while Date() < deadline {
             let run = try estate.luna("run", "--once")
             figures.lunaRuns += 1
             if run.out.contains("is still running (pid") { figures.stillRunningSeen += 1 }
-            if run.out.contains("Recording outcomes in the ops repo is blocked") { blocked = true }
-            if try estate.settled() { break }
+            // The notice is told once (stdout); while blocked, each run --once says why on stderr.
+            if run.out.contains("Recording outcomes in the ops repo is blocked") || run.err.contains("blocked") { blocked = true }
+            last = "exit \(run.status); stderr: " + run.err.split(separator: "\n").suffix(3).joined(separator: " / ")
+            if try estate.settled() { settled = true; break }
             for id in try estate.awaiting() { _ = try estate.luna("approve", "\(id)") }
             Thread.sleep(forTimeInterval: blocked ? 2 : 0.2)
         }
         if blocked { figures.roundsWithAStaleLock += 1 }
+        // A round that never settled says what its last cycle said, so the cause can be found.
+        if !settled { figures.problems.append("round did not settle in 150 s; the last run --once: \(last)") }
         try estate.check(&figures)
     }
 }
@@ -207,9 +213,9 @@ struct KillLoopEstate {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/bin/git")
     }
 
-    func luna(_ args: String...) throws -> (status: Int32, out: String) {
+    func luna(_ args: String...) throws -> (status: Int32, out: String, err: String) {
         let r = try LunaBinary.run(["--config", ops.config] + args)
-        return (r.exitStatus, r.stdoutText)
+        return (r.exitStatus, r.stdoutText, r.stderrText)
     }
 
     /// The state database once luna has created its tables (a luna killed at its first start may not have).
