@@ -43,6 +43,7 @@ extension GitRepository {
             removed.append("removed a stale git lock \(lock) (\(age) s old, no git process in \(path))")
         }
         removeOldTemporaryFiles(now: now)
+        removeDeadScratchIndexes()
         for line in removed { FileHandle.standardError.write(Data(("luna: " + line + "\n").utf8)) }
         return removed
     }
@@ -162,6 +163,25 @@ extension GitRepository {
     }
 
     /// Deletes `writeFile` temporaries a kill left in the git directory (older than ``staleLockAge``).
+    /// Removes the private index files (and their `.lock`) of luna processes that
+    /// are gone, and the single shared one (with its lock) that older versions used:
+    /// a luna killed inside `git read-tree` or `update-index` leaves them behind,
+    /// and a stale private-index lock would otherwise fail every commit for ever.
+    func removeDeadScratchIndexes() {
+        let folder = (scratchIndex as NSString).deletingLastPathComponent
+        let base = (scratchIndex as NSString).lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name == base || name == base + ".lock" || name.hasPrefix(base + "-") {
+            let suffix = name.dropFirst(base.count)
+            if suffix.hasPrefix("-") {
+                let digits = suffix.dropFirst().prefix { $0.isNumber }
+                guard let pid = Int32(digits), pid != getpid() else { continue }
+                if kill(pid, 0) == 0 || errno == EPERM { continue }   // that luna still runs
+            }
+            unlink(folder + "/" + name)
+        }
+    }
+
     func removeOldTemporaryFiles(now: Date) {
         guard let gitDir = try? git(["rev-parse", "--absolute-git-dir"]),
               let names = try? FileManager.default.contentsOfDirectory(atPath: gitDir) else { return }

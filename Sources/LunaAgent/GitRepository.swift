@@ -11,7 +11,12 @@ public struct GitRepository: Sendable {
     public var path: String
     public var authorName: String
     public var authorEmail: String
-    /// A scratch index file outside the repo (under the state directory).
+    /// Where Luna's private index files go, outside the repo (under the state directory).
+    ///
+    /// Each commit uses its own file, `<scratchIndex>-<pid>-<random>`: the daemon and a CLI
+    /// command may commit at the same time, and a luna killed inside `read-tree` or
+    /// `update-index` leaves that file's `.lock` behind, which must never block the
+    /// next commit (`removeDeadScratchIndexes` clears a dead process's leftovers).
     public var scratchIndex: String
 
     public init(path: String, authorName: String, authorEmail: String, scratchIndex: String) {
@@ -101,6 +106,12 @@ public struct GitRepository: Sendable {
         }
         try prepare()   // stale locks cleared (or a clear refusal) before anything is written
         for (relative, content) in files { try writeFile(relative, Data(content.utf8)) }
+        // Per commit, not only per process: a pid reused from a killed luna must not meet its leftover lock.
+        let scratchIndex = self.scratchIndex + "-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer {
+            try? FileManager.default.removeItem(atPath: scratchIndex)
+            try? FileManager.default.removeItem(atPath: scratchIndex + ".lock")
+        }
         for attempt in 1...5 {
             let parent = try head()
             guard parent != nil || removing.isEmpty else { throw AgentError(.invalid, "the ops repo has no commit to remove files from") }
