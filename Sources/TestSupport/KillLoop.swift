@@ -198,19 +198,7 @@ struct KillLoopEstate {
         // The fix: one line per run (before it works), a pause, then the change.
         try "#!/bin/sh\necho \"$1\" >> '\(root)/runs'\nsleep 0.3\nchmod 0600 \"$1\"\n".write(toFile: root + "/fix", atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/fix")
-        try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
-        try """
-            #!/bin/sh
-            if [ "$3" = "update-ref" ] && [ -e '\(root)/kill-after-update-ref' ]; then
-              /usr/bin/git "$@"; rc=$?
-              rm -f '\(root)/kill-after-update-ref'
-              kill -9 $PPID
-              exit $rc
-            fi
-            exec /usr/bin/git "$@"
-
-            """.write(toFile: root + "/bin/git", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root + "/bin/git")
+        try GitKillWrapper.install(in: root + "/bin", mark: root + "/kill-after-update-ref")
     }
 
     func luna(_ args: String...) throws -> (status: Int32, out: String, err: String) {

@@ -105,19 +105,7 @@ struct NothingLostTests {
         // A git on PATH that, once, lets update-ref through and then SIGKILLs its caller (luna).
         let bin = estate.ops.root + "/bin"
         let mark = estate.ops.root + "/kill-after-update-ref"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try """
-            #!/bin/sh
-            if [ "$3" = "update-ref" ] && [ -e '\(mark)' ]; then
-              /usr/bin/git "$@"; rc=$?
-              rm -f '\(mark)'
-              kill -9 $PPID
-              exit $rc
-            fi
-            exec /usr/bin/git "$@"
-
-            """.write(toFile: bin + "/git", atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/git")
+        try GitKillWrapper.install(in: bin, mark: mark)
         FileManager.default.createFile(atPath: mark, contents: Data())
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = bin + ":" + (env["PATH"] ?? "/usr/bin:/bin")
