@@ -1,3 +1,5 @@
+import LunaDrift
+
 /// Help texts, one per command; `luna help COMMAND` and `luna COMMAND --help` print them.
 enum Help {
     static let main = """
@@ -62,7 +64,8 @@ enum Help {
       --once   run one cycle and print its report, then exit
     """
 
-    static let scan = """
+    /// `scan --help`: the check list comes from the catalog, so a new check is named without editing help.
+    static var scan: String { """
     Usage: luna scan [--host H] [--check C] [--json]
 
     Collects the enabled checks now and compares them with the references under
@@ -79,13 +82,35 @@ enum Help {
 
     Options:
       --host H    only this host (repeatable)
-      --check C   only this check (repeatable): ports, sshd, files, services,
-                  sudoers, auth, suid, cron, handshake, tls, disk, memory,
-                  containers, backup, quorum, qdevice, dns, vpn, gitlag
+      --check C   only this check (repeatable): \(wrapped(CheckCatalog.names, firstColumn: 43, indent: 14))
       --json      one JSON object: {"results":[{"host","check","status","detail","items"}], "events":[{"event":"new|changed|resolved|reminder",…}]}
 
     Exit status: 0 no drift, 1 drift, 2 error (a check failed, or bad usage).
-    """
+    """ }
+
+    /// Words joined by ", " and wrapped before `width`, continuation lines indented.
+    ///
+    /// - Parameters:
+    ///   - firstColumn: Where the first word starts on its line.
+    ///   - indent: The indent of the following lines.
+    static func wrapped(_ words: [String], firstColumn: Int, indent: Int, width: Int = 80) -> String {
+        var lines: [String] = []
+        var line = ""
+        var column = firstColumn
+        for (i, word) in words.enumerated() {
+            let piece = word + (i < words.count - 1 ? "," : "")
+            if !line.isEmpty && column + 1 + piece.count > width {
+                lines.append(line)
+                line = piece
+                column = indent + piece.count
+            } else {
+                line += (line.isEmpty ? "" : " ") + piece
+                column += (line == piece ? 0 : 1) + piece.count
+            }
+        }
+        lines.append(line)
+        return lines.joined(separator: "\n" + String(repeating: " ", count: indent))
+    }
 
     static let baseline = """
     Usage: luna baseline capture --host H [--check C] --reason TEXT [--json]
