@@ -58,7 +58,9 @@ extension Recorder {
         if expect == nil, p.verifyArgv != nil, execution.verifyPassed == true, let printed = execution.verifyOutput,
            !printed.hasSuffix("[truncated]") {
             let trimmed = printed.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !trimmed.isEmpty, trimmed.count <= 200, !trimmed.contains("\n") { expect = trimmed }
+            // Host output that becomes part of a skill (and, once approved, a commit): one short
+            // line, and never a value the redactor would hide — then the draft checks the exit status only.
+            if !trimmed.isEmpty, trimmed.count <= 200, !trimmed.contains("\n"), redactor.redact(trimmed) == trimmed { expect = trimmed }
         }
         return SkillEvidence(proposalID: p.id, host: p.host, check: finding.check, params: finding.params, subject: finding.subject,
                              summary: redactor.redact(finding.summary), argv: p.argv, verify: p.verifyArgv, expect: expect, risk: p.risk)

@@ -134,4 +134,28 @@ struct RecurrenceTests {
         #expect(skill.expect == "{expected}", "the observed 0600, templated: the draft checks the mode, not only an exit status")
         #expect(skill.match["path"] == estate.target, "drafted from one fix: that path only")
     }
+
+    @Test func aVerificationThatPrintsASecretIsNotTakenAsTheDraftsExpectation() throws {
+        let estate = try Estate(readOnly: ["/usr/bin/cat @ROOT@/target/token"])
+        defer { estate.remove() }
+        try estate.ops.git("rm", "-rq", "skills/restore-file-mode")
+        try estate.ops.git("commit", "-qm", "no skills")
+        let secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+        try "GITHUB_TOKEN=\(secret)\n".write(toFile: estate.ops.root + "/target/token", atomically: true, encoding: .utf8)
+        let agent = try Agent(config: estate.configuration(), environment: AgentEnvironment(log: { _ in }))
+        _ = try agent.scan()
+        let finding = try #require(try agent.ledger.findings().first)
+        let made = try agent.gateProposal(try agent.ledger.insert(Ledger.NewProposal(
+            finding: finding, host: "localhost", identity: "luna", argv: ["/usr/bin/chmod", "0600", estate.target],
+            verifyArgv: ["/usr/bin/cat", estate.ops.root + "/target/token"], expect: nil, rationale: "by hand",
+            source: "model", risk: "mutating")))
+        #expect(made.state == .awaitingApproval, "\(made.gateReasons)")
+        try agent.ledger.decide(made.id, .approve, approver: "op", channel: "cli")
+        _ = try agent.executeApproved()
+        _ = try agent.recorder.recordPending()
+        let draft = try #require(try agent.skillRegistry.records(status: "pending").first?.draft)
+        #expect(!draft.contains(secret), "host output with a secret never becomes part of a skill")
+        let skill = try Skill.parse(draft, file: "draft")
+        #expect(skill.expect == nil, "the draft checks the exit status (and the files check) only")
+    }
 }
