@@ -24,16 +24,16 @@ public struct AgentEnvironment: Sendable {
                     FileHandle.standardError.write(Data(("luna: " + InertText.render(line) + "\n").utf8))
                 },
                 prepareFleet: @escaping @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void = AgentEnvironment.openBastion,
-                sleep: @escaping @Sendable (Duration) -> Void = { d in
-                    let (s, atto) = d.components
-                    Thread.sleep(forTimeInterval: Double(s) + Double(atto) / 1e18)
-                }) {
+                sleep: @escaping @Sendable (Duration) -> Void = AgentEnvironment.realSleep) {
         self.now = now
         self.executor = executor
         self.log = log
         self.prepareFleet = prepareFleet
         self.sleep = sleep
     }
+
+    /// Sleeps the calling thread for real.
+    public static let realSleep: @Sendable (Duration) -> Void = { d in Thread.sleep(forTimeInterval: d.seconds) }
 
     /// The executor for a host's configured transport.
     public static let defaultExecutor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = { host, config in
