@@ -187,6 +187,12 @@ enum Help {
     model or know (CHROOT=, CWD=, a digest on a remote host, an address or account
     the inventory does not give) never allow; the output says why.
 
+    The last line, read:, says whether the command is in the host's declared
+    read set: allowed through a rule whose command comes from Cmnd_Alias LUNA_READ
+    (or the aliases named in [policy] read_only_aliases), and not a form the
+    classifier knows to write. Only those run without an approval (the model's
+    inspect, a proposal's verification); everything else needs one.
+
     Exit status: 0 sudo would allow it, 1 sudo would deny it, 2 a syntax error in
     the reference or a bad call. (Only sudo's verdict sets it; the gate's own
     refusals are shown but do not change it.)
