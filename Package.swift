@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "LunaAgent", "TestSupport"]),
+        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "TestSupport"]),
         .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "TestSupport"]),
         .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),

@@ -2,11 +2,11 @@ import Foundation
 import LunaStore
 
 extension Schema {
-    /// 002-discord: the Discord outbox (every message Luna posts, with its nonce and,
+    /// The Discord outbox (every message Luna posts, with its nonce and,
     /// once posted, its message id), the signals seen from people who may not
     /// approve (logged once), and each approval channel's health. The messages
     /// `after` cursor lives in `kv` under `discord.after`.
-    static let discord = Migration("002-discord", """
+    static let discord = Migration("channels-001-discord", """
     CREATE TABLE discord_outbox(
         id INTEGER PRIMARY KEY,
         kind TEXT NOT NULL CHECK(kind IN ('proposal','decision','outcome','drift','notice')),
@@ -40,7 +40,7 @@ extension Schema {
         last_error_at TEXT,
         next_attempt_at TEXT
     );
-    """)
+    """, supersedes: ["002-discord"])
 }
 
 /// One message Luna posts (or has posted) on Discord.

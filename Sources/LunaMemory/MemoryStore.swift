@@ -15,7 +15,7 @@ public struct MemoryStore: Sendable {
     /// Creates a store over a migrated database.
     ///
     /// - Parameters:
-    ///   - db: The state database (migrations 001-core and 005-memory applied).
+    ///   - db: The state database (`MemoryStore.migrations` applied).
     ///   - directory: The ops repo's `memory` folder.
     public init(db: Database, directory: String) {
         self.db = db
