@@ -53,16 +53,16 @@ extension Agent {
     public func discordDecisionText(_ p: Proposal, _ a: ApprovalRecord) -> String {
         let who = a.channel == "discord" && Snowflake.isValid(a.approver)
             ? "<@\(a.approver)> (\(a.approver))" : DiscordText.inert(a.approver)
-        let verb = a.decision == "approved" ? "✅ Proposal #\(p.id) approved" : "❌ Proposal #\(p.id) denied"
+        let verb = a.decision == .approve ? "✅ Proposal #\(p.id) approved" : "❌ Proposal #\(p.id) denied"
         var text = "\(verb) by \(who) via \(DiscordText.inert(a.channel)) at \(a.at)."
         if let reason = a.reason { text += "\nReason: " + DiscordText.clip(DiscordText.inert(reason), 500) }
-        if a.decision == "approved" { text += "\nIt runs at the next approval poll; the outcome follows here." }
+        if a.decision == .approve { text += "\nIt runs at the next approval poll; the outcome follows here." }
         return DiscordText.clip(text, DiscordText.contentLimit)
     }
 
     /// The reply after recording: outcome, exit status, an output excerpt, the commit.
     public func discordOutcomeText(_ p: Proposal, _ e: ExecutionRecord?) -> String {
-        let outcome = p.outcome ?? p.state.rawValue
+        let outcome = (p.outcome ?? p.state).rawValue
         var text = "Proposal #\(p.id) **\(DiscordText.inert(outcome))**"
         if let e {
             text += ": exit status \(e.exitStatus.map(String.init) ?? "none")"

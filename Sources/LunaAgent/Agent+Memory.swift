@@ -6,10 +6,10 @@ import LunaStore
 /// The memory and skill-review operations that touch git (the CLI calls these).
 extension Agent {
     /// The memory index over the ops repo's `memory/`.
-    public var memory: MemoryStore { MemoryStore(db: ledger.db, directory: config.memoryDirectory) }
+    public var memory: MemoryStore { ledger.memory(directory: config.memoryDirectory) }
 
     /// The skills' lifecycle state.
-    public var skillRegistry: SkillRegistry { SkillRegistry(db: ledger.db) }
+    public var skillRegistry: SkillRegistry { ledger.skills }
 
     var git: GitRepository { recorder.repo }
 

@@ -259,9 +259,7 @@ extension Agent {
                 gated = try propose(Ledger.NewProposal(
                     finding: finding, host: host, identity: config.identity, runas: "root", argv: input.array("argv"),
                     verifyArgv: verify.isEmpty ? nil : verify, rationale: input.string("rationale"),
-                    source: "model", risk: input.string("risk"), alongside: result.proposals.map(\.id))) { inserted in
-                    try ledger.db.run("UPDATE proposals SET prompt_sha256=? WHERE id=?", [.text(promptHash), .integer(inserted.id)])
-                }
+                    source: "model", risk: input.string("risk"), alongside: result.proposals.map(\.id), promptHash: promptHash))
             } catch let error as AgentError where error.kind == .conflict {
                 // Another planner (the daemon or a concurrent `luna plan`) got there first.
                 return ("not proposed: \(error.message); that proposal stands", true)
@@ -338,8 +336,8 @@ extension Agent {
             let title = Recorder.oneLine(input.string("title"))
             // MemoryNote.slug: ASCII only, so `luna memory approve` and reindex accept it whatever the title's script.
             let slug = "agent/\(String(Timestamp.string(environment.now()).prefix(10)))-f\(finding.id)-\(MemoryNote.slug(from: title))"
-            try ledger.insertPendingNote(slug: slug, title: title, body: input.string("body"), host: finding.host,
-                                         tags: "agent \(finding.check)")
+            try memory.suggest(slug: slug, title: title, body: input.string("body"), host: finding.host,
+                               tags: "agent \(finding.check)", at: Timestamp.string(environment.now()))
             result.notes.append(slug)
             return ("note stored as a candidate for the operator's review", false)
         }

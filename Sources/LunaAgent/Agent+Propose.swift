@@ -6,13 +6,10 @@ extension Agent {
     /// A luna killed between the two would otherwise leave a proposal `proposed`
     /// for ever: never gated, never shown, and (as the finding's active proposal)
     /// blocking any new plan for its finding.
-    /// - Parameter annotate: Runs inside the transaction before the gate (e.g. to store the prompt hash).
     /// - Throws: `AgentError.conflict` when the finding already has an active proposal (see `Ledger.insert`).
-    public func propose(_ new: Ledger.NewProposal, annotate: (Proposal) throws -> Void = { _ in }) throws -> Proposal {
-        try ledger.db.transaction {
-            let p = try ledger.insert(new)
-            try annotate(p)
-            return try gateProposal(p)
+    public func propose(_ new: Ledger.NewProposal) throws -> Proposal {
+        try ledger.transaction {
+            try gateProposal(try ledger.insert(new))
         }
     }
 

@@ -56,10 +56,8 @@ extension Agent {
         for reference in library.references(check: finding.check, summary: finding.summary) {
             parts.append(("reference skill \(reference.name)", "\(reference.description)\n\n\(Clip.utf8(reference.body, 1500))"))
         }
-        let outcomes = try ledger.db.query("""
-            SELECT id, argv, outcome, state, rationale, updated_at FROM proposals WHERE host=? ORDER BY id DESC LIMIT 5
-            """, [.text(finding.host)]).map {
-            "proposal \($0.int("id") ?? 0) \($0.string("outcome") ?? $0.string("state") ?? "") at \($0.string("updated_at") ?? ""): \($0.string("argv") ?? "") — \(Clip.characters(Recorder.oneLine($0.string("rationale") ?? ""), 200))"
+        let outcomes = try ledger.recentProposals(host: finding.host, limit: 5).map {
+            "proposal \($0.id) \(($0.outcome ?? $0.state).rawValue) at \($0.updatedAt): \(JSONText.encode($0.argv)) — \(Clip.characters(Recorder.oneLine($0.rationale), 200))"
         }
         if !outcomes.isEmpty { parts.append(("last outcomes on \(finding.host)", outcomes.joined(separator: "\n"))) }
 

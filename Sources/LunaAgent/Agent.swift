@@ -125,22 +125,8 @@ public final class Agent: Sendable {
 
     /// Passes a `proposed` proposal through the gate: `awaiting_approval` or `refused`.
     public func gateProposal(_ p: Proposal) throws -> Proposal {
-        let verdict = verdict(for: p)
-        let columns: [(String, SQLValue)] = [
-            ("gate_outcome", .text(verdict.outcome.rawValue)),
-            ("gate_reasons", .text(JSONText.encode(verdict.reasons))),
-            ("gate_rule", verdict.sudo?.rule.map { .text("\($0.file):\($0.line): \($0.text)") } ?? .null),
-            ("gate_detail", .text(verdict.description)),
-        ]
-        if verdict.outcome == .allowed {
-            let expiry = environment.now().addingTimeInterval(Double(config.approvalTTLMinutes) * 60)
-            try ledger.transition(p.id, from: .proposed, to: .awaitingApproval, note: "gate allowed",
-                                  set: columns + [("expires_at", .text(Timestamp.string(expiry)))])
-        } else {
-            try ledger.transition(p.id, from: .proposed, to: .refused,
-                                  note: "gate \(verdict.outcome.rawValue): " + verdict.reasons.joined(separator: "; "),
-                                  set: columns + [("outcome", .text("refused"))])
-        }
+        try ledger.gate(p.id, verdict: verdict(for: p),
+                        expiresAt: environment.now().addingTimeInterval(Double(config.approvalTTLMinutes) * 60))
         return try ledger.proposal(p.id)!
     }
 
@@ -166,7 +152,7 @@ public final class Agent: Sendable {
         for p in try ledger.proposals(state: .approved) {
             if shouldStop() { break }
             handled.append(p.id)
-            guard let approval = try ledger.approval(p.id), approval.decision == "approved",
+            guard let approval = try ledger.approval(p.id), approval.decision == .approve,
                   approval.digest == p.digest, p.computedDigest == p.digest else {
                 try ledger.refuseApproved(p.id, reasons: ["the approval does not match the proposal's digest"])
                 continue

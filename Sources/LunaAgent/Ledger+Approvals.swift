@@ -31,13 +31,13 @@ extension Ledger {
             guard let p = try proposal(id) else { throw AgentError(.notFound, "no proposal \(id)") }
             guard p.state == .awaitingApproval else {
                 if let a = try approval(id) {
-                    throw AgentError(.conflict, "proposal \(id) was already \(a.decision) by \(a.approver) via \(a.channel) at \(a.at); it is \(p.state.rawValue) now")
+                    throw AgentError(.conflict, "proposal \(id) was already \(a.decision.rawValue) by \(a.approver) via \(a.channel) at \(a.at); it is \(p.state.rawValue) now")
                 }
                 throw AgentError(.conflict, "proposal \(id) is \(p.state.rawValue); only a proposal awaiting approval can be decided")
             }
             if let expiry = Timestamp.date(p.expiresAt), expiry <= now() {
                 try transition(id, from: .awaitingApproval, to: .expired, note: "expired at \(p.expiresAt!) before \(approver) decided via \(channel)",
-                               set: [("outcome", .text("expired"))])
+                               set: [("outcome", .text(ProposalState.expired.rawValue))])
                 expiredAt = p.expiresAt
                 return
             }
@@ -50,7 +50,7 @@ extension Ledger {
                         reason.map { .text($0) } ?? .null, .text(stamp)])
             let to: ProposalState = decision == .approve ? .approved : .denied
             try transition(id, from: .awaitingApproval, to: to, note: "\(decision.rawValue) by \(approver) via \(channel)" + (reason.map { ": " + $0 } ?? ""),
-                           set: decision == .deny ? [("outcome", .text("denied"))] : [])
+                           set: decision == .deny ? [("outcome", .text(ProposalState.denied.rawValue))] : [])
         }
         if let expiredAt {
             throw AgentError(.expired, "proposal \(id) expired at \(expiredAt) and can no longer be approved; it is recorded as expired")
@@ -67,7 +67,7 @@ extension Ledger {
         for p in try proposals(state: .awaitingApproval) {
             guard let expiry = p.expiresAt, expiry <= nowText else { continue }
             try transition(p.id, from: .awaitingApproval, to: .expired, note: "no decision before \(expiry)",
-                           set: [("outcome", .text("expired"))])
+                           set: [("outcome", .text(ProposalState.expired.rawValue))])
             ids.append(p.id)
         }
         return ids
@@ -120,7 +120,7 @@ extension Ledger {
                 output = "interrupted: luna stopped before the result was stored"
             }
             try db.transaction {
-                try transition(p.id, from: .executing, to: .interrupted, note: note, set: [("outcome", .text("interrupted"))])
+                try transition(p.id, from: .executing, to: .interrupted, note: note, set: [("outcome", .text(ProposalState.interrupted.rawValue))])
                 try db.run("UPDATE executions SET finished_at=?, output_note=coalesce(output_note || '; ','') || ? WHERE proposal_id=? AND finished_at IS NULL",
                            [.text(stamp), .text(output), .integer(p.id)])
             }

@@ -54,7 +54,7 @@ extension Ledger {
     ///   - reasons: Why, for the row and the commit.
     ///   - gateOutcome: The gate's outcome when the gate said no (nil for a digest mismatch).
     public func refuseApproved(_ id: Int64, reasons: [String], gateOutcome: String? = nil) throws {
-        var columns: [(String, SQLValue)] = [("outcome", .text("refused")), ("gate_reasons", .text(JSONText.encode(reasons)))]
+        var columns: [(String, SQLValue)] = [("outcome", .text(ProposalState.refused.rawValue)), ("gate_reasons", .text(JSONText.encode(reasons)))]
         if let gateOutcome { columns.append(("gate_outcome", .text(gateOutcome))) }
         try transition(id, from: .approved, to: .refused, note: reasons.joined(separator: "; "), set: columns)
     }

@@ -86,11 +86,4 @@ extension Ledger {
         try db.queryOne("SELECT prompt_sha256 FROM proposals WHERE id=?", [.integer(id)])?.string("prompt_sha256")
     }
 
-    /// Stores a memory note candidate from the model: `pending` until the operator reviews it.
-    func insertPendingNote(slug: String, title: String, body: String, host: String, tags: String) throws {
-        try db.run("""
-            INSERT INTO memory_notes(slug, title, body, hosts, tags, source, status, created_at)
-            VALUES (?,?,?,?,?,'agent','pending',?) ON CONFLICT(slug) DO NOTHING
-            """, [.text(slug), .text(title), .text(body), .text(host), .text(tags), .text(stamp)])
-    }
 }

@@ -12,6 +12,26 @@ public struct RecordingBlock: Sendable, Codable, Equatable {
 }
 
 extension Ledger {
+    /// Proposals whose story is over and whose outcome is not committed yet, oldest first.
+    public func proposalsToRecord() throws -> [Proposal] {
+        try db.query("""
+            SELECT * FROM proposals WHERE commit_id IS NULL
+            AND state IN ('refused','denied','expired','interrupted','succeeded','failed') ORDER BY id
+            """).map(Proposal.init)
+    }
+
+    /// Stores the commit and note of a proposal's outcome; a succeeded or failed proposal
+    /// moves on to `recorded` (the other terminal states have no successor). Runs in the
+    /// caller's transaction, beside the memory index and the skill stats of the same outcome.
+    func markRecorded(_ p: Proposal, commit: String, notePath: String) throws {
+        try db.transaction {
+            try db.run("UPDATE proposals SET commit_id=?, note_path=? WHERE id=?", [.text(commit), .text(notePath), .integer(p.id)])
+            if p.state == .succeeded || p.state == .failed {
+                try transition(p.id, from: p.state, to: .recorded, note: "commit \(commit.prefix(12))")
+            }
+        }
+    }
+
     static let recordingBlockKey = "recorder.blocked"
     static let recordingNoticesKey = "recorder.notices"
 

@@ -1,5 +1,7 @@
 import Foundation
 import LunaDrift
+import LunaMemory
+import LunaPolicy
 import LunaStore
 
 /// A finding as stored.
@@ -45,7 +47,7 @@ public struct TransitionRecord: Sendable, Codable, Equatable {
 
 /// The decision on a proposal.
 public struct ApprovalRecord: Sendable, Codable, Equatable {
-    public var decision: String
+    public var decision: Decision
     public var approver: String
     public var channel: String
     public var digest: String
@@ -72,13 +74,17 @@ public struct ExecutionRecord: Sendable, Codable, Equatable {
     public var checkDetail: String? = nil
 }
 
-/// The durable record of scans, findings and proposals in the state database.
+/// The durable record of scans, findings and proposals in the state database:
+/// LunaAgent's store. Every SQL statement about its tables is in `Ledger*.swift`
+/// and its migrations in `Ledger+Migrations.swift`; callers get typed methods,
+/// never the database handle. The memory notes and the skills are LunaMemory's
+/// stores over the same file (`memory(directory:)`, `skills`).
 ///
 /// Every proposal transition is one IMMEDIATE transaction that checks the state
 /// it leaves, so two processes (the daemon and `luna approve`) can never move
 /// the same proposal twice.
 public final class Ledger: Sendable {
-    public let db: Database
+    let db: Database
     let now: @Sendable () -> Date
 
     /// Opens (creating if needed) and migrates the state database.
@@ -111,6 +117,18 @@ public final class Ledger: Sendable {
     }
 
     var stamp: String { Timestamp.string(now()) }
+
+    /// Runs `body` in one IMMEDIATE transaction (nested calls become savepoints), so
+    /// steps of several stores over this file commit together or not at all.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try db.transaction(body)
+    }
+
+    /// The memory notes' index in this state database (LunaMemory's store).
+    public func memory(directory: String) -> MemoryStore { MemoryStore(db: db, directory: directory) }
+
+    /// The skills' lifecycle in this state database (LunaMemory's store).
+    public var skills: SkillRegistry { SkillRegistry(db: db) }
 
     // MARK: Scans and findings
 
@@ -223,11 +241,14 @@ public final class Ledger: Sendable {
         /// Active proposals for the same finding made by the same planning session (a model's
         /// alternatives); any other active proposal for the finding makes `insert` refuse.
         public var alongside: [Int64]
+        /// The sha256 of the model prompt the proposal came from (model proposals only).
+        public var promptHash: String?
 
         public init(finding: FindingRecord?, host: String, identity: String, runas: String = "root", argv: [String],
                     verifyArgv: [String]? = nil, expect: String? = nil, rationale: String, source: String,
-                    skill: String? = nil, risk: String, alongside: [Int64] = []) {
+                    skill: String? = nil, risk: String, alongside: [Int64] = [], promptHash: String? = nil) {
             self.alongside = alongside
+            self.promptHash = promptHash
             self.finding = finding
             self.host = host
             self.identity = identity
@@ -266,14 +287,14 @@ public final class Ledger: Sendable {
             }
             try db.run("""
                 INSERT INTO proposals(finding_id, finding_summary, finding_occurrence, host, identity, runas, argv, verify_argv, expect,
-                                      rationale, source, skill, risk, state, created_at, updated_at, plan_slot)
-                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed',?,?,?)
+                                      rationale, source, skill, risk, state, created_at, updated_at, plan_slot, prompt_sha256)
+                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed',?,?,?,?)
                 """, [p.finding.map { .integer($0.id) } ?? .null, p.finding.map { .text($0.summary) } ?? .null,
                       p.finding.map { .integer($0.occurrence) } ?? .null,
                       .text(p.host), .text(p.identity), .text(p.runas), .text(JSONText.encode(p.argv)),
                       p.verifyArgv.map { .text(JSONText.encode($0)) } ?? .null, p.expect.map { .text($0) } ?? .null,
                       .text(p.rationale), .text(p.source), p.skill.map { .text($0) } ?? .null, .text(p.risk),
-                      .text(at), .text(at), .integer(slot)])
+                      .text(at), .text(at), .integer(slot), p.promptHash.map { .text($0) } ?? .null])
             let id = db.lastInsertRowID
             let digest = Proposal.digest(id: id, host: p.host, identity: p.identity, runas: p.runas, argv: p.argv,
                                          verifyArgv: p.verifyArgv, expect: p.expect)
@@ -298,12 +319,18 @@ public final class Ledger: Sendable {
         return try db.query("SELECT * FROM proposals ORDER BY id").map(Proposal.init)
     }
 
+    /// The last `limit` proposals on `host`, newest first (what the planner reads as past outcomes).
+    public func recentProposals(host: String, limit: Int) throws -> [Proposal] {
+        try db.query("SELECT * FROM proposals WHERE host=? ORDER BY id DESC LIMIT ?", [.text(host), .integer(Int64(limit))]).map(Proposal.init)
+    }
+
     /// Moves a proposal from `from` to `to` in the current transaction (or its own).
+    /// Only the ledger's own typed steps (gate, decide, execute, record) call it.
     ///
     /// - Parameters:
     ///   - set: Extra columns to set in the same statement.
     /// - Throws: `AgentError.conflict` when the proposal is not in `from`, or the step is not allowed.
-    public func transition(_ id: Int64, from: ProposalState, to: ProposalState, note: String? = nil,
+    func transition(_ id: Int64, from: ProposalState, to: ProposalState, note: String? = nil,
                            set: [(String, SQLValue)] = []) throws {
         guard from.successors.contains(to) else {
             throw AgentError(.invalid, "proposal \(id): \(from.rawValue) → \(to.rawValue) is not a valid step")
@@ -332,7 +359,7 @@ public final class Ledger: Sendable {
     /// The decision on a proposal, if any.
     public func approval(_ id: Int64) throws -> ApprovalRecord? {
         try db.queryOne("SELECT * FROM approvals WHERE proposal_id=?", [.integer(id)]).map {
-            ApprovalRecord(decision: $0.string("decision") ?? "", approver: $0.string("approver") ?? "",
+            ApprovalRecord(decision: Decision(rawValue: $0.string("decision") ?? "") ?? .deny, approver: $0.string("approver") ?? "",
                            channel: $0.string("channel") ?? "", digest: $0.string("digest") ?? "",
                            reason: $0.string("reason"), at: $0.string("at") ?? "")
         }

@@ -22,8 +22,8 @@ public struct Proposal: Sendable, Codable, Equatable {
     public var skill: String?
     public var risk: String
     public var state: ProposalState
-    /// The terminal outcome (kept when the state moves on to `recorded`).
-    public var outcome: String?
+    /// The terminal state it ended in (kept when the state moves on to `recorded`).
+    public var outcome: ProposalState?
     public var gateOutcome: String?
     public var gateReasons: [String]
     /// The sudoers rule that decided, as `file:line: text`.
@@ -78,7 +78,7 @@ public struct Proposal: Sendable, Codable, Equatable {
         skill = row.string("skill")
         risk = row.string("risk") ?? ""
         state = ProposalState(rawValue: row.string("state") ?? "") ?? .proposed
-        outcome = row.string("outcome")
+        outcome = row.string("outcome").flatMap(ProposalState.init(rawValue:))
         gateOutcome = row.string("gate_outcome")
         gateReasons = JSONText.decodeArray(row.string("gate_reasons")) ?? []
         gateRule = row.string("gate_rule")

@@ -5,10 +5,10 @@ import LunaStore
 
 extension Recorder {
     /// The memory index over the ops repo's `memory/` folder.
-    public var memory: MemoryStore { MemoryStore(db: ledger.db, directory: repo.path + "/memory") }
+    public var memory: MemoryStore { ledger.memory(directory: repo.path + "/memory") }
 
     /// The skills' lifecycle state.
-    public var registry: SkillRegistry { SkillRegistry(db: ledger.db) }
+    public var registry: SkillRegistry { ledger.skills }
 
     /// The skill's `stats.json` after this outcome, for the outcome commit; nil when the proposal used no skill
     /// (or its use was counted already).
@@ -51,7 +51,7 @@ extension Recorder {
     /// The finding's summary is host data that ends up in the draft's prose (and, once
     /// approved, in a commit), so it is redacted like every other text leaving the host.
     static func evidence(_ p: Proposal, execution: ExecutionRecord?, finding: FindingRecord?, redactor: Redactor) -> SkillEvidence? {
-        guard p.state == .succeeded || p.outcome == "succeeded", let finding, let execution else { return nil }
+        guard p.state == .succeeded || p.outcome == .succeeded, let finding, let execution else { return nil }
         let checked = execution.checkResolved ?? (execution.verifyPassed == true && p.verifyArgv != nil)
         guard checked, execution.verifyPassed != false else { return nil }
         var expect = p.expect

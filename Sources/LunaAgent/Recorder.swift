@@ -29,11 +29,8 @@ public struct Recorder: Sendable {
     /// - Throws: Only state-database errors.
     public func recordPending() throws -> [(Int64, String)] {
         var done: [(Int64, String)] = []
-        let rows = try ledger.db.query("""
-            SELECT id FROM proposals WHERE commit_id IS NULL
-            AND state IN ('refused','denied','expired','interrupted','succeeded','failed') ORDER BY id
-            """)
-        if rows.isEmpty {
+        let pending = try ledger.proposalsToRecord()
+        if pending.isEmpty {
             try ledger.clearRecordingBlocked(recorded: 0)
             return done
         }
@@ -43,10 +40,9 @@ public struct Recorder: Sendable {
             try ledger.setRecordingBlocked("\(error)")
             return done
         }
-        for row in rows {
-            guard let id = row.int("id"), let p = try ledger.proposal(id) else { continue }
+        for p in pending {
             do {
-                done.append((id, try record(p)))
+                done.append((p.id, try record(p)))
             } catch let blocked as RecordingBlocked {
                 try ledger.setRecordingBlocked(blocked.message)
                 return done
@@ -67,7 +63,7 @@ public struct Recorder: Sendable {
     /// - Throws: ``RecordingBlocked`` when git fails (nothing is marked recorded);
     ///   state-database errors as they are.
     public func record(_ p: Proposal) throws -> String {
-        let outcome = p.outcome ?? p.state.rawValue
+        let outcome = (p.outcome ?? p.state).rawValue
         let approval = try ledger.approval(p.id)
         let execution = try ledger.execution(p.id)
         let finding = try p.findingID.flatMap { try ledger.finding($0) }
@@ -110,14 +106,11 @@ public struct Recorder: Sendable {
             throw RecordingBlocked(message: "recording proposal \(p.id) failed: \(error)")
         }
 
-        try ledger.db.transaction {
-            try ledger.db.run("UPDATE proposals SET commit_id=?, note_path=? WHERE id=?", [.text(commit), .text(notePath), .integer(p.id)])
+        try ledger.transaction {
             try memory.index(note)
             // Skill stats, and a draft from a verified success no approved skill covers.
             try learn(p, execution: execution, finding: finding, state: skillState?.state, at: now)
-            if p.state == .succeeded || p.state == .failed {
-                try ledger.transition(p.id, from: p.state, to: .recorded, note: "commit \(commit.prefix(12))")
-            }
+            try ledger.markRecorded(p, commit: commit, notePath: notePath)
         }
         return commit
     }
@@ -167,7 +160,7 @@ public struct Recorder: Sendable {
             "Argv: \(oneLine(JSONText.encode(p.argv)))",
             "Identity: \(p.identity)",
             "Runas: \(p.runas)",
-            approval.map { $0.decision == "approved" ? "Approved-by: \($0.approver)" : "Denied-by: \($0.approver)" } ?? "Approved-by: none",
+            approval.map { $0.decision == .approve ? "Approved-by: \($0.approver)" : "Denied-by: \($0.approver)" } ?? "Approved-by: none",
             "Channel: \(approval?.channel ?? "none")",
             "Exit-status: \(execution?.exitStatus.map(String.init) ?? "none")",
             "Outcome: \(outcome)",

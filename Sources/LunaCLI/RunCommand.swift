@@ -49,7 +49,7 @@ enum CycleText {
         for id in report.expired { out += "Proposal \(id) expired without a decision.\n" }
         for id in report.executed {
             if let p = try? agent.ledger.proposal(id) {
-                out += "Proposal \(id) \(shown(p.outcome ?? p.state.rawValue)): \(shownArgv(p.argv))\n"
+                out += "Proposal \(id) \(shown((p.outcome ?? p.state).rawValue)): \(shownArgv(p.argv))\n"
             }
         }
         let refused = report.proposed.filter { $0.state == .refused }
@@ -86,7 +86,7 @@ enum CycleText {
         }
         for id in report.recorded {
             if let p = try? agent.ledger.proposal(id), let c = p.commitID {
-                out += "Recorded proposal \(id) (\(shown(p.outcome ?? p.state.rawValue))) as commit \(shown(String(c.prefix(12)))).\n"
+                out += "Recorded proposal \(id) (\(shown((p.outcome ?? p.state).rawValue))) as commit \(shown(String(c.prefix(12)))).\n"
             }
         }
         for notice in report.notices { out += shown(notice) + "\n" }

@@ -126,8 +126,7 @@ func scanBench(_ args: [String]) throws {
     Thread.sleep(forTimeInterval: 0.5)
     let ledger = try Ledger(path: ops.root + "/daemon-state/luna.db")
     while Date() < deadline {
-        if let row = try? ledger.db.queryOne("SELECT count(*) AS n FROM scans WHERE finished_at IS NOT NULL"),
-           (row.int("n") ?? 0) >= 1 { break }
+        if (try? ledger.lastScanAt()) ?? nil != nil { break }
         Thread.sleep(forTimeInterval: 0.2)
     }
     Thread.sleep(forTimeInterval: 2)

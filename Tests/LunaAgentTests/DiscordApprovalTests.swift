@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+@testable import LunaAgent
 import LunaConfig
 import LunaStore
 import LunaSystem
@@ -85,7 +85,7 @@ struct DiscordApprovalTests {
         d.fake.react(to: message, emoji: "✅", as: DiscordEstate.operatorID)
         try discord.sync()
         let approval = try #require(try agent.ledger.approval(1))
-        #expect(approval.decision == "approved" && approval.approver == DiscordEstate.operatorID && approval.channel == "discord")
+        #expect(approval.decision == .approve && approval.approver == DiscordEstate.operatorID && approval.channel == "discord")
         #expect(d.fake.replies(to: message).first?.content.contains(DiscordEstate.operatorID) == true)
         #expect(d.fake.messages.first { $0.id == message }?.content.hasPrefix("**Status: approved**") == true)
 
@@ -188,7 +188,7 @@ struct DiscordApprovalTests {
         d.fake.react(to: message, emoji: "❌", as: DiscordEstate.operatorID)
         try discord.sync()
         let approval = try #require(try agent.ledger.approval(1))
-        #expect(approval.decision == "denied")
+        #expect(approval.decision == .deny)
         #expect(approval.reason?.contains("conflicting") == true)
         #expect(try agent.executeApproved().isEmpty)
     }
@@ -202,7 +202,7 @@ struct DiscordApprovalTests {
         d.fake.post("deny not during the backup window", replyingTo: message, as: DiscordEstate.operatorID)
         try discord.sync()
         let approval = try #require(try agent.ledger.approval(1))
-        #expect(approval.decision == "denied" && approval.reason == "not during the backup window")
+        #expect(approval.decision == .deny && approval.reason == "not during the backup window")
         _ = try agent.recorder.recordPending()
         let p = try #require(try agent.ledger.proposal(1))
         let commit = try #require(p.commitID)

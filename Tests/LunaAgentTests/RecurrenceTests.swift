@@ -44,7 +44,7 @@ struct RecurrenceTests {
         #expect(fake.requests.isEmpty, "zero model requests for a recurrence a skill covers")
         let stats = try #require(try agent.skillRegistry.record("restore-file-mode"))
         #expect(stats.uses == 10 && stats.successes == 10, "\(stats)")
-        #expect(try agent.ledger.proposals().allSatisfy { $0.outcome == "succeeded" })
+        #expect(try agent.ledger.proposals().allSatisfy { $0.outcome == .succeeded })
         // The stats are in git too (each outcome commit), so they survive the loss of the state directory.
         let committed = try me.estate.ops.git("show", "HEAD:skills/restore-file-mode/stats.json")
         #expect(committed.contains("\"uses\" : 10") && committed.contains("\"successes\" : 10"), "\(committed)")
@@ -99,7 +99,7 @@ struct RecurrenceTests {
             #expect(made.map(\.skill) == ["touch-it"], "round \(round)")
             _ = try agent.cycle()
             let p = try #require(try agent.ledger.proposal(made[0].id))
-            #expect(p.outcome == "failed", "verify exited 0, but the files check still reports the mode (round \(round))")
+            #expect(p.outcome == .failed, "verify exited 0, but the files check still reports the mode (round \(round))")
             let e = try #require(try agent.ledger.execution(p.id))
             #expect(e.verifyPassed == true && e.checkResolved == false)
             #expect(e.checkDetail?.contains("still reports it") == true, "\(e.checkDetail ?? "nil")")

@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+@testable import LunaAgent
 import LunaStore
 import Testing
 import TestSupport
@@ -75,7 +75,7 @@ struct StateMachineTests {
         #expect(try a.ledger.expireOverdue().isEmpty)
         clock.advance(2 * 60)
         #expect(try a.ledger.expireOverdue() == [p.id])
-        #expect(try a.ledger.proposal(p.id)?.outcome == "expired")
+        #expect(try a.ledger.proposal(p.id)?.outcome == .expired)
         #expect(try a.ledger.approval(p.id) == nil, "expiry is not a denial")
     }
 
