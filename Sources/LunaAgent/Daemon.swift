@@ -46,7 +46,7 @@ public struct Daemon: Sendable {
     @discardableResult
     public func recover() throws -> Ledger.Recovery {
         let recovery = try agent.ledger.recoverExecuting()
-        for id in try agent.gateLeftoverProposals() {
+        for id in try agent.gating.gateLeftoverProposals() {
             agent.environment.log("proposal \(id) was left ungated when luna stopped; gated now")
         }
         for id in recovery.interrupted {
@@ -105,7 +105,7 @@ public struct Daemon: Sendable {
     public func start(now: Date) throws -> State {
         let stillRunning = try recover().stillRunning.count
         // The memory files are the source of truth: reconcile the index at start.
-        do { try agent.reconcileMemory() } catch { agent.environment.log("memory reconcile failed: \(error)") }
+        do { try agent.curation.reconcileMemory() } catch { agent.environment.log("memory reconcile failed: \(error)") }
         notifier.notify("READY=1\nSTATUS=started; first scan")
         return State(nextScan: now, nextPoll: now.addingTimeInterval(approvalPoll.seconds), stillRunning: stillRunning)
     }
@@ -152,7 +152,7 @@ public struct Daemon: Sendable {
             // An action that outlived the luna that started it: resolved once it ends.
             if state.stillRunning > 0 { state.stillRunning = try recover().stillRunning.count }
             step.expired = try agent.ledger.expireOverdue()
-            step.executed = try agent.executeApproved(shouldStop: shouldStop)
+            step.executed = try agent.execution.executeApproved(shouldStop: shouldStop)
             step.recorded = try agent.recorder.recordPending().map(\.0)
             step.notices = recordingNotices()
             // Post the outcomes now rather than at the next idle poll.

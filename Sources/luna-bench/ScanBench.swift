@@ -64,7 +64,7 @@ func scanBench(_ args: [String]) throws {
         }
         let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))
         let start = ContinuousClock.now
-        let report = try agent.scan(hosts: names)
+        let report = try agent.scanner.scan(hosts: names)
         let elapsed = ContinuousClock.now - start
         return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, report)
     }

@@ -89,7 +89,7 @@ struct DiscordApprovalTests {
         #expect(d.fake.replies(to: message).first?.content.contains(DiscordEstate.operatorID) == true)
         #expect(d.fake.messages.first { $0.id == message }?.content.hasPrefix("**Status: approved**") == true)
 
-        #expect(try agent.executeApproved() == [1])
+        #expect(try agent.execution.executeApproved() == [1])
         _ = try agent.recorder.recordPending()
         try discord.sync()
         #expect(try d.estate.mode() == 0o600)
@@ -119,7 +119,7 @@ struct DiscordApprovalTests {
         try discord.sync()
         try discord.sync()
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved().isEmpty)
         #expect(try d.estate.mode() == 0o644)
         let ignored = d.log.filter { $0.contains("ignored") && $0.contains(DiscordEstate.strangerID) }
         #expect(ignored.count == 2, "each ignored signal is logged once: \(d.log)")
@@ -173,7 +173,7 @@ struct DiscordApprovalTests {
         try discord.sync()
         #expect(try agent.ledger.proposal(1)?.state == .expired)
         #expect(try agent.ledger.approval(1) == nil)
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved().isEmpty)
         #expect(try d.estate.mode() == 0o644)
         #expect(d.fake.replies(to: message).contains { $0.content.contains("expired") })
     }
@@ -190,7 +190,7 @@ struct DiscordApprovalTests {
         let approval = try #require(try agent.ledger.approval(1))
         #expect(approval.decision == .deny)
         #expect(approval.reason?.contains("conflicting") == true)
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved().isEmpty)
     }
 
     @Test func aDenialsReasonIsInTheCommitAndInMemory() throws {
@@ -287,8 +287,8 @@ struct DiscordApprovalTests {
         discord = try d.channel(agent)
         try discord.sync()
         #expect(d.fake.botMessages.count == posted, "nothing is posted twice")
-        #expect(try agent.executeApproved() == [1])
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved() == [1])
+        #expect(try agent.execution.executeApproved().isEmpty)
         _ = try agent.recorder.recordPending()
 
         agent = try d.agent()
@@ -376,7 +376,7 @@ struct DiscordApprovalTests {
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
         #expect(d.log.filter { $0.contains("was deleted") }.count == 1)
         try agent.ledger.decide(1, .approve, approver: "alice", channel: "cli")
-        #expect(try agent.executeApproved() == [1])
+        #expect(try agent.execution.executeApproved() == [1])
     }
 
     @Test func anUnauthorizedAnswerHaltsTheChannelUntilRestart() throws {
@@ -454,8 +454,8 @@ struct DiscordApprovalTests {
         defer { d.remove() }
         let agent = try d.agent()
         let discord = try d.channel(agent)
-        discord.report(try agent.scan())
-        discord.report(try agent.scan())
+        discord.report(try agent.scanner.scan())
+        discord.report(try agent.scanner.scan())
         try discord.sync()
         let drift = d.fake.botMessages.filter { $0.content.hasPrefix("**Drift**") }
         #expect(drift.count == 1)
@@ -479,12 +479,12 @@ final class LogLines: Sendable {
         try "config loaded, api key \(secret), password=hunter2hunter2\n".write(toFile: leak, atomically: true, encoding: .utf8)
         let agent = try d.agent()
         let discord = try d.channel(agent)
-        let p = try agent.gateProposal(try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna",
+        let p = try agent.gating.gateProposal(try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna",
             argv: ["/usr/bin/cat", leak], rationale: "read the config", source: "manual", risk: "read-only")))
         #expect(p.state == .awaitingApproval, "\(p.gateReasons)")
         try discord.sync()
         try agent.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
-        #expect(try agent.executeApproved() == [p.id])
+        #expect(try agent.execution.executeApproved() == [p.id])
         #expect(try agent.ledger.execution(p.id)?.stdout?.contains(secret) == true, "the local record keeps the real output")
         _ = try agent.recorder.recordPending()
         try discord.sync()

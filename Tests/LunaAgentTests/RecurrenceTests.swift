@@ -50,7 +50,7 @@ struct RecurrenceTests {
         #expect(committed.contains("\"uses\" : 10") && committed.contains("\"successes\" : 10"), "\(committed)")
         try FileManager.default.removeItem(atPath: me.estate.ops.state)
         let rebuilt = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
-        _ = try rebuilt.reconcileMemory()
+        _ = try rebuilt.curation.reconcileMemory()
         let again = try #require(try rebuilt.skillRegistry.record("restore-file-mode"))
         #expect(again.uses == 10 && again.successes == 10 && again.hosts == ["localhost"], "\(again)")
     }
@@ -120,14 +120,14 @@ struct RecurrenceTests {
         try estate.ops.git("rm", "-rq", "skills/restore-file-mode")
         try estate.ops.git("commit", "-qm", "no skills")
         let agent = try Agent(config: estate.configuration(), environment: AgentEnvironment(log: { _ in }))
-        _ = try agent.scan()
+        _ = try agent.scanner.scan()
         let finding = try #require(try agent.ledger.findings().first)
-        let made = try agent.gateProposal(try agent.ledger.insert(Ledger.NewProposal(
+        let made = try agent.gating.gateProposal(try agent.ledger.insert(Ledger.NewProposal(
             finding: finding, host: "localhost", identity: "luna", argv: ["/usr/bin/chmod", "0600", estate.target],
             verifyArgv: ["/usr/bin/stat", "-c", "%04a", estate.target], expect: nil, rationale: "by hand",
             source: "model", risk: "mutating")))
         try agent.ledger.decide(made.id, .approve, approver: "op", channel: "cli")
-        _ = try agent.executeApproved()
+        _ = try agent.execution.executeApproved()
         _ = try agent.recorder.recordPending()
         let draft = try #require(try agent.skillRegistry.records(status: "pending").first)
         let skill = try Skill.parse(try #require(draft.draft), file: "draft")
@@ -143,15 +143,15 @@ struct RecurrenceTests {
         let secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
         try "GITHUB_TOKEN=\(secret)\n".write(toFile: estate.ops.root + "/target/token", atomically: true, encoding: .utf8)
         let agent = try Agent(config: estate.configuration(), environment: AgentEnvironment(log: { _ in }))
-        _ = try agent.scan()
+        _ = try agent.scanner.scan()
         let finding = try #require(try agent.ledger.findings().first)
-        let made = try agent.gateProposal(try agent.ledger.insert(Ledger.NewProposal(
+        let made = try agent.gating.gateProposal(try agent.ledger.insert(Ledger.NewProposal(
             finding: finding, host: "localhost", identity: "luna", argv: ["/usr/bin/chmod", "0600", estate.target],
             verifyArgv: ["/usr/bin/cat", estate.ops.root + "/target/token"], expect: nil, rationale: "by hand",
             source: "model", risk: "mutating")))
         #expect(made.state == .awaitingApproval, "\(made.gateReasons)")
         try agent.ledger.decide(made.id, .approve, approver: "op", channel: "cli")
-        _ = try agent.executeApproved()
+        _ = try agent.execution.executeApproved()
         _ = try agent.recorder.recordPending()
         let draft = try #require(try agent.skillRegistry.records(status: "pending").first?.draft)
         #expect(!draft.contains(secret), "host output with a secret never becomes part of a skill")

@@ -188,7 +188,7 @@ struct SecretLeakTests {
         try channel.sync()
         #expect(try estate.mode() == 0o600)
         let note = try #require(try agent.ledger.db.queryOne("SELECT slug FROM memory_notes WHERE source = 'agent'")?.string("slug"))
-        _ = try agent.approveNote(note, approver: "operator")
+        _ = try agent.curation.approveNote(note, approver: "operator")
 
         // Everything that left, or will leave with the ops repo.
         var outbound: [(String, String)] = []

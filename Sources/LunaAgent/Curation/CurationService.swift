@@ -3,15 +3,13 @@ import LunaText
 import LunaMemory
 import LunaStore
 
-/// The memory and skill-review operations that touch git (the CLI calls these).
-extension Agent {
-    /// The memory index over the ops repo's `memory/`.
-    public var memory: MemoryStore { ledger.memory(directory: config.memoryDirectory) }
+/// Curation: the memory notes, the skills' review and lifecycle, and (in
+/// CurationService+Baseline.swift) the references in the ops repo — every
+/// operator decision about what Luna knows, each committed to git.
+public struct CurationService: AgentService {
+    public let context: AgentContext
 
-    /// The skills' lifecycle state.
-    public var skillRegistry: SkillRegistry { ledger.skills }
-
-    var git: GitRepository { recorder.repo }
+    var git: GitRepository { repo }
 
     /// Rebuilds the memory index from the files and registers the approved skill files.
     ///

@@ -51,7 +51,7 @@ extension Ledger {
     }
 }
 
-extension Agent {
+extension ExecutionService {
     /// Called by the executor as soon as the action's process exists; a failure is logged, not thrown,
     /// so the action (already running) is still awaited and its outcome stored.
     func recordActionProcess(_ proposalID: Int64, pid: Int32) {

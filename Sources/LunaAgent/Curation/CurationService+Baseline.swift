@@ -21,7 +21,7 @@ public struct BaselineChange: Sendable, Equatable, Encodable {
     public var isUnchanged: Bool { added.isEmpty && removed.isEmpty && problem == nil }
 }
 
-extension Agent {
+extension CurationService {
     /// Collects the current state of a host's capturable checks and compares it with the references.
     ///
     /// - Parameters:

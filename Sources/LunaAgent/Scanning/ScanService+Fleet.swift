@@ -52,7 +52,7 @@ extension AgentEnvironment {
     }
 }
 
-extension Agent {
+extension ScanService {
     /// Runs the chosen checks on every host: hosts concurrently (at most
     /// `config.fleet.maxParallel` at once), each host's collections in one round
     /// trip when its transport can batch them.
