@@ -1,6 +1,7 @@
 import Foundation
 import LunaConfig
 import LunaFleet
+import LunaSystem
 import LunaText
 
 /// The side effects the Agent uses, injected so tests can drive them.
@@ -17,7 +18,7 @@ public struct AgentEnvironment: Sendable {
     /// How the daemon waits between steps; a test's sleep returns at once or moves its clock.
     public var sleep: @Sendable (Duration) -> Void
 
-    public init(now: @escaping @Sendable () -> Date = { Date() },
+    public init(now: @escaping @Sendable () -> Date = SystemClock.now,
                 executor: @escaping @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = AgentEnvironment.defaultExecutor,
                 log: @escaping @Sendable (String) -> Void = { line in
                     // One line each, inert: a log line quotes host data and errors, and lands on a terminal or the journal.
@@ -33,7 +34,7 @@ public struct AgentEnvironment: Sendable {
     }
 
     /// Sleeps the calling thread for real.
-    public static let realSleep: @Sendable (Duration) -> Void = { d in Thread.sleep(forTimeInterval: d.seconds) }
+    public static let realSleep: @Sendable (Duration) -> Void = SystemClock.sleep
 
     /// The executor for a host's configured transport.
     public static let defaultExecutor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = { host, config in
