@@ -84,7 +84,7 @@ public final class Ledger: Sendable {
     /// Opens (creating if needed) and migrates the state database.
     public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
         db = try Database(path: path)
-        try db.migrate(Schema.migrations)
+        try db.migrate(Schema.migrations + ChannelOutbox.migrations)
         self.now = now
         try upgradePendingDigests()
     }
