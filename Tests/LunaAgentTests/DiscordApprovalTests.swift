@@ -17,14 +17,15 @@ final class DiscordEstate: Sendable {
     let clock = TestClock()
     let logLines = LogLines()
 
-    init(operators: [String] = [DiscordEstate.operatorID], ttlMinutes: Int = 60, sudoers: String = "") throws {
+    /// - Parameter section: The table that configures the channel (`discord`, or `channels.discord`).
+    init(operators: [String] = [DiscordEstate.operatorID], ttlMinutes: Int = 60, sudoers: String = "", section: String = "discord") throws {
         estate = try Estate(sudoers: sudoers, ttlMinutes: ttlMinutes)
         fake = try FakeDiscord()
         let tokenFile = estate.ops.root + "/discord-token"
         _ = FileManager.default.createFile(atPath: tokenFile, contents: Data((fake.token + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        let section = """
+        let text = """
 
-            [discord]
+            [\(section)]
             api_base = "\(fake.apiBase)"
             channel_id = "\(fake.channelID)"
             operator_ids = [\(operators.map { "\"\($0)\"" }.joined(separator: ", "))]
@@ -34,7 +35,7 @@ final class DiscordEstate: Sendable {
             """
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: estate.ops.config))
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data(section.utf8))
+        try handle.write(contentsOf: Data(text.utf8))
         try handle.close()
     }
 
