@@ -60,7 +60,7 @@ public final class DiscordApprovals: ApprovalChannel {
     /// The channel for `settings` (the registry's line).
     ///
     /// - Throws: `ConfigError` when the token cannot be read safely.
-    @Sendable public static func make(settings: DiscordSettings, context: ChannelContext) throws -> any ApprovalChannel {
+    @Sendable public static func make(settings: DiscordSettings, context: ChannelContext) throws -> DiscordApprovals {
         let token = try settings.token(environment: context.environment)
         return DiscordApprovals(settings: settings, client: DiscordClient(apiBase: settings.apiBase, token: token, maxWait: longestWait),
                                 context: context)
@@ -73,7 +73,7 @@ public final class DiscordApprovals: ApprovalChannel {
     public static func make(agent: Agent,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DiscordApprovals? {
         guard let settings = agent.config.discord else { return nil }
-        return try make(settings: settings, context: ChannelContext(agent: agent, name: channel, environment: environment)) as? DiscordApprovals
+        return try make(settings: settings, context: ChannelContext(agent: agent, name: channel, environment: environment))
     }
 
     func log(_ line: String) { context.log(line) }
