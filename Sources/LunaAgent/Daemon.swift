@@ -15,7 +15,7 @@ public struct Daemon: Sendable {
     public var notifier: SystemdNotifier
     /// How often approved proposals are picked up between scans.
     public var approvalPoll: Duration
-    /// The configured approval channels besides the CLI (Discord when `[discord]` is set).
+    /// The configured approval channels besides the CLI (from the ``ChannelRegistry``).
     public var channels: [any ApprovalChannel]
 
     public init(agent: Agent, notifier: SystemdNotifier = SystemdNotifier(), approvalPoll: Duration = .seconds(5),
@@ -26,10 +26,10 @@ public struct Daemon: Sendable {
         self.channels = channels
     }
 
-    /// A daemon with the Discord channel when one is configured.
+    /// A daemon driving the registry's configured channels.
     public init(agent: Agent, notifier: SystemdNotifier = SystemdNotifier(), approvalPoll: Duration = .seconds(5),
-                discord: DiscordApprovals?) {
-        self.init(agent: agent, notifier: notifier, approvalPoll: approvalPoll, channels: discord.map { [$0] } ?? [])
+                registry: ChannelRegistry) {
+        self.init(agent: agent, notifier: notifier, approvalPoll: approvalPoll, channels: registry.channels)
     }
 
     /// Installs the SIGTERM/SIGINT handlers that request a clean stop (see `StopSignal`).
@@ -59,7 +59,7 @@ public struct Daemon: Sendable {
     }
 
     /// Hands the recorder's notices (a blocked ops repo, a removed stale lock, a repair) to the operator once:
-    /// the returned lines for the cycle report, the log, and a Discord notice when a channel is configured.
+    /// the returned lines for the cycle report, the log, and a notice on every configured channel.
     func recordingNotices() -> [String] {
         let notices: [String]
         do { notices = try agent.ledger.takeRecordingNotices() } catch {
@@ -112,7 +112,7 @@ public struct Daemon: Sendable {
 
     /// Does what is due at `now`: a scan cycle when its time has come, else an
     /// approval poll (expiry, execution of approved proposals, recording) when
-    /// that is due, and the Discord channel's own polling in any case.
+    /// that is due, and each channel's own polling in any case.
     ///
     /// Deterministic in `now`: the loop and the tests drive it with the same
     /// clock. A wall clock that jumped backwards cannot push the next scan out
@@ -146,7 +146,7 @@ public struct Daemon: Sendable {
             return step
         }
         // Each channel polls when due (Discord: poll_seconds while pending, slower when idle,
-        // backing off on failures); none throws, so an unreachable channel never stops the scans.
+        // backing off on failures, ChannelBackoff); none throws, so an unreachable channel never stops the scans.
         for channel in channels { channel.tick(force: false) }
         if now >= state.nextPoll {
             // An action that outlived the luna that started it: resolved once it ends.

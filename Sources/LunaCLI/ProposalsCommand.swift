@@ -110,7 +110,9 @@ enum DecideCommand {
         let reason = decision == .deny ? try args.value("--reason") : nil
         try args.finish()
         let agent = try context.agent()
-        let p = try agent.ledger.decide(id, decision, approver: localUser(), channel: "cli", reason: reason)
+        // The CLI is a channel like any other: it decides through the same sink.
+        let sink = DecisionSink(ledger: agent.ledger, channel: ChannelRegistry.cli)
+        let p = try sink.decide(id, decision, approver: localUser(), reason: reason)
         emit("Proposal \(id) \(p.state.rawValue) by \(shown(localUser())) (bound to \(p.digest)).")
         if decision == .approve { emit("It runs at the next cycle of luna run (or: luna run --once).") }
         return Exit.ok

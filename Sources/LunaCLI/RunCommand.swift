@@ -13,7 +13,7 @@ enum RunCommand {
         defer { withExtendedLifetime(lock) {} }
         let agent = try Agent(config: config, environment: Context.environment())
         Daemon.installSignalHandlers()
-        let daemon = Daemon(agent: agent, discord: try DiscordApprovals.make(agent: agent))
+        let daemon = Daemon(agent: agent, registry: try ChannelRegistry(agent: agent))
         let recovery = try daemon.recover()
         for id in recovery.interrupted {
             emit("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")

@@ -160,4 +160,10 @@ final class RecordingChannel: ApprovalChannel, @unchecked Sendable {
     func report(_ scan: ScanReport?) { lock.withLock { log.append("report \(scan?.events.count ?? 0) events") } }
     func tick(force: Bool) -> Bool { lock.withLock { log.append(force ? "tick force" : "tick") }; return true }
     func notice(_ text: String) { lock.withLock { log.append("notice " + text) } }
+    // What an exchange asks of a channel; the daemon never calls these itself (only `tick` does).
+    func publish(_ proposal: Proposal) { lock.withLock { log.append("publish \(proposal.id)") } }
+    func collectDecisions() { lock.withLock { log.append("collect") } }
+    func announce(decision: ApprovalRecord, on proposal: Proposal) { lock.withLock { log.append("decision \(proposal.id)") } }
+    func announce(outcome proposal: Proposal, execution: ExecutionRecord?) { lock.withLock { log.append("outcome \(proposal.id)") } }
+    func health() -> ChannelHealth? { nil }
 }

@@ -237,7 +237,7 @@ struct CardRedactionTests {
                                               rationale: "test", source: "manual", risk: "mutating"))
         try agent.ledger.db.run("UPDATE proposals SET gate_rule=? WHERE id=?",
                                 [.text("luna-localhost:3: luna ALL = /usr/bin/mysql -pRuleS3cretValue7 -e *"), .integer(p.id)])
-        let card = agent.discordProposalText(try #require(try agent.ledger.proposal(p.id)))
+        let card = DiscordMessages.proposal(try #require(try agent.ledger.proposal(p.id)), redactor: agent.redactor())
         for secret in ["RuleS3cretValue7", "Verify5ecretValue9", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"] {
             #expect(!card.contains(secret), "\(secret) reached the card:\n\(card)")
         }

@@ -179,7 +179,7 @@ struct SecretLeakTests {
         #expect(first.proposed.first?.state == .awaitingApproval, "\(first.unplanned)")
         channel.report(first.scan)
         try channel.sync()
-        let card = try #require(try agent.ledger.discordItem(kind: "proposal", proposalID: 1)?.messageID)
+        let card = try #require(try channel.outbox.item(.proposal, proposalID: 1)?.externalID)
         discord.react(to: card, emoji: "✅", as: DiscordEstate.operatorID)
         try channel.sync()
         let second = try agent.cycle()

@@ -388,4 +388,9 @@ public final class Ledger: Sendable {
     public func setValue(_ key: String, _ value: String) throws {
         try db.run("INSERT INTO kv(key, value) VALUES (?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", [.text(key), .text(value)])
     }
+
+    /// When the latest scan finished, if any.
+    public func lastScanAt() throws -> String? {
+        try db.queryOne("SELECT max(finished_at) AS at FROM scans")?.string("at")
+    }
 }

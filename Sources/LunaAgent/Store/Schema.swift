@@ -5,5 +5,5 @@ import LunaStore
 /// run (a room's tables may refer to the ledger's, never the other way round).
 public enum Schema {
     public static let migrations: [Migration] =
-        Ledger.migrations + [Schema.discord] + MemoryStore.migrations + SkillRegistry.migrations
+        Ledger.migrations + ChannelOutbox.migrations + MemoryStore.migrations + SkillRegistry.migrations
 }

@@ -3,18 +3,19 @@ import LunaDiscord
 import LunaModel
 import LunaDrift
 
-/// The texts Luna posts on Discord. Everything that came from a host, a skill,
-/// a model or a Discord user goes through `DiscordText` (inert, escaped); every
-/// text is cut to Discord's 2000-character limit with a note.
-extension Agent {
+/// The texts the Discord channel posts. Everything that came from a host, a skill,
+/// a model or a Discord user goes through `DiscordText` (inert, escaped); text
+/// that leaves the host goes through the redactor; every text is cut to
+/// Discord's 2000-character limit with a note.
+public enum DiscordMessages {
     /// The approval message for a proposal: what runs, where, as whom, why, and how to decide.
     ///
-    /// - Parameter p: A proposal awaiting approval.
+    /// - Parameters:
+    ///   - p: A proposal awaiting approval.
+    ///   - r: The redactor (secrets never leave the host: the same redaction as for the model).
     /// - Returns: At most 2000 characters.
-    public func discordProposalText(_ p: Proposal) -> String {
+    public static func proposal(_ p: Proposal, redactor r: Redactor) -> String {
         let more = "see `luna show \(p.id)`"
-        // Secrets never leave the host: the same redaction as for the model.
-        let r = redactor()
         var argv = r.redact(DiscordText.argvJSON(p.argv))
         var argvNote = ""
         if DiscordText.length(argv) > 900 {
@@ -50,8 +51,8 @@ extension Agent {
     }
 
     /// The reply after a decision: who decided, how, and why.
-    public func discordDecisionText(_ p: Proposal, _ a: ApprovalRecord) -> String {
-        let who = a.channel == "discord" && Snowflake.isValid(a.approver)
+    public static func decision(_ p: Proposal, _ a: ApprovalRecord) -> String {
+        let who = a.channel == DiscordApprovals.channel && Snowflake.isValid(a.approver)
             ? "<@\(a.approver)> (\(a.approver))" : DiscordText.inert(a.approver)
         let verb = a.decision == .approve ? "✅ Proposal #\(p.id) approved" : "❌ Proposal #\(p.id) denied"
         var text = "\(verb) by \(who) via \(DiscordText.inert(a.channel)) at \(a.at)."
@@ -61,7 +62,7 @@ extension Agent {
     }
 
     /// The reply after recording: outcome, exit status, an output excerpt, the commit.
-    public func discordOutcomeText(_ p: Proposal, _ e: ExecutionRecord?) -> String {
+    public static func outcome(_ p: Proposal, _ e: ExecutionRecord?, redactor: Redactor) -> String {
         let outcome = (p.outcome ?? p.state).rawValue
         var text = "Proposal #\(p.id) **\(DiscordText.inert(outcome))**"
         if let e {
@@ -70,7 +71,7 @@ extension Agent {
         }
         text += ". Commit `\(DiscordText.inert(String((p.commitID ?? "none").prefix(12))))`."
         if let e {
-            let output = redactor().redact([e.stdout ?? "", e.stderr ?? "", e.outputNote ?? ""].filter { !$0.isEmpty }.joined(separator: "\n"))
+            let output = redactor.redact([e.stdout ?? "", e.stderr ?? "", e.outputNote ?? ""].filter { !$0.isEmpty }.joined(separator: "\n"))
             if !output.isEmpty {
                 text += "\nOutput (excerpt):\n" + DiscordText.codeBlock(DiscordText.clip(output, 600, note: "see `luna show \(p.id)`"))
             }
@@ -79,7 +80,7 @@ extension Agent {
     }
 
     /// One message for a scan's changes (appeared, changed, resolved), or nil when nothing changed.
-    public func discordDriftText(_ scan: ScanReport, at: Date) -> String? {
+    public static func drift(_ scan: ScanReport, at: Date, redactor: Redactor) -> String? {
         var lines: [String] = []
         for event in scan.events {
             switch event {
@@ -90,8 +91,24 @@ extension Agent {
             }
         }
         guard !lines.isEmpty else { return nil }
-        let body = DiscordText.clip(redactor().redact(lines.joined(separator: "\n")), 1700, note: "see `luna scan`")
+        let body = DiscordText.clip(redactor.redact(lines.joined(separator: "\n")), 1700, note: "see `luna scan`")
         return DiscordText.clip("**Drift** (scan at \(Timestamp.string(at))): \(lines.count) change\(lines.count == 1 ? "" : "s")\n"
                                 + DiscordText.codeBlock(body), DiscordText.contentLimit)
     }
+
+    /// A decided card: a status line on top, the how-to line replaced, so an old card never looks open.
+    public static func decidedCard(_ content: String, status: String) -> String {
+        let body = content.components(separatedBy: "\n")
+            .map { $0.hasPrefix("Approve: react") ? "Decided: reactions and replies on this message are no longer read." : $0 }
+            .joined(separator: "\n")
+        return DiscordText.clip("**Status: \(DiscordText.inert(status))**\n" + body, DiscordText.contentLimit)
+    }
+
+    /// The notice that a proposal expired before its decision arrived.
+    public static func expired(_ id: Int64) -> String {
+        "⌛ Proposal #\(id) expired before it was decided; it can no longer be approved and did not run."
+    }
+
+    /// A notice from the recorder (a blocked ops repo, a repair), told once.
+    public static func notice(_ text: String) -> String { "⚠️ " + text }
 }
