@@ -171,20 +171,21 @@ public struct Daemon: Sendable {
     public func run(once: Bool, report: (CycleReport) -> Void) throws {
         var state = try start(now: agent.environment.now())
         // The watchdog is about real time: systemd restarts a luna that stops making progress.
-        var lastPing = ContinuousClock.now
+        let environment = agent.environment
+        var sincePing = Stopwatch(environment.clock)
         func ping() {
-            if let interval = notifier.watchdogInterval, ContinuousClock.now - lastPing >= interval / 2 {
+            if let interval = notifier.watchdogInterval, sincePing.elapsed() >= interval / 2 {
                 notifier.notify("WATCHDOG=1")
-                lastPing = ContinuousClock.now
+                sincePing = Stopwatch(environment.clock)
             }
         }
         while true {
-            let step = try self.step(&state, now: agent.environment.now(), shouldStop: { ping(); return Daemon.shouldStop })
+            let step = try self.step(&state, now: environment.now(), shouldStop: { ping(); return environment.shouldStop() })
             if let cycle = step.cycle {
                 report(cycle)
                 if once { break }
             }
-            if Daemon.shouldStop { break }
+            if environment.shouldStop() { break }
             ping()
             agent.environment.sleep(.milliseconds(250))
         }
@@ -192,3 +193,19 @@ public struct Daemon: Sendable {
     }
 }
 
+/// Time passed since it was made, on any clock measured in `Duration`.
+struct Stopwatch {
+    let elapsed: () -> Duration
+
+    /// Starts now on `clock` (the existential is opened into the generic start).
+    init(_ clock: any Clock<Duration>) {
+        self = Stopwatch.start(clock)
+    }
+
+    private init(elapsed: @escaping () -> Duration) { self.elapsed = elapsed }
+
+    private static func start<C: Clock>(_ clock: C) -> Stopwatch where C.Duration == Duration {
+        let start = clock.now
+        return Stopwatch(elapsed: { start.duration(to: clock.now) })
+    }
+}

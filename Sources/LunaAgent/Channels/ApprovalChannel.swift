@@ -1,4 +1,5 @@
 import Foundation
+import LunaHTTP
 import LunaModel
 
 /// A way the operator hears about proposals and decides on them.
@@ -117,6 +118,8 @@ public struct ChannelContext: Sendable {
     public let redactor: @Sendable () -> Redactor
     /// The process environment, for credentials (`CREDENTIALS_DIRECTORY`).
     public let environment: [String: String]
+    /// The HTTP transport for the channel's client (the agent's environment's).
+    public let http: @Sendable (_ maxResponseBytes: Int) -> HTTPClient
 
     /// The context of the channel `name` on the agent's ledger, clock and log.
     public init(agent: Agent, name: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -129,5 +132,6 @@ public struct ChannelContext: Sendable {
         self.log = { line in log(name + ": " + line) }
         redactor = { agent.redactor() }
         self.environment = environment
+        http = agent.environment.http
     }
 }

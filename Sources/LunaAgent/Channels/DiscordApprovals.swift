@@ -1,4 +1,5 @@
 import Foundation
+import LunaHTTP
 import LunaConfig
 import LunaDiscord
 
@@ -62,7 +63,8 @@ public final class DiscordApprovals: ApprovalChannel {
     /// - Throws: `ConfigError` when the token cannot be read safely.
     @Sendable public static func make(settings: DiscordSettings, context: ChannelContext) throws -> DiscordApprovals {
         let token = try settings.token(environment: context.environment)
-        return DiscordApprovals(settings: settings, client: DiscordClient(apiBase: settings.apiBase, token: token, maxWait: longestWait),
+        return DiscordApprovals(settings: settings, client: DiscordClient(apiBase: settings.apiBase, token: token,
+                                                                             http: context.http(4 << 20), maxWait: longestWait),
                                 context: context)
     }
 

@@ -19,8 +19,9 @@ extension AgentService {
         let key = try SecretFile.resolve(credential: "llm-key", file: llm.keyFile)
         let settings = ModelSettings(format: WireFormat(rawValue: llm.provider) ?? .anthropic, apiBase: llm.apiBase, model: llm.model,
                                      apiKey: key, maxTokens: llm.maxTokens, timeout: .seconds(llm.timeoutSeconds))
-        if let sleep { return ModelClient(settings: settings, sleep: sleep) }
-        return ModelClient(settings: settings)
+        let http = environment.http(16 << 20)
+        if let sleep { return ModelClient(settings: settings, http: http, sleep: sleep) }
+        return ModelClient(settings: settings, http: http)
     }
 }
 
