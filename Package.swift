@@ -28,7 +28,7 @@ let package = Package(
         // The platform: checked syscalls, the run lock, signals, systemd, users and hosts.
         .target(name: "LunaSystem"),
         .target(name: "LunaStore", dependencies: ["CLunaSQLite", "LunaSystem"]),
-        .target(name: "LunaHTTP", dependencies: ["CLunaCurl"]),
+        .target(name: "LunaHTTP", dependencies: ["CLunaCurl", "LunaSystem"]),
         .target(name: "LunaConfig", dependencies: ["LunaSystem"]),
         // The one rendering of untrusted text (controls and escapes shown, never interpreted).
         .target(name: "LunaText"),
@@ -36,8 +36,8 @@ let package = Package(
         .target(name: "LunaFleet", dependencies: ["LunaSystem"]),
         .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy"]),
         .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText"]),
-        .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText"]),
-        .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText"]),
+        .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText", "LunaSystem"]),
+        .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText", "LunaSystem"]),
         .target(
             name: "LunaAgent",
             dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText", "LunaSystem"]
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "LunaAgent", "TestSupport"]),
+        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "TestSupport"]),
         .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "TestSupport"]),
         .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),

@@ -1,12 +1,23 @@
 import Foundation
 import LunaConfig
 import LunaFleet
+import LunaHTTP
+import LunaSystem
 import LunaText
 
-/// The side effects the Agent uses, injected so tests can drive them.
+/// The side effects the Agent uses, injected so tests can drive them: the one
+/// environment every service, channel and the daemon read time, sleep, stop
+/// requests, processes (per-host executors) and HTTP through.
 public struct AgentEnvironment: Sendable {
-    /// The wall clock.
+    /// The wall clock: expiry, schedules, reminders, certificates and stamps.
     public var now: @Sendable () -> Date
+    /// The monotonic clock for intervals that are about real time passing (the
+    /// systemd watchdog's pings); a test clock makes them deterministic.
+    public var clock: any Clock<Duration>
+    /// Whether a stop was requested (SIGTERM or SIGINT by default, see `StopSignal`).
+    public var shouldStop: @Sendable () -> Bool
+    /// The HTTP transport for the model's and the channels' clients, with their response cap.
+    public var http: @Sendable (_ maxResponseBytes: Int) -> HTTPClient
     /// The executor that reaches a host.
     public var executor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor
     /// Where progress and problems are written (the journal, under systemd); the default renders each line inert.
@@ -17,14 +28,20 @@ public struct AgentEnvironment: Sendable {
     /// How the daemon waits between steps; a test's sleep returns at once or moves its clock.
     public var sleep: @Sendable (Duration) -> Void
 
-    public init(now: @escaping @Sendable () -> Date = { Date() },
+    public init(now: @escaping @Sendable () -> Date = SystemClock.now,
                 executor: @escaping @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = AgentEnvironment.defaultExecutor,
                 log: @escaping @Sendable (String) -> Void = { line in
                     // One line each, inert: a log line quotes host data and errors, and lands on a terminal or the journal.
                     FileHandle.standardError.write(Data(("luna: " + InertText.render(line) + "\n").utf8))
                 },
                 prepareFleet: @escaping @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void = AgentEnvironment.openBastion,
-                sleep: @escaping @Sendable (Duration) -> Void = AgentEnvironment.realSleep) {
+                sleep: @escaping @Sendable (Duration) -> Void = AgentEnvironment.realSleep,
+                clock: any Clock<Duration> = ContinuousClock(),
+                shouldStop: @escaping @Sendable () -> Bool = { StopSignal.isRequested },
+                http: @escaping @Sendable (_ maxResponseBytes: Int) -> HTTPClient = { HTTPClient(maxResponseBytes: $0) }) {
+        self.clock = clock
+        self.shouldStop = shouldStop
+        self.http = http
         self.now = now
         self.executor = executor
         self.log = log
@@ -33,7 +50,7 @@ public struct AgentEnvironment: Sendable {
     }
 
     /// Sleeps the calling thread for real.
-    public static let realSleep: @Sendable (Duration) -> Void = { d in Thread.sleep(forTimeInterval: d.seconds) }
+    public static let realSleep: @Sendable (Duration) -> Void = SystemClock.sleep
 
     /// The executor for a host's configured transport.
     public static let defaultExecutor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = { host, config in

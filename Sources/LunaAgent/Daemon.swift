@@ -15,7 +15,7 @@ public struct Daemon: Sendable {
     public var notifier: SystemdNotifier
     /// How often approved proposals are picked up between scans.
     public var approvalPoll: Duration
-    /// The configured approval channels besides the CLI (Discord when `[discord]` is set).
+    /// The configured approval channels besides the CLI (from the ``ChannelRegistry``).
     public var channels: [any ApprovalChannel]
 
     public init(agent: Agent, notifier: SystemdNotifier = SystemdNotifier(), approvalPoll: Duration = .seconds(5),
@@ -26,10 +26,10 @@ public struct Daemon: Sendable {
         self.channels = channels
     }
 
-    /// A daemon with the Discord channel when one is configured.
+    /// A daemon driving the registry's configured channels.
     public init(agent: Agent, notifier: SystemdNotifier = SystemdNotifier(), approvalPoll: Duration = .seconds(5),
-                discord: DiscordApprovals?) {
-        self.init(agent: agent, notifier: notifier, approvalPoll: approvalPoll, channels: discord.map { [$0] } ?? [])
+                registry: ChannelRegistry) {
+        self.init(agent: agent, notifier: notifier, approvalPoll: approvalPoll, channels: registry.channels)
     }
 
     /// Installs the SIGTERM/SIGINT handlers that request a clean stop (see `StopSignal`).
@@ -46,7 +46,7 @@ public struct Daemon: Sendable {
     @discardableResult
     public func recover() throws -> Ledger.Recovery {
         let recovery = try agent.ledger.recoverExecuting()
-        for id in try agent.gateLeftoverProposals() {
+        for id in try agent.gating.gateLeftoverProposals() {
             agent.environment.log("proposal \(id) was left ungated when luna stopped; gated now")
         }
         for id in recovery.interrupted {
@@ -59,7 +59,7 @@ public struct Daemon: Sendable {
     }
 
     /// Hands the recorder's notices (a blocked ops repo, a removed stale lock, a repair) to the operator once:
-    /// the returned lines for the cycle report, the log, and a Discord notice when a channel is configured.
+    /// the returned lines for the cycle report, the log, and a notice on every configured channel.
     func recordingNotices() -> [String] {
         let notices: [String]
         do { notices = try agent.ledger.takeRecordingNotices() } catch {
@@ -105,14 +105,14 @@ public struct Daemon: Sendable {
     public func start(now: Date) throws -> State {
         let stillRunning = try recover().stillRunning.count
         // The memory files are the source of truth: reconcile the index at start.
-        do { try agent.reconcileMemory() } catch { agent.environment.log("memory reconcile failed: \(error)") }
+        do { try agent.curation.reconcileMemory() } catch { agent.environment.log("memory reconcile failed: \(error)") }
         notifier.notify("READY=1\nSTATUS=started; first scan")
         return State(nextScan: now, nextPoll: now.addingTimeInterval(approvalPoll.seconds), stillRunning: stillRunning)
     }
 
     /// Does what is due at `now`: a scan cycle when its time has come, else an
     /// approval poll (expiry, execution of approved proposals, recording) when
-    /// that is due, and the Discord channel's own polling in any case.
+    /// that is due, and each channel's own polling in any case.
     ///
     /// Deterministic in `now`: the loop and the tests drive it with the same
     /// clock. A wall clock that jumped backwards cannot push the next scan out
@@ -146,13 +146,13 @@ public struct Daemon: Sendable {
             return step
         }
         // Each channel polls when due (Discord: poll_seconds while pending, slower when idle,
-        // backing off on failures); none throws, so an unreachable channel never stops the scans.
+        // backing off on failures, ChannelBackoff); none throws, so an unreachable channel never stops the scans.
         for channel in channels { channel.tick(force: false) }
         if now >= state.nextPoll {
             // An action that outlived the luna that started it: resolved once it ends.
             if state.stillRunning > 0 { state.stillRunning = try recover().stillRunning.count }
             step.expired = try agent.ledger.expireOverdue()
-            step.executed = try agent.executeApproved(shouldStop: shouldStop)
+            step.executed = try agent.execution.executeApproved(shouldStop: shouldStop)
             step.recorded = try agent.recorder.recordPending().map(\.0)
             step.notices = recordingNotices()
             // Post the outcomes now rather than at the next idle poll.
@@ -171,20 +171,21 @@ public struct Daemon: Sendable {
     public func run(once: Bool, report: (CycleReport) -> Void) throws {
         var state = try start(now: agent.environment.now())
         // The watchdog is about real time: systemd restarts a luna that stops making progress.
-        var lastPing = ContinuousClock.now
+        let environment = agent.environment
+        var sincePing = Stopwatch(environment.clock)
         func ping() {
-            if let interval = notifier.watchdogInterval, ContinuousClock.now - lastPing >= interval / 2 {
+            if let interval = notifier.watchdogInterval, sincePing.elapsed() >= interval / 2 {
                 notifier.notify("WATCHDOG=1")
-                lastPing = ContinuousClock.now
+                sincePing = Stopwatch(environment.clock)
             }
         }
         while true {
-            let step = try self.step(&state, now: agent.environment.now(), shouldStop: { ping(); return Daemon.shouldStop })
+            let step = try self.step(&state, now: environment.now(), shouldStop: { ping(); return environment.shouldStop() })
             if let cycle = step.cycle {
                 report(cycle)
                 if once { break }
             }
-            if Daemon.shouldStop { break }
+            if environment.shouldStop() { break }
             ping()
             agent.environment.sleep(.milliseconds(250))
         }
@@ -192,10 +193,19 @@ public struct Daemon: Sendable {
     }
 }
 
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    var seconds: TimeInterval {
-        let (s, atto) = components
-        return TimeInterval(s) + TimeInterval(atto) / 1e18
+/// Time passed since it was made, on any clock measured in `Duration`.
+struct Stopwatch {
+    let elapsed: () -> Duration
+
+    /// Starts now on `clock` (the existential is opened into the generic start).
+    init(_ clock: any Clock<Duration>) {
+        self = Stopwatch.start(clock)
+    }
+
+    private init(elapsed: @escaping () -> Duration) { self.elapsed = elapsed }
+
+    private static func start<C: Clock>(_ clock: C) -> Stopwatch where C.Duration == Duration {
+        let start = clock.now
+        return Stopwatch(elapsed: { start.duration(to: clock.now) })
     }
 }

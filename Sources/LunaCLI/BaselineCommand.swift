@@ -21,13 +21,13 @@ enum BaselineCommand {
         try args.finish()
         let agent = try context.agent()
         if action == "diff" {
-            let changes = try agent.baselineDiff(host: host, checks: checks.isEmpty ? nil : checks)
+            let changes = try agent.curation.baselineDiff(host: host, checks: checks.isEmpty ? nil : checks)
             if json { try printJSON(changes) } else { emit(text(changes), terminator: "") }
             if changes.contains(where: { $0.problem != nil }) { return Exit.error }
             return changes.allSatisfy(\.isUnchanged) ? Exit.ok : Exit.negative
         }
         guard let reason else { throw UsageError(message: "capture needs --reason TEXT (it becomes the commit message)", command: "baseline") }
-        let (changes, commit) = try agent.captureBaseline(host: host, checks: checks.isEmpty ? nil : checks, reason: reason)
+        let (changes, commit) = try agent.curation.captureBaseline(host: host, checks: checks.isEmpty ? nil : checks, reason: reason)
         if json {
             try printJSON(CaptureJSON(commit: commit, changes: changes))
         } else {

@@ -299,9 +299,10 @@ enum Help {
     static let status = """
     Usage: luna status [--json]
 
-    Shows each approval channel's health (cli; discord when [discord] is
-    configured: ok, degraded while Discord fails and luna backs off, halted
-    after a 401/403 until luna is restarted with a working token), the
+    Shows every approval channel and its health (cli; discord, "not
+    configured" without [channels.discord] or [discord]: ok, degraded while
+    Discord fails and luna backs off, halted after a 401/403 until luna is
+    restarted with a working token), the
     proposals awaiting approval, when the last scan finished, the last
     channel error, and today's model use against daily_token_budget. It reads
     the state database only; it never calls Discord or the model.

@@ -83,7 +83,8 @@ struct Context {
         guard FileManager.default.fileExists(atPath: configPath) else {
             throw UsageError(message: "no configuration at \(configPath); pass --config PATH (an example: configs/luna.example.toml)", command: nil)
         }
-        return try LunaConfiguration.load(path: configPath, stateDirectory: stateDirectory, knownChecks: CheckCatalog.names)
+        return try LunaConfiguration.load(path: configPath, stateDirectory: stateDirectory, knownChecks: CheckCatalog.names,
+                                           channelKinds: ChannelRegistry.settingsKinds)
     }
 
     /// The Agent over the configured state directory.

@@ -41,7 +41,7 @@ enum MemoryCommand {
         }
         let agent = try context.agent()
         // A note the agent (or the model) suggests always waits for the operator.
-        let (note, commit) = try agent.addNote(title: title, body: body, hosts: hosts, tags: tags, source: source,
+        let (note, commit) = try agent.curation.addNote(title: title, body: body, hosts: hosts, tags: tags, source: source,
                                                pending: pending || source == .agent, slug: slug)
         if json { try printJSON(note); return Exit.ok }
         if let commit {
@@ -107,7 +107,7 @@ enum MemoryCommand {
     static func remove(_ args: inout Arguments, _ context: Context) throws -> Int32 {
         let slug = try args.positional("a note slug")
         try args.finish()
-        let commit = try context.agent().removeNote(slug, by: DecideCommand.localUser())
+        let commit = try context.agent().curation.removeNote(slug, by: DecideCommand.localUser())
         emit("Removed \(shown(slug))\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
         return Exit.ok
     }
@@ -115,7 +115,7 @@ enum MemoryCommand {
     static func approve(_ args: inout Arguments, _ context: Context) throws -> Int32 {
         let slug = try args.positional("a note slug")
         try args.finish()
-        let commit = try context.agent().approveNote(slug, approver: DecideCommand.localUser())
+        let commit = try context.agent().curation.approveNote(slug, approver: DecideCommand.localUser())
         emit("Approved \(shown(slug)): memory/\(shown(slug)).md (commit \(commit.prefix(12))).")
         return Exit.ok
     }
@@ -123,7 +123,7 @@ enum MemoryCommand {
     static func reindex(_ args: inout Arguments, _ context: Context) throws -> Int32 {
         let json = args.flag("--json")
         try args.finish()
-        let report = try context.agent().reconcileMemory()
+        let report = try context.agent().curation.reconcileMemory()
         if json {
             struct Out: Encodable { var indexed: Int; var updated: [String]; var removed: [String]; var problems: [String] }
             try printJSON(Out(indexed: report.indexed, updated: report.updated, removed: report.removed, problems: report.problems.map(\.description)))

@@ -26,10 +26,10 @@ enum PlanCommand {
             // Exactly the body that would be posted (redacted); the key is in a header and never shown.
             let llm = agent.config.llm
             printError("luna: dry run: this is the request body \(llm.map { "POST \($0.apiBase) (\($0.provider))" } ?? "(no [llm] section: nothing would be sent)") would get; nothing was sent")
-            emit(InertText.json(try agent.modelRequestPreview(findingID: id)))
+            emit(InertText.json(try agent.modelPlanner.modelRequestPreview(findingID: id)))
             return Exit.ok
         }
-        let result = try agent.planFinding(id)
+        let result = try agent.planning.planFinding(id)
         let usage = try agent.modelUsageToday()
         if json {
             try printJSON(Report(finding: id, proposals: result.proposals, refusals: result.refusals, runbooks: result.runbooks,

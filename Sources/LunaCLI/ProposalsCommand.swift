@@ -26,7 +26,7 @@ enum ProposalsCommand {
             emit("No proposals\(state.map { " in state \($0.rawValue)" } ?? "").")
         }
         for p in proposals {
-            let state = p.state == .recorded ? "recorded (\(shown(p.outcome ?? "?")))" : p.state.rawValue
+            let state = p.state == .recorded ? "recorded (\(shown(p.outcome?.rawValue ?? "?")))" : p.state.rawValue
             emit("#\(p.id)  \(state.padding(toLength: 22, withPad: " ", startingAt: 0)) \(shown(p.host))  \(shownArgv(p.argv))")
         }
         return Exit.ok
@@ -63,7 +63,7 @@ enum ProposalsCommand {
             try printJSON(record)
             return Exit.ok
         }
-        var out = "Proposal #\(p.id) — \(p.state.rawValue)\(p.outcome.map { p.state.rawValue == $0 ? "" : " (\(shown($0)))" } ?? "")\n"
+        var out = "Proposal #\(p.id) — \(p.state.rawValue)\(p.outcome.map { p.state == $0 ? "" : " (\(shown($0.rawValue)))" } ?? "")\n"
         out += "  host:        \(shown(p.host))\n  identity:    \(shown(p.identity)) → runas \(shown(p.runas))\n"
         out += "  argv:        \(Self.json(p.argv))\n"
         if let v = p.verifyArgv { out += "  verify:      \(Self.json(v))\(p.expect.map { " expecting \(Self.json([$0]).dropFirst().dropLast())" } ?? "")\n" }
@@ -73,7 +73,7 @@ enum ProposalsCommand {
         if let rule = p.gateRule { out += "  rule:        \(shown(rule))\n" }
         out += "  digest:      \(p.digest)\n  created:     \(p.createdAt)\(p.expiresAt.map { "   expires: \($0)" } ?? "")\n"
         if let a = record.approval {
-            out += "  decision:    \(shown(a.decision)) by \(shown(a.approver)) via \(shown(a.channel)) at \(shown(a.at))\(a.reason.map { ": \(shown($0))" } ?? "")\n"
+            out += "  decision:    \(a.decision.rawValue) by \(shown(a.approver)) via \(shown(a.channel)) at \(shown(a.at))\(a.reason.map { ": \(shown($0))" } ?? "")\n"
             out += "               bound to \(a.digest)\n"
         }
         if let e = record.execution {
@@ -110,7 +110,9 @@ enum DecideCommand {
         let reason = decision == .deny ? try args.value("--reason") : nil
         try args.finish()
         let agent = try context.agent()
-        let p = try agent.ledger.decide(id, decision, approver: localUser(), channel: "cli", reason: reason)
+        // The CLI is a channel like any other: it decides through the same sink.
+        let sink = DecisionSink(ledger: agent.ledger, channel: ChannelRegistry.cli)
+        let p = try sink.decide(id, decision, approver: localUser(), reason: reason)
         emit("Proposal \(id) \(p.state.rawValue) by \(shown(localUser())) (bound to \(p.digest)).")
         if decision == .approve { emit("It runs at the next cycle of luna run (or: luna run --once).") }
         return Exit.ok

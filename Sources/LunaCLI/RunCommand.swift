@@ -13,7 +13,7 @@ enum RunCommand {
         defer { withExtendedLifetime(lock) {} }
         let agent = try Agent(config: config, environment: Context.environment())
         Daemon.installSignalHandlers()
-        let daemon = Daemon(agent: agent, discord: try DiscordApprovals.make(agent: agent))
+        let daemon = Daemon(agent: agent, registry: try ChannelRegistry(agent: agent))
         let recovery = try daemon.recover()
         for id in recovery.interrupted {
             emit("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
@@ -49,7 +49,7 @@ enum CycleText {
         for id in report.expired { out += "Proposal \(id) expired without a decision.\n" }
         for id in report.executed {
             if let p = try? agent.ledger.proposal(id) {
-                out += "Proposal \(id) \(shown(p.outcome ?? p.state.rawValue)): \(shownArgv(p.argv))\n"
+                out += "Proposal \(id) \(shown((p.outcome ?? p.state).rawValue)): \(shownArgv(p.argv))\n"
             }
         }
         let refused = report.proposed.filter { $0.state == .refused }
@@ -86,7 +86,7 @@ enum CycleText {
         }
         for id in report.recorded {
             if let p = try? agent.ledger.proposal(id), let c = p.commitID {
-                out += "Recorded proposal \(id) (\(shown(p.outcome ?? p.state.rawValue))) as commit \(shown(String(c.prefix(12)))).\n"
+                out += "Recorded proposal \(id) (\(shown((p.outcome ?? p.state).rawValue))) as commit \(shown(String(c.prefix(12)))).\n"
             }
         }
         for notice in report.notices { out += shown(notice) + "\n" }

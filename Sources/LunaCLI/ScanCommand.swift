@@ -29,7 +29,7 @@ enum ScanCommand {
                 streams.writeError(line)
             }
         }
-        let report = try agent.scan(hosts: hosts.isEmpty ? nil : hosts, checks: checks.isEmpty ? nil : checks, progress: progress)
+        let report = try agent.scanner.scan(hosts: hosts.isEmpty ? nil : hosts, checks: checks.isEmpty ? nil : checks, progress: progress)
         if json {
             let events = report.events.compactMap { e -> JSONReport.Event? in
                 switch e {

@@ -52,14 +52,14 @@ enum SkillsCommand {
 
     /// Records with success rate, stale flag and look-alikes (`[skills] stale_after_days`).
     static func curated(_ agent: Agent, status: String?) throws -> [SkillRegistry.Record] {
-        _ = try agent.usableSkills()   // registers skill files added by hand, rebuilds state from git
+        _ = try agent.curation.usableSkills()   // registers skill files added by hand, rebuilds state from git
         let cutoff = Timestamp.string(agent.environment.now().addingTimeInterval(-Double(agent.config.skillStaleAfterDays) * 86_400))
         return try agent.skillRegistry.curated(status: status, library: SkillLibrary.load(directory: agent.config.skillsDirectory),
                                                staleBefore: cutoff)
     }
 
     static func record(_ agent: Agent, _ name: String) throws -> SkillRegistry.Record {
-        _ = try agent.usableSkills()
+        _ = try agent.curation.usableSkills()
         guard let r = try agent.skillRegistry.record(name) else {
             throw UsageError(message: "no skill named '\(name)' (see: luna skills list)", command: "skills")
         }
@@ -154,7 +154,7 @@ enum SkillsCommand {
         try args.finish()
         let agent = try context.agent()
         _ = try record(agent, name)
-        let commit = try agent.approveSkill(name, reason: reason, approver: DecideCommand.localUser())
+        let commit = try agent.curation.approveSkill(name, reason: reason, approver: DecideCommand.localUser())
         let again = try agent.skillRegistry.record(name)?.history.last?.event == "re-enabled"
         emit(again ? "Skill \(name) is approved again\(commit.map { " (commit \($0.prefix(12)))" } ?? "")."
                     : "Approved skill \(name): skills/\(name)/SKILL.md and luna.json\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
@@ -169,7 +169,7 @@ enum SkillsCommand {
         try args.finish()
         let agent = try context.agent()
         _ = try record(agent, name)
-        let commit = try agent.rejectSkill(name, reason: reason, by: DecideCommand.localUser())
+        let commit = try agent.curation.rejectSkill(name, reason: reason, by: DecideCommand.localUser())
         emit("Rejected \(name) (skills/.rejected, commit \(commit.prefix(12))); the same draft will not be offered again.")
         return Exit.ok
     }
@@ -217,7 +217,7 @@ enum SkillsCommand {
         try args.finish()
         let agent = try context.agent()
         _ = try record(agent, name)
-        let commit = try agent.retireSkill(name, reason: reason, by: DecideCommand.localUser())
+        let commit = try agent.curation.retireSkill(name, reason: reason, by: DecideCommand.localUser())
         emit("Retired \(name)\(commit.map { " (commit \($0.prefix(12)))" } ?? "").")
         return Exit.ok
     }
@@ -228,7 +228,7 @@ enum SkillsCommand {
         try args.finish()
         let agent = try context.agent()
         _ = try record(agent, name)
-        let commit = try agent.restoreSkill(name, reason: reason, by: DecideCommand.localUser())
+        let commit = try agent.curation.restoreSkill(name, reason: reason, by: DecideCommand.localUser())
         emit("Restored \(name) from skills/.retired/ (commit \(commit.prefix(12))).")
         return Exit.ok
     }
@@ -243,7 +243,7 @@ enum SkillsCommand {
         _ = try record(agent, name)
         _ = try record(agent, target)
         try agent.skillRegistry.mergeEvidence(name, into: target, library: SkillLibrary.load(directory: agent.config.skillsDirectory))
-        let commit = try agent.rejectSkill(name, reason: "merged into \(target)", by: DecideCommand.localUser())
+        let commit = try agent.curation.rejectSkill(name, reason: "merged into \(target)", by: DecideCommand.localUser())
         emit("Merged \(shown(name)) into \(shown(target)): its evidence is \(target)'s; the draft is rejected (commit \(commit.prefix(12))).")
         return Exit.ok
     }

@@ -19,7 +19,8 @@ enum StatusCommand {
         var host: String
         var argv: [String]
         var expiresAt: String?
-        var discordMessageID: String?
+        /// The channels where its card is posted.
+        var postedOn: [String]
     }
 
     struct Status: Encodable {
@@ -39,19 +40,20 @@ enum StatusCommand {
         let json = args.flag("--json")
         try args.finish()
         let agent = try context.agent()
-        let health = try agent.ledger.channelHealth()
-        var channels = [Channel(channel: "cli", configured: true, state: "ok", failures: 0)]
-        if agent.config.discord != nil {
-            let h = health.first { $0.channel == DiscordApprovals.channel }
-            channels.append(Channel(channel: DiscordApprovals.channel, configured: true, state: h?.state ?? "not contacted yet",
-                                    failures: h?.failures ?? 0, lastOKAt: h?.lastOKAt, lastError: h?.lastError,
-                                    lastErrorAt: h?.lastErrorAt, nextAttemptAt: h?.nextAttemptAt))
-        } else {
-            channels.append(Channel(channel: DiscordApprovals.channel, configured: false, state: "not configured", failures: 0))
+        // Every channel the registry knows, configured or not, with its recorded health.
+        let listing = try ChannelRegistry.listing(agent: agent)
+        let channels = listing.map { c in
+            guard c.configured else { return Channel(channel: c.name, configured: false, state: "not configured", failures: 0) }
+            if c.name == ChannelRegistry.cli { return Channel(channel: c.name, configured: true, state: "ok", failures: 0) }
+            let h = c.health
+            return Channel(channel: c.name, configured: true, state: h?.state ?? "not contacted yet", failures: h?.failures ?? 0,
+                           lastOKAt: h?.lastOKAt, lastError: h?.lastError, lastErrorAt: h?.lastErrorAt, nextAttemptAt: h?.nextAttemptAt)
         }
-        let pending = try agent.ledger.proposals(state: .awaitingApproval).map {
-            Pending(id: $0.id, host: $0.host, argv: $0.argv, expiresAt: $0.expiresAt,
-                    discordMessageID: try agent.ledger.discordItem(kind: "proposal", proposalID: $0.id)?.messageID)
+        let health = listing.compactMap(\.health)
+        let outboxes = listing.filter { $0.name != ChannelRegistry.cli }.map { ChannelOutbox(ledger: agent.ledger, channel: $0.name) }
+        let pending = try agent.ledger.proposals(state: .awaitingApproval).map { p in
+            Pending(id: p.id, host: p.host, argv: p.argv, expiresAt: p.expiresAt,
+                    postedOn: try outboxes.filter { try $0.item(.proposal, proposalID: p.id)?.externalID != nil }.map(\.channel))
         }
         let lastError = health.filter { $0.lastError != nil }.max { ($0.lastErrorAt ?? "") < ($1.lastErrorAt ?? "") }
         let status = Status(channels: channels, pending: pending, lastScan: try agent.ledger.lastScanAt(),
@@ -93,7 +95,7 @@ enum StatusCommand {
             emit("Awaiting approval (\(pending.count)):")
             for p in pending {
                 emit("  #\(p.id)  \(shown(p.host))  \(shownArgv(p.argv))  expires \(shown(p.expiresAt ?? "never"))"
-                      + (p.discordMessageID == nil ? "" : "  (posted on Discord)"))
+                      + (p.postedOn.isEmpty ? "" : "  (posted on \(p.postedOn.joined(separator: ", ")))"))
             }
         }
         return Exit.ok

@@ -1,11 +1,12 @@
 import Foundation
 
-/// The optional `[discord]` section: operator approvals over an outbound-only bot.
+/// The optional `[channels.discord]` section (or `[discord]`, its first spelling; not
+/// both): operator approvals over an outbound-only bot.
 ///
-/// Without the section the CLI is the only approval channel. The token never
+/// Without it the CLI is the only approval channel. The token never
 /// lives here: `token_file` names a 0600 file, or the systemd credential
 /// `discord-token` is used (see ``SecretFile/resolve(credential:file:environment:)``).
-public struct DiscordSettings: Sendable, Equatable {
+public struct DiscordSettings: ChannelSettings, Equatable {
     /// The API root, e.g. `https://discord.com/api/v10`.
     public var apiBase: String
     /// The channel where proposals are posted and replies are read.
@@ -19,6 +20,8 @@ public struct DiscordSettings: Sendable, Equatable {
 
     /// The systemd credential name that holds the bot token.
     public static let credentialName = "discord-token"
+    public static let kind = "discord"
+    public static let legacyTable: String? = "discord"
 
     /// Creates settings.
     public init(apiBase: String = "https://discord.com/api/v10", channelID: String, operatorIDs: [String],
@@ -30,17 +33,16 @@ public struct DiscordSettings: Sendable, Equatable {
         self.pollSeconds = pollSeconds
     }
 
-    /// Reads the `[discord]` table.
+    /// Reads the `[channels.discord]` (or `[discord]`) table.
     ///
     /// - Parameters:
-    ///   - table: The table, or nil when the section is absent.
+    ///   - table: The table.
     ///   - folder: The config file's folder, for a relative `token_file`.
-    /// - Returns: The settings, or nil without the section.
+    /// - Returns: The settings.
     /// - Throws: ``ConfigError`` naming file:line:column: unknown keys, a non-http(s)
     ///   `api_base` (plain http only to a loopback address), ids that are not
     ///   snowflakes, `poll_seconds` outside 1…300.
-    public static func parse(_ table: TableReader?, folder: String) throws(ConfigError) -> DiscordSettings? {
-        guard let table else { return nil }
+    public static func parse(_ table: TableReader, folder: String) throws(ConfigError) -> DiscordSettings {
         try table.checkKnownKeys(["api_base", "channel_id", "operator_ids", "token_file", "poll_seconds"])
         let apiBase = try table.optionalString("api_base") ?? "https://discord.com/api/v10"
         guard let url = URL(string: apiBase), let scheme = url.scheme?.lowercased(), let host = url.host else {
@@ -74,7 +76,7 @@ public struct DiscordSettings: Sendable, Equatable {
     public func token(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> String {
         guard let token = try SecretFile.resolve(credential: Self.credentialName, file: tokenFile, environment: environment) else {
             throw ConfigError(file: tokenFile ?? "[discord]", position: .wholeFile,
-                              message: "no Discord bot token: set token_file in [discord] or provide the systemd credential '\(Self.credentialName)'",
+                              message: "no Discord bot token: set token_file in [channels.discord] (or [discord]) or provide the systemd credential '\(Self.credentialName)'",
                               kind: .invalidValue)
         }
         return token

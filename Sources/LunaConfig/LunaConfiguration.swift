@@ -86,8 +86,13 @@ public struct LunaConfiguration: Sendable {
     public var hosts: [HostConfig]
     /// The model planner's `[llm]` section; nil without one (skills only).
     public var llm: LLMConfiguration? = nil
-    /// The `[discord]` approval channel, or nil when the CLI is the only channel.
-    public var discord: DiscordSettings? = nil
+    /// The approval channels besides the CLI: `[channels.<kind>]` (and `[discord]`).
+    public var channels = ChannelSections()
+    /// The Discord channel's settings, or nil when it is not configured.
+    public var discord: DiscordSettings? {
+        get { channels[DiscordSettings.self] }
+        set { channels[DiscordSettings.self] = newValue }
+    }
     /// The `[ssh]` and `[scan]` sections (transport, parallelism, reminders, daily scan).
     public var fleet: FleetSettings = FleetSettings()
     /// `[policy] read_only_aliases`: the `Cmnd_Alias` names in each host's sudoers
@@ -115,12 +120,15 @@ public struct LunaConfiguration: Sendable {
     ///   - path: The TOML file.
     ///   - stateDirectory: Overrides `state_dir` (the `--state-dir` option).
     ///   - knownChecks: The drift checks this build has, to validate `checks`.
+    ///   - channelKinds: The approval channel kinds this build has, to read `[channels.<kind>]`
+    ///     (the application passes its channel registry's; Discord alone by default).
     /// - Throws: `ConfigError` naming file:line:column and what was expected.
-    public static func load(path: String, stateDirectory: String? = nil, knownChecks: [String]) throws(ConfigError) -> LunaConfiguration {
+    public static func load(path: String, stateDirectory: String? = nil, knownChecks: [String],
+                            channelKinds: [any ChannelSettings.Type] = ChannelSections.standardKinds) throws(ConfigError) -> LunaConfiguration {
         let absolute = Self.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
         let root = TableReader(try TOML.load(path: absolute))
         let folder = (absolute as NSString).deletingLastPathComponent
-        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "discord", "llm", "ssh", "scan", "policy", "skills"])
+        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "channels", "discord", "llm", "ssh", "scan", "policy", "skills"])
 
         guard let luna = try root.table("luna") else { throw root.error(nil, "missing table [luna]") }
         try luna.checkKnownKeys(["ops_repo", "state_dir", "scan_interval_seconds", "identity", "execution",
@@ -217,7 +225,8 @@ public struct LunaConfiguration: Sendable {
                                  sudoPath: sudoPath, commandTimeoutSeconds: timeout, outputLimitBytes: limit,
                                  approvalTTLMinutes: ttl, gitAuthorName: authorName, gitAuthorEmail: authorEmail,
                                  hosts: hosts, llm: try LLMConfiguration.parse(root.table("llm"), folder: folder),
-                                 discord: try DiscordSettings.parse(root.table("discord"), folder: folder), fleet: fleet)
+                                 fleet: fleet)
+        config.channels = try ChannelSections.parse(root: root, folder: folder, kinds: channelKinds)
         config.readOnlyAliases = readOnlyAliases
         config.skillStaleAfterDays = staleAfter
         return config

@@ -1,3 +1,4 @@
+import LunaSystem
 import Foundation
 import LunaHTTP
 
@@ -38,10 +39,7 @@ public final class DiscordClient: Sendable {
     public init(apiBase: String, token: String, projectURL: String = "https://github.com/luna-ops/luna",
                 version: String = "0.1", http: HTTPClient = HTTPClient(maxResponseBytes: 4 << 20),
                 maxWait: Duration = .seconds(10),
-                sleep: @escaping @Sendable (Duration) -> Void = { d in
-                    let (s, a) = d.components
-                    Thread.sleep(forTimeInterval: Double(s) + Double(a) / 1e18)
-                }) {
+                sleep: @escaping @Sendable (Duration) -> Void = SystemClock.sleep) {
         self.apiBase = apiBase.hasSuffix("/") ? String(apiBase.dropLast()) : apiBase
         self.token = token
         self.userAgent = "DiscordBot (\(projectURL), \(version))"

@@ -1,3 +1,4 @@
+import LunaSystem
 import Foundation
 
 extension HTTPClient {
@@ -17,10 +18,7 @@ extension HTTPClient {
     public func send(
         _ request: HTTPRequest,
         retry: RetryPolicy,
-        sleep: (Duration) -> Void = { duration in
-            let (seconds, attoseconds) = duration.components
-            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
-        }
+        sleep: (Duration) -> Void = SystemClock.sleep
     ) throws(HTTPError) -> HTTPResponse {
         var attempt = 0
         while true {

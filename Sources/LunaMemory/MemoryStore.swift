@@ -8,14 +8,14 @@ import LunaStore
 /// demand). Writing and committing the files is the caller's job (the Agent
 /// owns git); this type keeps the index and answers queries.
 public struct MemoryStore: Sendable {
-    public let db: Database
+    let db: Database
     /// The ops repo's `memory` folder (absolute).
     public let directory: String
 
     /// Creates a store over a migrated database.
     ///
     /// - Parameters:
-    ///   - db: The state database (migrations 001-core and 005-memory applied).
+    ///   - db: The state database (`MemoryStore.migrations` applied).
     ///   - directory: The ops repo's `memory` folder.
     public init(db: Database, directory: String) {
         self.db = db
@@ -35,6 +35,15 @@ public struct MemoryStore: Sendable {
                    source: MemoryNote.Source(rawValue: row.string("source") ?? "") ?? .agent,
                    status: row.string("status") ?? "active", created: row.string("created_at") ?? "",
                    lastUsed: row.string("last_used"), proposal: row.int("proposal"))
+    }
+
+    /// Stores a note an agent suggests as `pending` (`source` agent), for the operator's review
+    /// (`luna memory approve`); a slug already taken keeps its note.
+    public func suggest(slug: String, title: String, body: String, host: String, tags: String, at: String) throws {
+        try db.run("""
+            INSERT INTO memory_notes(slug, title, body, hosts, tags, source, status, created_at)
+            VALUES (?,?,?,?,?,'agent','pending',?) ON CONFLICT(slug) DO NOTHING
+            """, [.text(slug), .text(title), .text(body), .text(host), .text(tags), .text(at)])
     }
 
     /// Adds or updates a note's row (keeping its `last_used`); the FTS index follows by trigger.

@@ -8,7 +8,7 @@ import LunaStore
 /// text, the evidence behind each skill, usage stats, suspensions and the
 /// fingerprints of rejected drafts (so a rejected draft is never offered again).
 public struct SkillRegistry: Sendable {
-    public let db: Database
+    let db: Database
     /// A skill whose last `suspendAfter` uses all failed is suspended.
     public var suspendAfter: Int
 

@@ -1,3 +1,4 @@
+import LunaSystem
 import Foundation
 import LunaHTTP
 
@@ -41,10 +42,7 @@ public final class ModelClient: Sendable {
     ///   - sleep: Waits between attempts; injectable so tests need not wait.
     public init(settings: ModelSettings, http: HTTPClient = HTTPClient(maxResponseBytes: 16 << 20),
                 retry: ModelRetryPolicy = ModelRetryPolicy(),
-                sleep: @escaping @Sendable (Duration) -> Void = { d in
-                    let (s, a) = d.components
-                    Thread.sleep(forTimeInterval: Double(s) + Double(a) / 1e18)
-                }) {
+                sleep: @escaping @Sendable (Duration) -> Void = SystemClock.sleep) {
         self.settings = settings
         self.http = http
         self.retry = retry

@@ -7,7 +7,9 @@ extension Database {
     /// Applied names are recorded in `schema_migrations(name TEXT PRIMARY KEY,
     /// applied_at TEXT)` in the same transaction as the migration, so a failing
     /// migration leaves neither its changes nor its record (earlier migrations
-    /// of the same call stay applied). Names recorded but not in `migrations`
+    /// of the same call stay applied). A migration one of whose `supersedes`
+    /// names is recorded is recorded under its own name without running: the
+    /// database applied it under its former name. Names recorded but not in `migrations`
     /// (e.g. written by a newer version) are left alone. Safe to run from
     /// several processes at once: each migration re-checks the record after
     /// taking the write lock.
@@ -64,6 +66,12 @@ extension Database {
         do {
             return try transaction { () throws(StoreError) -> Bool in
                 guard try queryOne("SELECT 1 FROM schema_migrations WHERE name = ?", .text(migration.name)) == nil else {
+                    return false
+                }
+                for former in migration.supersedes
+                where try queryOne("SELECT 1 FROM schema_migrations WHERE name = ?", .text(former)) != nil {
+                    try run("INSERT INTO schema_migrations(name, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+                            .text(migration.name))
                     return false
                 }
                 // The savepoint proves the migration did not end our transaction itself

@@ -35,7 +35,7 @@ func memoryBench(_ args: [String]) throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let db = try Database(path: dir + "/luna.db")
-        _ = try db.migrate(Schema.migrations)
+        _ = try db.migrate(MemoryStore.migrations)
         let store = MemoryStore(db: db, directory: dir + "/memory")
         var titles: [String] = []
         let buildStart = ContinuousClock.now

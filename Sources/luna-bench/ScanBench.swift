@@ -64,7 +64,7 @@ func scanBench(_ args: [String]) throws {
         }
         let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))
         let start = ContinuousClock.now
-        let report = try agent.scan(hosts: names)
+        let report = try agent.scanner.scan(hosts: names)
         let elapsed = ContinuousClock.now - start
         return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, report)
     }
@@ -126,8 +126,7 @@ func scanBench(_ args: [String]) throws {
     Thread.sleep(forTimeInterval: 0.5)
     let ledger = try Ledger(path: ops.root + "/daemon-state/luna.db")
     while Date() < deadline {
-        if let row = try? ledger.db.queryOne("SELECT count(*) AS n FROM scans WHERE finished_at IS NOT NULL"),
-           (row.int("n") ?? 0) >= 1 { break }
+        if (try? ledger.lastScanAt()) ?? nil != nil { break }
         Thread.sleep(forTimeInterval: 0.2)
     }
     Thread.sleep(forTimeInterval: 2)

@@ -1,4 +1,6 @@
 import Foundation
+import Synchronization
+import LunaSystem
 import LunaAgent
 import LunaConfig
 import Testing
@@ -160,4 +162,114 @@ final class RecordingChannel: ApprovalChannel, @unchecked Sendable {
     func report(_ scan: ScanReport?) { lock.withLock { log.append("report \(scan?.events.count ?? 0) events") } }
     func tick(force: Bool) -> Bool { lock.withLock { log.append(force ? "tick force" : "tick") }; return true }
     func notice(_ text: String) { lock.withLock { log.append("notice " + text) } }
+    // What an exchange asks of a channel; the daemon never calls these itself (only `tick` does).
+    func publish(_ proposal: Proposal) { lock.withLock { log.append("publish \(proposal.id)") } }
+    func collectDecisions() { lock.withLock { log.append("collect") } }
+    func announce(decision: ApprovalRecord, on proposal: Proposal) { lock.withLock { log.append("decision \(proposal.id)") } }
+    func announce(outcome proposal: Proposal, execution: ExecutionRecord?) { lock.withLock { log.append("outcome \(proposal.id)") } }
+    func health() -> ChannelHealth? { nil }
+}
+
+/// A monotonic clock a test moves (the daemon's `environment.clock`).
+final class ManualClock: Clock, @unchecked Sendable {
+    // @unchecked: `current` is guarded by `lock`.
+    struct Instant: InstantProtocol {
+        var offset: Duration
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+    }
+
+    private let lock = NSLock()
+    private var current = Instant(offset: .zero)
+    var now: Instant { lock.withLock { current } }
+    var minimumResolution: Duration { .nanoseconds(1) }
+    func sleep(until deadline: Instant, tolerance: Duration?) async throws { lock.withLock { current = max(current, deadline) } }
+    func advance(_ d: Duration) { lock.withLock { current = current.advanced(by: d) } }
+}
+
+/// A real datagram socket standing in for systemd's `$NOTIFY_SOCKET`, drained by a
+/// thread as systemd would (the kernel queues only a few datagrams).
+final class NotifySocket: @unchecked Sendable {
+    // @unchecked: `received` and `open` are guarded by `lock`.
+    let path: String
+    private let fd: Int32
+    private let lock = NSLock()
+    private var received: [String] = []
+    private var open = true
+    private let drained = DispatchSemaphore(value: 0)
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("luna-notify-\(UUID().uuidString.prefix(8)).sock").path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard fd >= 0, bound == 0 else { throw AgentError(.invalid, "cannot bind \(path): errno \(errno)") }
+        var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        Thread.detachNewThread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while lock.withLock({ open }) {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n > 0 { let text = String(decoding: buffer[0..<n], as: UTF8.self); lock.withLock { received.append(text) } }
+            }
+            drained.signal()
+        }
+    }
+
+    /// Every message received, oldest first, once the senders are done.
+    func messages() -> [String] {
+        Thread.sleep(forTimeInterval: 0.2)   // let the drain thread read what is queued
+        return lock.withLock { received }
+    }
+
+    deinit {
+        lock.withLock { open = false }
+        drained.wait()
+        close(fd)
+        unlink(path)
+    }
+}
+
+@Suite("daemon: the whole loop in process, on test clocks")
+struct DaemonRunTests {
+    @Test func theLoopScansOnScheduleStopsWhenAskedAndPingsTheWatchdogOnlyAsTimePasses() throws {
+        let estate = try Estate()
+        defer { estate.remove() }
+        let wall = TestClock()
+        let mono = ManualClock()
+        let sleeps = Mutex(0)
+        let notify = try NotifySocket()
+        var config = try estate.configuration()
+        config.scanIntervalSeconds = 60
+        // Each quarter-second sleep moves both clocks; the loop stops after 10 minutes of test time.
+        let environment = AgentEnvironment(now: { wall.now }, log: { _ in },
+                                           sleep: { d in
+                                               sleeps.withLock { $0 += 1 }
+                                               wall.advance(d.seconds)
+                                               mono.advance(d)
+                                           },
+                                           clock: mono,
+                                           shouldStop: { sleeps.withLock { $0 } >= 2400 })
+        let agent = try Agent(config: config, environment: environment)
+        // WATCHDOG_USEC=40 s: the notifier's interval is half of it (20 s); the loop pings when half of that passed.
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "40000000"])
+        let daemon = Daemon(agent: agent, notifier: notifier, approvalPoll: .seconds(5))
+        var cycles = 0
+        let started = ContinuousClock.now
+        try daemon.run(once: false) { _ in cycles += 1 }
+        #expect(ContinuousClock.now - started < .seconds(60), "no real sleeping")
+        #expect(sleeps.withLock { $0 } == 2400)
+        #expect(cycles == 10 || cycles == 11, "a scan at start and every 60 s of test time, got \(cycles)")
+        let messages = notify.messages()
+        #expect(messages.first?.hasPrefix("READY=1") == true)
+        #expect(messages.last == "STOPPING=1")
+        let pings = messages.filter { $0 == "WATCHDOG=1" }.count
+        // 600 s of monotonic test time, a ping each 10 s: about 60, never one per step.
+        #expect((58...62).contains(pings), "\(pings) watchdog pings")
+    }
 }

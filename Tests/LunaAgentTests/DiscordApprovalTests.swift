@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+@testable import LunaAgent
 import LunaConfig
 import LunaStore
 import LunaSystem
@@ -17,14 +17,15 @@ final class DiscordEstate: Sendable {
     let clock = TestClock()
     let logLines = LogLines()
 
-    init(operators: [String] = [DiscordEstate.operatorID], ttlMinutes: Int = 60, sudoers: String = "") throws {
+    /// - Parameter section: The table that configures the channel (`discord`, or `channels.discord`).
+    init(operators: [String] = [DiscordEstate.operatorID], ttlMinutes: Int = 60, sudoers: String = "", section: String = "discord") throws {
         estate = try Estate(sudoers: sudoers, ttlMinutes: ttlMinutes)
         fake = try FakeDiscord()
         let tokenFile = estate.ops.root + "/discord-token"
         _ = FileManager.default.createFile(atPath: tokenFile, contents: Data((fake.token + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        let section = """
+        let text = """
 
-            [discord]
+            [\(section)]
             api_base = "\(fake.apiBase)"
             channel_id = "\(fake.channelID)"
             operator_ids = [\(operators.map { "\"\($0)\"" }.joined(separator: ", "))]
@@ -34,7 +35,7 @@ final class DiscordEstate: Sendable {
             """
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: estate.ops.config))
         try handle.seekToEnd()
-        try handle.write(contentsOf: Data(section.utf8))
+        try handle.write(contentsOf: Data(text.utf8))
         try handle.close()
     }
 
@@ -56,7 +57,7 @@ final class DiscordEstate: Sendable {
         _ = try agent.cycle()
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
         try discord.sync()
-        return try #require(try agent.ledger.discordItem(kind: "proposal", proposalID: 1)?.messageID)
+        return try #require(try discord.outbox.item(.proposal, proposalID: 1)?.externalID)
     }
 
     func remove() {
@@ -85,11 +86,11 @@ struct DiscordApprovalTests {
         d.fake.react(to: message, emoji: "✅", as: DiscordEstate.operatorID)
         try discord.sync()
         let approval = try #require(try agent.ledger.approval(1))
-        #expect(approval.decision == "approved" && approval.approver == DiscordEstate.operatorID && approval.channel == "discord")
+        #expect(approval.decision == .approve && approval.approver == DiscordEstate.operatorID && approval.channel == "discord")
         #expect(d.fake.replies(to: message).first?.content.contains(DiscordEstate.operatorID) == true)
         #expect(d.fake.messages.first { $0.id == message }?.content.hasPrefix("**Status: approved**") == true)
 
-        #expect(try agent.executeApproved() == [1])
+        #expect(try agent.execution.executeApproved() == [1])
         _ = try agent.recorder.recordPending()
         try discord.sync()
         #expect(try d.estate.mode() == 0o600)
@@ -119,7 +120,7 @@ struct DiscordApprovalTests {
         try discord.sync()
         try discord.sync()
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved().isEmpty)
         #expect(try d.estate.mode() == 0o644)
         let ignored = d.log.filter { $0.contains("ignored") && $0.contains(DiscordEstate.strangerID) }
         #expect(ignored.count == 2, "each ignored signal is logged once: \(d.log)")
@@ -148,7 +149,7 @@ struct DiscordApprovalTests {
         d.fake.post("approve", as: DiscordEstate.operatorID)
         try discord.sync()
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
-        #expect(try agent.ledger.discordCursor() != nil)
+        #expect(try discord.cursor() != nil)
     }
 
     @Test func anOperatorReplyApprovesThatProposal() throws {
@@ -173,7 +174,7 @@ struct DiscordApprovalTests {
         try discord.sync()
         #expect(try agent.ledger.proposal(1)?.state == .expired)
         #expect(try agent.ledger.approval(1) == nil)
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved().isEmpty)
         #expect(try d.estate.mode() == 0o644)
         #expect(d.fake.replies(to: message).contains { $0.content.contains("expired") })
     }
@@ -188,9 +189,9 @@ struct DiscordApprovalTests {
         d.fake.react(to: message, emoji: "❌", as: DiscordEstate.operatorID)
         try discord.sync()
         let approval = try #require(try agent.ledger.approval(1))
-        #expect(approval.decision == "denied")
+        #expect(approval.decision == .deny)
         #expect(approval.reason?.contains("conflicting") == true)
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved().isEmpty)
     }
 
     @Test func aDenialsReasonIsInTheCommitAndInMemory() throws {
@@ -202,7 +203,7 @@ struct DiscordApprovalTests {
         d.fake.post("deny not during the backup window", replyingTo: message, as: DiscordEstate.operatorID)
         try discord.sync()
         let approval = try #require(try agent.ledger.approval(1))
-        #expect(approval.decision == "denied" && approval.reason == "not during the backup window")
+        #expect(approval.decision == .deny && approval.reason == "not during the backup window")
         _ = try agent.recorder.recordPending()
         let p = try #require(try agent.ledger.proposal(1))
         let commit = try #require(p.commitID)
@@ -247,10 +248,10 @@ struct DiscordApprovalTests {
             d.clock.advance(301) // past the longest backoff
         }
         // The daemon's cycle still scans with Discord down.
-        try Daemon(agent: agent, notifier: SystemdNotifier(environment: [:]), discord: discord).run(once: true) { _ in }
+        try Daemon(agent: agent, notifier: SystemdNotifier(environment: [:]), registry: ChannelRegistry(channels: [discord])).run(once: true) { _ in }
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
         #expect(try agent.ledger.approval(1) == nil)
-        let health = try #require(try agent.ledger.channelHealth().first { $0.channel == "discord" })
+        let health = try #require(discord.health())
         #expect(health.state == "degraded" && health.failures >= 4 && health.lastError?.contains("503") == true)
         // Backing off: right after a failure nothing is sent, forced or not.
         #expect(discord.tick(force: true) == false)
@@ -263,7 +264,7 @@ struct DiscordApprovalTests {
         d.clock.advance(301)
         #expect(discord.tick(force: true))
         #expect(try agent.ledger.proposal(1)?.state == .approved)
-        #expect(try agent.ledger.channelHealth().first?.state == "ok")
+        #expect(discord.health()?.state == "ok")
     }
 
     @Test func aRestartMidApprovalLosesNothingAndExecutesOnce() throws {
@@ -287,8 +288,8 @@ struct DiscordApprovalTests {
         discord = try d.channel(agent)
         try discord.sync()
         #expect(d.fake.botMessages.count == posted, "nothing is posted twice")
-        #expect(try agent.executeApproved() == [1])
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved() == [1])
+        #expect(try agent.execution.executeApproved().isEmpty)
         _ = try agent.recorder.recordPending()
 
         agent = try d.agent()
@@ -376,7 +377,7 @@ struct DiscordApprovalTests {
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
         #expect(d.log.filter { $0.contains("was deleted") }.count == 1)
         try agent.ledger.decide(1, .approve, approver: "alice", channel: "cli")
-        #expect(try agent.executeApproved() == [1])
+        #expect(try agent.execution.executeApproved() == [1])
     }
 
     @Test func anUnauthorizedAnswerHaltsTheChannelUntilRestart() throws {
@@ -391,7 +392,7 @@ struct DiscordApprovalTests {
         d.clock.advance(600)
         #expect(discord.tick(force: true) == false)
         #expect(d.fake.log.count == sent, "no hammering after a 401")
-        let health = try #require(try agent.ledger.channelHealth().first)
+        let health = try #require(discord.health())
         #expect(health.state == "halted" && health.lastError?.contains("token") == true)
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
         // A restart (a new client) tries again.
@@ -416,7 +417,7 @@ struct DiscordApprovalTests {
         let second = try manualProposal(d, agent, argv: ["/bin/true", "second"])
         let long = try manualProposal(d, agent, argv: (0..<400).map { "argument-\($0)" })
         try discord.sync()
-        let secondMessage = try #require(try agent.ledger.discordItem(kind: "proposal", proposalID: second)?.messageID)
+        let secondMessage = try #require(try discord.outbox.item(.proposal, proposalID: second)?.externalID)
         d.fake.react(to: secondMessage, emoji: "✅", as: DiscordEstate.operatorID)
         d.fake.post("deny", replyingTo: secondMessage, as: DiscordEstate.strangerID)
         try discord.sync()
@@ -424,7 +425,7 @@ struct DiscordApprovalTests {
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
         #expect(try agent.ledger.proposal(long)?.state == .awaitingApproval)
         #expect(d.fake.replies(to: first).isEmpty)
-        let longCard = try #require(d.fake.messages.first { $0.id == (try? agent.ledger.discordItem(kind: "proposal", proposalID: long)?.messageID) })
+        let longCard = try #require(d.fake.messages.first { $0.id == (try? discord.outbox.item(.proposal, proposalID: long)?.externalID) })
         #expect(longCard.content.utf16.count <= 2000 && longCard.content.contains("too long to show"))
         #expect(d.fake.problems.isEmpty, "\(d.fake.problems)")
     }
@@ -454,8 +455,8 @@ struct DiscordApprovalTests {
         defer { d.remove() }
         let agent = try d.agent()
         let discord = try d.channel(agent)
-        discord.report(try agent.scan())
-        discord.report(try agent.scan())
+        discord.report(try agent.scanner.scan())
+        discord.report(try agent.scanner.scan())
         try discord.sync()
         let drift = d.fake.botMessages.filter { $0.content.hasPrefix("**Drift**") }
         #expect(drift.count == 1)
@@ -479,12 +480,12 @@ final class LogLines: Sendable {
         try "config loaded, api key \(secret), password=hunter2hunter2\n".write(toFile: leak, atomically: true, encoding: .utf8)
         let agent = try d.agent()
         let discord = try d.channel(agent)
-        let p = try agent.gateProposal(try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna",
+        let p = try agent.gating.gateProposal(try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna",
             argv: ["/usr/bin/cat", leak], rationale: "read the config", source: "manual", risk: "read-only")))
         #expect(p.state == .awaitingApproval, "\(p.gateReasons)")
         try discord.sync()
         try agent.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
-        #expect(try agent.executeApproved() == [p.id])
+        #expect(try agent.execution.executeApproved() == [p.id])
         #expect(try agent.ledger.execution(p.id)?.stdout?.contains(secret) == true, "the local record keeps the real output")
         _ = try agent.recorder.recordPending()
         try discord.sync()

@@ -109,7 +109,7 @@ struct Estate {
 
     /// The configuration, loaded the way `luna` loads it.
     func configuration() throws -> LunaConfiguration {
-        try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names)
+        try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names, channelKinds: ChannelRegistry.settingsKinds)
     }
 
     func mode() throws -> Int {

@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+@testable import LunaAgent
 import LunaMemory
 import LunaModel
 import Testing
@@ -14,20 +14,20 @@ struct MemoryUseTests {
         let fake = try FakeLLM(.openai, steps: [.text("Nothing to do.")])
         defer { fake.stop() }
         let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
-        let (used, _) = try agent.addNote(title: "app.conf on localhost holds credentials", body: "Keep it 0600; files drift after restores.",
+        let (used, _) = try agent.curation.addNote(title: "app.conf on localhost holds credentials", body: "Keep it 0600; files drift after restores.",
                                           hosts: ["localhost"], tags: ["files"])
-        let (unrelated, _) = try agent.addNote(title: "Pi-hole v6 keeps records in pihole.toml", body: "Not custom.list.")
-        let (pending, _) = try agent.addNote(title: "Unreviewed files idea for localhost", body: "UNREVIEWED-NOTE-BODY",
+        let (unrelated, _) = try agent.curation.addNote(title: "Pi-hole v6 keeps records in pihole.toml", body: "Not custom.list.")
+        let (pending, _) = try agent.curation.addNote(title: "Unreviewed files idea for localhost", body: "UNREVIEWED-NOTE-BODY",
                                              hosts: ["localhost"], tags: ["files"], source: .agent, pending: true)
-        _ = try agent.scan()
+        _ = try agent.scanner.scan()
         let finding = try #require(try agent.ledger.findings().first { $0.check == "files" })
 
         // A dry run shows the note but does not count as a use.
-        let preview = try agent.modelRequestPreview(findingID: finding.id)
+        let preview = try agent.modelPlanner.modelRequestPreview(findingID: finding.id)
         #expect(preview.contains("app.conf on localhost holds credentials"), "\(preview.prefix(2000))")
         #expect(try agent.memory.note(used.slug)?.lastUsed == nil)
 
-        _ = try agent.plan()
+        _ = try agent.planning.plan()
         #expect(fake.requests.count == 1)
         let sent = try #require(fake.requests.first?.bodyText)
         #expect(sent.contains("app.conf on localhost holds credentials") && sent.contains("<<<DATA memory notes>>>"))
@@ -55,15 +55,15 @@ struct MemoryUseTests {
         let fake = try FakeLLM(.openai, steps: [.text("Nothing to do.")])
         defer { fake.stop() }
         let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
-        #expect(try agent.usableSkills().references.map(\.name) == ["dns-records", "file-permissions"])
-        _ = try agent.scan()
+        #expect(try agent.curation.usableSkills().references.map(\.name) == ["dns-records", "file-permissions"])
+        _ = try agent.scanner.scan()
         let finding = try #require(try agent.ledger.findings().first { $0.check == "files" })
-        let preview = try agent.modelRequestPreview(findingID: finding.id)
+        let preview = try agent.modelPlanner.modelRequestPreview(findingID: finding.id)
         #expect(preview.contains("reference skill file-permissions") && preview.contains("PLAIN-SKILL-GUIDANCE"), "\(preview.prefix(3000))")
         #expect(!preview.contains(ModelEstate.plantedEnvSecret), "redacted like other recon")
         #expect(!preview.contains("UNRELATED-SKILL-BODY"))
         // It never plans an argv: the finding goes to the model.
-        _ = try agent.plan()
+        _ = try agent.planning.plan()
         #expect(fake.requests.count == 1)
         #expect(try agent.ledger.db.query("SELECT id FROM proposals WHERE skill IS NOT NULL").isEmpty)
         #expect(try me.estate.luna("skills", "list").out.contains("dns-records                      reference          guidance for the model planner (no luna.json); applies to dns"))

@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+@testable import LunaAgent
 import LunaConfig
 import LunaModel
 import LunaStore
@@ -105,20 +105,20 @@ struct ModelPlannerTests {
         ])
         defer { real.stop() }
         let planner = try Agent(config: me.configuration(real))
-        _ = try planner.scan()
+        _ = try planner.scanner.scan()
 
-        let planned = try planner.plan()
+        let planned = try planner.planning.plan()
         #expect(planned.unplanned.isEmpty, "\(planned.unplanned.map(\.1))")
         let p = try #require(planned.proposals.first)
         #expect(p.source == "model")
         #expect(p.state == .awaitingApproval)
         #expect(p.identity == "luna" && p.runas == "root")
         #expect(p.argv == ["/usr/bin/chmod", "0600", target])
-        #expect(try planner.ledger.promptHash(proposal: p.id) == (try planner.loadPrompts().sha256))
+        #expect(try planner.ledger.promptHash(proposal: p.id) == (try planner.modelPlanner.loadPrompts().sha256))
         #expect(try me.estate.mode() == 0o644, "nothing runs before approval")
 
         try planner.ledger.decide(p.id, .approve, approver: "operator", channel: "cli")
-        #expect(try planner.executeApproved() == [p.id])
+        #expect(try planner.execution.executeApproved() == [p.id])
         #expect(try me.estate.mode() == 0o600)
         let recorded = try planner.recorder.recordPending()
         let commit = try #require(recorded.first?.1)
@@ -146,7 +146,7 @@ struct ModelPlannerTests {
         let note = try planner.ledger.db.queryOne("SELECT status, source FROM memory_notes WHERE slug LIKE 'agent/%'")
         #expect(note?.string("status") == "pending" && note?.string("source") == "agent")
         // Planned once: the next cycle does not ask again.
-        #expect(try planner.plan().proposals.isEmpty)
+        #expect(try planner.planning.plan().proposals.isEmpty)
         #expect(real.requests.count == 3)
     }
 
@@ -180,10 +180,10 @@ struct ModelPlannerTests {
         let fake = try FakeLLM(.openai, steps: [.tools(fixed), .text("I give up.")])
         defer { fake.stop() }
         let agent = try Agent(config: me.configuration(fake))
-        _ = try agent.scan()
-        let planned = try agent.plan()
+        _ = try agent.scanner.scan()
+        let planned = try agent.planning.plan()
         #expect(!planned.proposals.contains { $0.state == .awaitingApproval })
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved().isEmpty)
         #expect(try me.estate.mode() == 0o644)
         let refusals = try agent.ledger.modelRefusals()
         #expect(refusals.count == fixed.count, "\(refusals.map(\.reason))")
@@ -208,13 +208,13 @@ struct ModelPlannerTests {
         defer { me.remove() }
         let lines = Lines()
         let agent = try me.agent(log: lines.log)
-        _ = try agent.scan()
+        _ = try agent.scanner.scan()
         let finding = try #require(try agent.ledger.findings().first)
-        let first = try agent.planWithModel(finding, skillReason: "no skill")
+        let first = try agent.modelPlanner.planWithModel(finding, skillReason: "no skill")
         #expect(first.unplannedReason?.contains("the model proposed nothing: Nothing to change.") == true)
         #expect(fake.requests.count == 1)
         for _ in 0..<2 {
-            let again = try agent.planWithModel(finding, skillReason: "no skill", force: true)
+            let again = try agent.modelPlanner.planWithModel(finding, skillReason: "no skill", force: true)
             #expect(again.unplannedReason?.contains("over the daily token budget (160 of 150") == true, "\(again.unplannedReason ?? "")")
         }
         #expect(fake.requests.count == 1)
@@ -243,8 +243,8 @@ struct ModelPlannerTests {
         let me = try ModelEstate(fake: fake)
         defer { me.remove() }
         let agent = try me.agent()
-        _ = try agent.scan()
-        let planned = try agent.plan()
+        _ = try agent.scanner.scan()
+        let planned = try agent.planning.plan()
         let reason = try #require(planned.unplanned.first?.1)
         #expect(reason.contains("escalated: runbook docs/runbooks/"))
         let files = try me.estate.ops.git("show", "--name-only", "--format=%B", "HEAD")
@@ -286,7 +286,7 @@ struct ModelPlannerTests {
         let me = try ModelEstate(fake: nil)
         defer { me.remove() }
         let agent = try me.agent()
-        _ = try agent.scan()
+        _ = try agent.scanner.scan()
         let finding = try #require(try agent.ledger.findings().first)
         let insert = "INSERT INTO memory_notes(slug, title, body, hosts, tags, source, status, created_at) VALUES (?,?,?,?,?,?,?,?)"
         try agent.ledger.db.run(insert, [.text("n1"), .text("localhost quirks"),
@@ -296,7 +296,7 @@ struct ModelPlannerTests {
             .text("localhost"), .text("files"), .text("agent"), .text("pending"), .text("2026-01-01")])
         try agent.ledger.db.run(insert, [.text("n3"), .text("huge localhost note"), .text(String(repeating: "localhost files ", count: 5000)),
             .text("localhost"), .text("files"), .text("operator"), .text("active"), .text("2026-01-01")])
-        let context = try agent.reconContext(finding, redactor: Redactor())
+        let context = try agent.recon.reconContext(finding, redactor: Redactor())
         let order = ["<<<DATA finding and diff>>>", "<<<DATA sudoers reference", "<<<DATA baseline excerpt", "<<<DATA what luna may run", "<<<DATA memory notes>>>"]
         let positions = try order.map { try #require(context.range(of: $0)?.lowerBound, "missing \($0)") }
         #expect(positions == positions.sorted())
@@ -309,7 +309,7 @@ struct ModelPlannerTests {
         let sudoers = me.estate.ops.repo + "/configs/sudoers/luna-localhost"
         let big = try String(contentsOfFile: sudoers, encoding: .utf8) + String(repeating: "# padding comment line\n", count: 3000)
         try big.write(toFile: sudoers, atomically: true, encoding: .utf8)
-        let cut = try agent.reconContext(finding, redactor: Redactor())
+        let cut = try agent.recon.reconContext(finding, redactor: Redactor())
         #expect(cut.count < 6000 * 4 + 1000)
         #expect(cut.contains("<<<DATA finding and diff>>>"))
         #expect(cut.contains("[cut: context budget]"))

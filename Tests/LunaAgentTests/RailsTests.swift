@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+@testable import LunaAgent
 import LunaConfig
 import LunaDrift
 import LunaFleet
@@ -36,8 +36,8 @@ struct RailsTests {
         ]
         let (fake, agent) = try inspecting(forms, me)
         defer { fake.stop() }
-        _ = try agent.scan()
-        _ = try agent.plan()
+        _ = try agent.scanner.scan()
+        _ = try agent.planning.plan()
         for name in ["created-by-fprint", "created-by-fls", "created-by-sed"] {
             #expect(!FileManager.default.fileExists(atPath: root + "/" + name), "\(name) was created by an unapproved inspect")
         }
@@ -54,8 +54,8 @@ struct RailsTests {
         defer { me.remove() }
         let (fake, agent) = try inspecting([["/usr/bin/cat", me.estate.target], ["/usr/bin/head", me.estate.target]], me)
         defer { fake.stop() }
-        _ = try agent.scan()
-        _ = try agent.plan()
+        _ = try agent.scanner.scan()
+        _ = try agent.planning.plan()
         let answers = fake.requests.dropFirst().map(\.bodyText).joined()
         #expect(answers.contains("setting=1"), "cat is in LUNA_READ and ran")
         let refusals = try agent.ledger.modelRefusals()
@@ -65,7 +65,7 @@ struct RailsTests {
     func manual(_ agent: Agent, argv: [String], verify: [String]?, expect: String? = nil) throws -> Proposal {
         let p = try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna", argv: argv,
                                               verifyArgv: verify, expect: expect, rationale: "test", source: "manual", risk: "mutating"))
-        return try agent.gateProposal(p)
+        return try agent.gating.gateProposal(p)
     }
 
     @Test func aVerificationOutsideTheReadSetRefusesTheProposalAndNothingRunsUnprivileged() throws {
@@ -80,7 +80,7 @@ struct RailsTests {
         // A verification the gate does not allow at all is refused the same way.
         let q = try manual(agent, argv: ["/usr/bin/chmod", "0600", estate.target], verify: ["/usr/bin/id"])
         #expect(q.state == .refused)
-        #expect(try agent.executeApproved().isEmpty)
+        #expect(try agent.execution.executeApproved().isEmpty)
         #expect(!FileManager.default.fileExists(atPath: marker))
         #expect(try estate.mode() == 0o644)
     }
@@ -99,7 +99,7 @@ struct RailsTests {
         try agent.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
         // The expected output is changed in the database after the approval: nothing runs.
         try agent.ledger.db.run("UPDATE proposals SET expect='0644' WHERE id=?", [.integer(p.id)])
-        #expect(try agent.executeApproved() == [p.id])
+        #expect(try agent.execution.executeApproved() == [p.id])
         let after = try #require(try agent.ledger.proposal(p.id))
         #expect(after.state == .refused && after.gateReasons.joined().contains("digest"))
         #expect(try agent.ledger.execution(p.id) == nil)
@@ -207,8 +207,8 @@ struct DecisionIdentityTests {
         let estate = try Estate()
         defer { estate.remove() }
         let agent = try Agent(config: estate.configuration(), environment: AgentEnvironment(log: { _ in }))
-        _ = try agent.scan()
-        let p = try #require(try agent.plan().proposals.first)
+        _ = try agent.scanner.scan()
+        let p = try #require(try agent.planning.plan().proposals.first)
         #expect(p.state == .awaitingApproval)
         // The service account owns the state, as under systemd.
         let chown = try ProcessRunner.run(["/usr/bin/chown", "-R", Self.serviceUser, estate.ops.root])
@@ -237,7 +237,7 @@ struct CardRedactionTests {
                                               rationale: "test", source: "manual", risk: "mutating"))
         try agent.ledger.db.run("UPDATE proposals SET gate_rule=? WHERE id=?",
                                 [.text("luna-localhost:3: luna ALL = /usr/bin/mysql -pRuleS3cretValue7 -e *"), .integer(p.id)])
-        let card = agent.discordProposalText(try #require(try agent.ledger.proposal(p.id)))
+        let card = DiscordMessages.proposal(try #require(try agent.ledger.proposal(p.id)), redactor: agent.redactor())
         for secret in ["RuleS3cretValue7", "Verify5ecretValue9", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"] {
             #expect(!card.contains(secret), "\(secret) reached the card:\n\(card)")
         }

@@ -44,13 +44,13 @@ struct RecurrenceTests {
         #expect(fake.requests.isEmpty, "zero model requests for a recurrence a skill covers")
         let stats = try #require(try agent.skillRegistry.record("restore-file-mode"))
         #expect(stats.uses == 10 && stats.successes == 10, "\(stats)")
-        #expect(try agent.ledger.proposals().allSatisfy { $0.outcome == "succeeded" })
+        #expect(try agent.ledger.proposals().allSatisfy { $0.outcome == .succeeded })
         // The stats are in git too (each outcome commit), so they survive the loss of the state directory.
         let committed = try me.estate.ops.git("show", "HEAD:skills/restore-file-mode/stats.json")
         #expect(committed.contains("\"uses\" : 10") && committed.contains("\"successes\" : 10"), "\(committed)")
         try FileManager.default.removeItem(atPath: me.estate.ops.state)
         let rebuilt = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
-        _ = try rebuilt.reconcileMemory()
+        _ = try rebuilt.curation.reconcileMemory()
         let again = try #require(try rebuilt.skillRegistry.record("restore-file-mode"))
         #expect(again.uses == 10 && again.successes == 10 && again.hosts == ["localhost"], "\(again)")
     }
@@ -99,7 +99,7 @@ struct RecurrenceTests {
             #expect(made.map(\.skill) == ["touch-it"], "round \(round)")
             _ = try agent.cycle()
             let p = try #require(try agent.ledger.proposal(made[0].id))
-            #expect(p.outcome == "failed", "verify exited 0, but the files check still reports the mode (round \(round))")
+            #expect(p.outcome == .failed, "verify exited 0, but the files check still reports the mode (round \(round))")
             let e = try #require(try agent.ledger.execution(p.id))
             #expect(e.verifyPassed == true && e.checkResolved == false)
             #expect(e.checkDetail?.contains("still reports it") == true, "\(e.checkDetail ?? "nil")")
@@ -120,14 +120,14 @@ struct RecurrenceTests {
         try estate.ops.git("rm", "-rq", "skills/restore-file-mode")
         try estate.ops.git("commit", "-qm", "no skills")
         let agent = try Agent(config: estate.configuration(), environment: AgentEnvironment(log: { _ in }))
-        _ = try agent.scan()
+        _ = try agent.scanner.scan()
         let finding = try #require(try agent.ledger.findings().first)
-        let made = try agent.gateProposal(try agent.ledger.insert(Ledger.NewProposal(
+        let made = try agent.gating.gateProposal(try agent.ledger.insert(Ledger.NewProposal(
             finding: finding, host: "localhost", identity: "luna", argv: ["/usr/bin/chmod", "0600", estate.target],
             verifyArgv: ["/usr/bin/stat", "-c", "%04a", estate.target], expect: nil, rationale: "by hand",
             source: "model", risk: "mutating")))
         try agent.ledger.decide(made.id, .approve, approver: "op", channel: "cli")
-        _ = try agent.executeApproved()
+        _ = try agent.execution.executeApproved()
         _ = try agent.recorder.recordPending()
         let draft = try #require(try agent.skillRegistry.records(status: "pending").first)
         let skill = try Skill.parse(try #require(draft.draft), file: "draft")
@@ -143,15 +143,15 @@ struct RecurrenceTests {
         let secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
         try "GITHUB_TOKEN=\(secret)\n".write(toFile: estate.ops.root + "/target/token", atomically: true, encoding: .utf8)
         let agent = try Agent(config: estate.configuration(), environment: AgentEnvironment(log: { _ in }))
-        _ = try agent.scan()
+        _ = try agent.scanner.scan()
         let finding = try #require(try agent.ledger.findings().first)
-        let made = try agent.gateProposal(try agent.ledger.insert(Ledger.NewProposal(
+        let made = try agent.gating.gateProposal(try agent.ledger.insert(Ledger.NewProposal(
             finding: finding, host: "localhost", identity: "luna", argv: ["/usr/bin/chmod", "0600", estate.target],
             verifyArgv: ["/usr/bin/cat", estate.ops.root + "/target/token"], expect: nil, rationale: "by hand",
             source: "model", risk: "mutating")))
         #expect(made.state == .awaitingApproval, "\(made.gateReasons)")
         try agent.ledger.decide(made.id, .approve, approver: "op", channel: "cli")
-        _ = try agent.executeApproved()
+        _ = try agent.execution.executeApproved()
         _ = try agent.recorder.recordPending()
         let draft = try #require(try agent.skillRegistry.records(status: "pending").first?.draft)
         #expect(!draft.contains(secret), "host output with a secret never becomes part of a skill")

@@ -124,7 +124,7 @@ struct SSHScanTests {
 
         // References from the hosts' current state, committed with a reason.
         for host in ["a", "b"] {
-            let (changes, commit) = try agent.captureBaseline(host: host, reason: "initial baseline of \(host)")
+            let (changes, commit) = try agent.curation.captureBaseline(host: host, reason: "initial baseline of \(host)")
             #expect(commit != nil)
             #expect(changes.allSatisfy { $0.problem == nil }, "\(changes)")
         }
@@ -133,10 +133,10 @@ struct SSHScanTests {
         #expect(log.contains("luna: baseline ports, sshd on a: initial baseline of a"))
         let sshdRef = try String(contentsOfFile: world.ops.repo + "/configs/sshd/a", encoding: .utf8)
         #expect(sshdRef.contains("x11forwarding no"))
-        #expect(try agent.baselineDiff(host: "a", checks: ["sshd", "files"]).allSatisfy(\.isUnchanged))
+        #expect(try agent.curation.baselineDiff(host: "a", checks: ["sshd", "files"]).allSatisfy(\.isUnchanged))
 
         let seen = Mutex<[String]>([])
-        let first = try agent.scan(progress: { done, total, host in
+        let first = try agent.scanner.scan(progress: { done, total, host in
             seen.withLock { $0.append("\(done)/\(total) \(host)") }
         })
         #expect(first.results.filter { $0.check == "reach" }.map(\.status) == [.ok, .ok])
@@ -157,30 +157,30 @@ struct SSHScanTests {
         try (original + "X11Forwarding yes\n").write(toFile: world.a.configFile, atomically: true, encoding: .utf8)
         let subjects: Set = ["+tcp \(world.a.address):\(listener.port)", "\(world.tool) mode", "x11forwarding"]
 
-        let found = try agent.scan()
+        let found = try agent.scanner.scan()
         #expect(Self.events(found, "a", subjects) == subjects.map { "new " + $0 }.sorted(), "\(found.text)")
         #expect(found.text.contains("\(world.tool): mode 4755, reference 0755"))
         #expect(found.text.contains("x11forwarding: expected no, found yes"))
         #expect(Self.events(found, "b", ["x11forwarding", "\(world.farm.directory)/scanned/b/tool mode"]).isEmpty)
 
         // Reported once: the next scan is silent about them, and so is one 5 h later.
-        let again = try agent.scan()
+        let again = try agent.scanner.scan()
         #expect(Self.events(again, "a", subjects).isEmpty)
         #expect(again.reminders.isEmpty)
         world.clock.advance(5 * 3600)
-        #expect(try agent.scan().reminders.filter { $0.key.host == "a" && subjects.contains($0.key.subject) }.isEmpty)
+        #expect(try agent.scanner.scan().reminders.filter { $0.key.host == "a" && subjects.contains($0.key.subject) }.isEmpty)
         // After reminder_hours (6) since the report: one reminder each, then quiet again.
         world.clock.advance(2 * 3600)
-        let reminded = try agent.scan()
+        let reminded = try agent.scanner.scan()
         #expect(reminded.reminders.filter { $0.key.host == "a" && subjects.contains($0.key.subject) }.count == 3)
         #expect(reminded.text.contains("Still open (reminder):"))
-        #expect(try agent.scan().reminders.filter { $0.key.host == "a" && subjects.contains($0.key.subject) }.isEmpty)
+        #expect(try agent.scanner.scan().reminders.filter { $0.key.host == "a" && subjects.contains($0.key.subject) }.isEmpty)
 
         // Undo all three: each resolves.
         listener.close()
         chmod(world.tool, 0o755)
         try original.write(toFile: world.a.configFile, atomically: true, encoding: .utf8)
-        let undone = try agent.scan()
+        let undone = try agent.scanner.scan()
         #expect(Self.events(undone, "a", subjects) == subjects.map { "resolved " + $0 }.sorted(), "\(undone.text)")
         #expect(try agent.ledger.findings().filter { $0.host == "a" && subjects.contains($0.subject) }.isEmpty)
     }
@@ -190,18 +190,18 @@ struct SSHScanTests {
         let world = try World()
         defer { world.remove() }
         let agent = try world.agent()
-        _ = try agent.captureBaseline(host: "b", checks: ["sshd"], reason: "baseline")
+        _ = try agent.curation.captureBaseline(host: "b", checks: ["sshd"], reason: "baseline")
 
         world.b.stop()
-        let down = try agent.scan(hosts: ["b"])
+        let down = try agent.scanner.scan(hosts: ["b"])
         let reach = try #require(down.results.first { $0.check == "reach" })
         #expect(reach.status == .drift)
         #expect(reach.items.map(\.subject) == ["unreachable"])
         #expect(down.results.filter { $0.check != "reach" }.allSatisfy { $0.status == .unavailable })
         #expect(Self.events(down, "b", ["unreachable"]) == ["new unreachable"])
-        #expect(Self.events(try agent.scan(hosts: ["b"]), "b", ["unreachable"]).isEmpty)
+        #expect(Self.events(try agent.scanner.scan(hosts: ["b"]), "b", ["unreachable"]).isEmpty)
         try world.b.restart()
-        let back = try agent.scan(hosts: ["b"])
+        let back = try agent.scanner.scan(hosts: ["b"])
         #expect(Self.events(back, "b", ["unreachable"]) == ["resolved unreachable"])
         #expect(back.results.first { $0.check == "sshd" }?.status == .ok, "\(back.text)")
 
@@ -211,7 +211,7 @@ struct SSHScanTests {
             config.fleet.ssh?.knownHostsFile = wrong
             config.fleet.ssh?.controlDirectory = world.farm.directory + "/c2"
         }
-        let mismatch = try pinned.scan(hosts: ["a", "b"])
+        let mismatch = try pinned.scanner.scan(hosts: ["a", "b"])
         let reachA = try #require(mismatch.results.first { $0.host == "a" && $0.check == "reach" })
         #expect(reachA.items.map(\.subject) == ["hostkey-mismatch"], "\(mismatch.text)")
         #expect(mismatch.results.filter { $0.host == "a" && $0.check != "reach" }.allSatisfy { $0.status == .unavailable })

@@ -10,10 +10,10 @@ struct ScratchIndexTests {
         let estate = try Estate()
         defer { estate.remove() }
         let agent = try Agent(config: estate.configuration(), environment: AgentEnvironment(log: { _ in }))
-        _ = try agent.scan()
-        let p = try #require(try agent.plan().proposals.first)
+        _ = try agent.scanner.scan()
+        let p = try #require(try agent.planning.plan().proposals.first)
         try agent.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
-        #expect(try agent.executeApproved() == [p.id])
+        #expect(try agent.execution.executeApproved() == [p.id])
         // What a luna killed inside `git read-tree`/`update-index` leaves in the state directory:
         // the shared private index of older versions, and a per-process one of a pid that is gone.
         let state = agent.config.stateDirectory

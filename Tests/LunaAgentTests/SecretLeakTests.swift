@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+@testable import LunaAgent
 import LunaConfig
 import LunaStore
 import Testing
@@ -179,7 +179,7 @@ struct SecretLeakTests {
         #expect(first.proposed.first?.state == .awaitingApproval, "\(first.unplanned)")
         channel.report(first.scan)
         try channel.sync()
-        let card = try #require(try agent.ledger.discordItem(kind: "proposal", proposalID: 1)?.messageID)
+        let card = try #require(try channel.outbox.item(.proposal, proposalID: 1)?.externalID)
         discord.react(to: card, emoji: "✅", as: DiscordEstate.operatorID)
         try channel.sync()
         let second = try agent.cycle()
@@ -188,7 +188,7 @@ struct SecretLeakTests {
         try channel.sync()
         #expect(try estate.mode() == 0o600)
         let note = try #require(try agent.ledger.db.queryOne("SELECT slug FROM memory_notes WHERE source = 'agent'")?.string("slug"))
-        _ = try agent.approveNote(note, approver: "operator")
+        _ = try agent.curation.approveNote(note, approver: "operator")
 
         // Everything that left, or will leave with the ops repo.
         var outbound: [(String, String)] = []

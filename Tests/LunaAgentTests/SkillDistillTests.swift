@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+@testable import LunaAgent
 import LunaConfig
 import LunaMemory
 import LunaModel
@@ -36,15 +36,15 @@ struct SkillDistillTests {
     /// - Returns: The proposal id.
     @discardableResult
     static func fixByHand(_ agent: Agent, _ estate: Estate, record: Bool = true) throws -> Int64 {
-        if try agent.ledger.findings().isEmpty { _ = try agent.scan() }
+        if try agent.ledger.findings().isEmpty { _ = try agent.scanner.scan() }
         let finding = try #require(try agent.ledger.findings().first { $0.check == "files" })
         let made = try agent.ledger.insert(Ledger.NewProposal(
             finding: finding, host: "localhost", identity: agent.config.identity, runas: "root",
             argv: ["/usr/bin/chmod", "0600", estate.target], verifyArgv: ["/usr/bin/stat", "-c", "%04a", estate.target],
             expect: "0600", rationale: "restore the reference mode by hand", source: "operator", skill: nil, risk: "mutating"))
-        #expect(try agent.gateProposal(made).state == .awaitingApproval)
+        #expect(try agent.gating.gateProposal(made).state == .awaitingApproval)
         _ = try agent.ledger.decide(made.id, .approve, approver: "tester", channel: "cli")
-        #expect(try agent.executeApproved() == [made.id])
+        #expect(try agent.execution.executeApproved() == [made.id])
         #expect(try estate.mode() == 0o600)
         if record { #expect(try agent.recorder.recordPending().map(\.0) == [made.id]) }
         return made.id
@@ -102,7 +102,7 @@ struct SkillDistillTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: me.estate.target)
         let configured = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
         let second = try Self.fixByHand(configured, me.estate)
-        #expect(try configured.refineSkillDrafts(sleep: { _ in }).isEmpty)
+        #expect(try configured.skillRefiner.refineSkillDrafts(sleep: { _ in }).isEmpty)
         #expect(fake.requests.count == 1)
         #expect(try configured.skillRegistry.record(Self.drafted)?.evidence == [id, second])
         #expect(try configured.skillRegistry.records(status: "pending").map(\.name) == [Self.drafted])
@@ -130,7 +130,7 @@ struct SkillDistillTests {
         let logs = Lines()
         let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: logs.log))
         let id = try Self.fixByHand(agent, me.estate)
-        let refined = try agent.refineSkillDrafts(sleep: { _ in })
+        let refined = try agent.skillRefiner.refineSkillDrafts(sleep: { _ in })
         #expect(fake.requests.count == 1)
         guard case .kept(let why)? = refined.first?.outcome else { Issue.record("\(refined)"); return }
         #expect(why.contains(phrase) && why.contains("Luna's deterministic draft stays"), "\(why)")
@@ -150,7 +150,7 @@ struct SkillDistillTests {
         let show = try me.estate.luna("skills", "show", "files-chmod-mode")
         #expect(show.out.contains("drafted by: luna (deterministic"), "\(show.out)")
         #expect(show.out.contains("model draft: the model's draft was refused"), "\(show.out)")
-        #expect(try agent.refineSkillDrafts().isEmpty, "one model pass per draft")
+        #expect(try agent.skillRefiner.refineSkillDrafts().isEmpty, "one model pass per draft")
     }
 
     @Test func aModelDraftNamedLikeAnotherSkillIsRefused() throws {
@@ -161,7 +161,7 @@ struct SkillDistillTests {
         defer { fake.stop() }
         let agent = try Agent(config: me.configuration(fake), environment: AgentEnvironment(log: { _ in }))
         try Self.fixByHand(agent, me.estate)
-        let refined = try agent.refineSkillDrafts(sleep: { _ in })
+        let refined = try agent.skillRefiner.refineSkillDrafts(sleep: { _ in })
         guard case .kept(let why)? = refined.first?.outcome else { Issue.record("\(refined)"); return }
         #expect(why == "the model's draft was refused: the name 'restore-file-mode' is taken by another skill; Luna's deterministic draft stays")
         #expect(try agent.skillRegistry.record("files-chmod-mode")?.draftedBy == "luna")
@@ -190,7 +190,7 @@ struct SkillDistillTests {
         let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))
         try Self.fixByHand(agent, me.estate)
         if garbage == .down { fake.stop() }
-        let refined = try agent.refineSkillDrafts(sleep: { _ in })
+        let refined = try agent.skillRefiner.refineSkillDrafts(sleep: { _ in })
         #expect(fake.requests.count >= (garbage == .down ? 0 : 1))
         guard case .kept(let why)? = refined.first?.outcome else { Issue.record("\(refined)"); return }
         let expected = switch garbage {

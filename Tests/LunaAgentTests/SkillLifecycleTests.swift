@@ -36,9 +36,9 @@ struct SkillLifecycleTests {
                 finding: finding, host: "localhost", identity: agent.config.identity, runas: "root",
                 argv: ["/usr/bin/chmod", "0600", estate.target], verifyArgv: ["/usr/bin/stat", "-c", "%04a", estate.target],
                 expect: "0600", rationale: "restore the reference mode by hand", source: "operator", skill: nil, risk: "mutating"))
-            #expect(try agent.gateProposal(made).state == .awaitingApproval)
+            #expect(try agent.gating.gateProposal(made).state == .awaitingApproval)
             _ = try agent.ledger.decide(made.id, .approve, approver: "tester", channel: "cli")
-            _ = try agent.executeApproved()
+            _ = try agent.execution.executeApproved()
             #expect(try agent.recorder.recordPending().count == 1)
         }
         #expect(try estate.mode() == 0o600)

@@ -50,7 +50,7 @@ struct SkillStateTests {
                                      params: ["path": estate.target, "aspect": "owner", "expected": "root:root", "actual": "luna:luna"],
                                      subject: "\(estate.target) owner", summary: "owner", argv: ["/usr/bin/chown", "root:root", estate.target],
                                      verify: ["/usr/bin/stat", "-c", "%U:%G", estate.target], expect: "root:root", risk: "mutating")
-        guard case .drafted(let draft) = try agent.skillRegistry.distill(evidence, library: try agent.usableSkills(), now: "t") else {
+        guard case .drafted(let draft) = try agent.skillRegistry.distill(evidence, library: try agent.curation.usableSkills(), now: "t") else {
             Issue.record("expected a draft"); return
         }
         let reject = try estate.luna("skills", "reject", draft, "--reason", "owners are managed by the package")
@@ -64,8 +64,8 @@ struct SkillStateTests {
         #expect(shown["uses"] as? Int == 3 && shown["failures"] as? Int == 3 && shown["successes"] as? Int == 0)
         #expect(shown["hosts"] as? [String] == ["localhost"] && shown["lastFailure"] != nil)
         let fresh = try Agent(config: try estate.configuration(), environment: AgentEnvironment(log: { _ in }))
-        #expect(try fresh.usableSkills().skills.isEmpty, "still suspended: the planner does not use it")
-        #expect(try fresh.skillRegistry.distill(evidence, library: try fresh.usableSkills(), now: "t2") == .rejectedBefore(draft))
+        #expect(try fresh.curation.usableSkills().skills.isEmpty, "still suspended: the planner does not use it")
+        #expect(try fresh.skillRegistry.distill(evidence, library: try fresh.curation.usableSkills(), now: "t2") == .rejectedBefore(draft))
     }
 
     @Test func aHandEditOfTheProcedureStartsANewVersionAndRetirementIsRestorable() throws {
@@ -115,7 +115,7 @@ struct SkillStateTests {
         let staleList = try estate.luna("skills", "list").out
         #expect(staleList.contains("approved (stale)"), "\(staleList)")
         let agent = try Agent(config: try estate.configuration(), environment: AgentEnvironment(log: { _ in }))
-        #expect(try agent.usableSkills().skills.map(\.name) == ["restore-file-mode"], "a stale skill is still used")
+        #expect(try agent.curation.usableSkills().skills.map(\.name) == ["restore-file-mode"], "a stale skill is still used")
 
         // Two drafts with the same check and argv shape: review says they look alike and merges one into the other.
         func evidence(_ id: Int64, _ mode: String) -> SkillEvidence {
@@ -124,8 +124,8 @@ struct SkillStateTests {
                           subject: "\(estate.target) owner", summary: "owner", argv: ["/usr/bin/chown", mode, estate.target], verify: ["/usr/bin/stat", "-c", "%U:%G", estate.target],
                           expect: "root:root", risk: "mutating")
         }
-        guard case .drafted(let a) = try agent.skillRegistry.distill(evidence(90, "root:root"), library: try agent.usableSkills(), now: "t"),
-              case .drafted(let b) = try agent.skillRegistry.distill(evidence(91, "root:"), library: try agent.usableSkills(), now: "t") else {
+        guard case .drafted(let a) = try agent.skillRegistry.distill(evidence(90, "root:root"), library: try agent.curation.usableSkills(), now: "t"),
+              case .drafted(let b) = try agent.skillRegistry.distill(evidence(91, "root:"), library: try agent.curation.usableSkills(), now: "t") else {
             Issue.record("expected two drafts"); return
         }
         let pending = try estate.luna("skills", "list", "--pending").out

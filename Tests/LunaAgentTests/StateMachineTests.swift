@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+@testable import LunaAgent
 import LunaStore
 import Testing
 import TestSupport
@@ -15,8 +15,8 @@ struct StateMachineTests {
     func planned(ttlMinutes: Int = 60, clock: TestClock = TestClock()) throws -> (Estate, Agent, Proposal) {
         let estate = try Estate(ttlMinutes: ttlMinutes)
         let a = try agent(estate, clock: clock)
-        _ = try a.scan()
-        guard let p = try a.plan().proposals.first else {
+        _ = try a.scanner.scan()
+        guard let p = try a.planning.plan().proposals.first else {
             estate.remove()
             throw TestFailure("the drifted file was not planned")
         }
@@ -26,7 +26,7 @@ struct StateMachineTests {
     func manual(_ agent: Agent, argv: [String], verify: [String]? = nil) throws -> Proposal {
         let p = try agent.ledger.insert(.init(finding: nil, host: "localhost", identity: "luna", argv: argv,
                                               verifyArgv: verify, rationale: "test", source: "manual", risk: "mutating"))
-        return try agent.gateProposal(p)
+        return try agent.gating.gateProposal(p)
     }
 
     @Test func onlyValidStepsAreTaken() throws {
@@ -37,8 +37,8 @@ struct StateMachineTests {
         defer { estate.remove() }
         let clock = TestClock()
         let a = try agent(estate, clock: clock)
-        _ = try a.scan()
-        let made = try a.plan().proposals
+        _ = try a.scanner.scan()
+        let made = try a.planning.plan().proposals
         #expect(made.count == 1)
         let p = made[0]
         #expect(p.state == .awaitingApproval)
@@ -60,7 +60,7 @@ struct StateMachineTests {
             #expect(error.kind == .expired)
         }
         #expect(try a.ledger.proposal(p.id)?.state == .expired)
-        #expect(try a.executeApproved().isEmpty)
+        #expect(try a.execution.executeApproved().isEmpty)
         let recorded = try a.recorder.recordPending()
         #expect(recorded.count == 1)
         #expect(try estate.ops.git("log", "-1", "--format=%B").contains("Outcome: expired"))
@@ -75,7 +75,7 @@ struct StateMachineTests {
         #expect(try a.ledger.expireOverdue().isEmpty)
         clock.advance(2 * 60)
         #expect(try a.ledger.expireOverdue() == [p.id])
-        #expect(try a.ledger.proposal(p.id)?.outcome == "expired")
+        #expect(try a.ledger.proposal(p.id)?.outcome == .expired)
         #expect(try a.ledger.approval(p.id) == nil, "expiry is not a denial")
     }
 
@@ -85,7 +85,7 @@ struct StateMachineTests {
         try a.ledger.decide(p.id, .approve, approver: "op", channel: "cli")
         // Someone rewrites the argv in the database after the approval.
         try a.ledger.db.run("UPDATE proposals SET argv=? WHERE id=?", [.text("[\"/usr/bin/chmod\",\"0777\",\"\(estate.target)\"]"), .integer(p.id)])
-        #expect(try a.executeApproved() == [p.id])
+        #expect(try a.execution.executeApproved() == [p.id])
         let after = try #require(try a.ledger.proposal(p.id))
         #expect(after.state == .refused)
         #expect(after.gateReasons.joined().contains("digest"))
@@ -106,7 +106,7 @@ struct StateMachineTests {
         defer { estate.remove() }
         try a.ledger.decide(p.id, .deny, approver: "op", channel: "cli", reason: "maintenance window")
         #expect(throws: AgentError.self) { try a.ledger.decide(p.id, .approve, approver: "op", channel: "cli") }
-        #expect(try a.executeApproved().isEmpty)
+        #expect(try a.execution.executeApproved().isEmpty)
         _ = try a.recorder.recordPending()
         let message = try estate.ops.git("log", "-1", "--format=%B")
         #expect(message.contains("maintenance window"))
@@ -154,7 +154,7 @@ struct StateMachineTests {
         #expect(odd.state == .awaitingApproval, "\(odd.gateReasons)")
         try a.ledger.decide(big.id, .approve, approver: "op", channel: "cli")
         try a.ledger.decide(odd.id, .approve, approver: "op", channel: "cli")
-        #expect(try a.executeApproved().count == 2)
+        #expect(try a.execution.executeApproved().count == 2)
         let e1 = try #require(try a.ledger.execution(big.id))
         #expect(e1.exitStatus == 0)
         #expect(e1.outputNote?.contains("stdout truncated") == true)

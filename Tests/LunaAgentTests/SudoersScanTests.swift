@@ -25,7 +25,7 @@ struct SudoersScanTests {
         defer { ops.remove() }
         let config = try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names)
         let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))
-        return try #require(try agent.scan().results.first { $0.check == "sudoers" })
+        return try #require(try agent.scanner.scan().results.first { $0.check == "sudoers" })
     }
 
     @Test(.enabled(if: SystemRequirements.available(tools: ["sudo"], needsRoot: true) && debianSudoers))

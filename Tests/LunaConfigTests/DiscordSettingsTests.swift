@@ -2,7 +2,7 @@ import Foundation
 import LunaConfig
 import Testing
 
-/// The optional `[discord]` section.
+/// The optional `[channels.discord]` section (or `[discord]`, its first spelling).
 @Suite("Discord settings")
 struct DiscordSettingsTests {
     let checks = ["files"]
@@ -69,5 +69,45 @@ struct DiscordSettingsTests {
         #expect(throws: ConfigError.self) { _ = try settings.token(environment: [:]) }
         settings.tokenFile = nil
         #expect(throws: ConfigError.self) { _ = try settings.token(environment: [:]) }
+    }
+
+    @Test func channelsDiscordReadsTheSameKeysAsDiscord() throws {
+        let keys = "channel_id = \"123\"\noperator_ids = [\"42\"]\ntoken_file = \"secret/token\"\npoll_seconds = 7\n"
+        let (legacy, dir1) = try load("[discord]\n" + keys)
+        let (nested, dir2) = try load("[channels.discord]\n" + keys)
+        let a = try #require(legacy.discord), b = try #require(nested.discord)
+        #expect(a.channelID == b.channelID && a.operatorIDs == b.operatorIDs && a.pollSeconds == 7 && b.pollSeconds == 7)
+        #expect(a.tokenFile == (dir1 + "/secret/token" as NSString).standardizingPath)
+        #expect(b.tokenFile == (dir2 + "/secret/token" as NSString).standardizingPath)
+        #expect(nested.channels.kinds == ["discord"] && nested.channels.isConfigured("discord"))
+        #expect(try load("[channels]\n").0.channels.kinds.isEmpty)
+    }
+
+    @Test func bothSpellingsAtOnceAreRefusedNamingFileAndLine() throws {
+        // head is 4 lines: [discord] is line 5, [channels.discord] line 7.
+        let text = "[discord]\nchannel_id = \"1\"\n[channels.discord]\nchannel_id = \"2\"\n"
+        do {
+            _ = try load(text)
+            Issue.record("expected an error for both spellings")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("luna.toml:7:1:") && message.contains("[channels.discord]"), "\(message)")
+            #expect(message.contains("[discord] at line 5") && message.contains("keep one"), "\(message)")
+        }
+    }
+
+    @Test(arguments: [
+        ("[channels.matrix]\nroom = \"x\"\n", "luna.toml:5:11:", "[channels] unknown key 'matrix' (known keys: 'discord')"),
+        ("[channels]\ndiscord = \"yes\"\n", "luna.toml:6:1:", "must be a table"),
+        ("[channels.discord]\nchannel_id = \"1\"\ntoken = \"abc\"\n", "luna.toml:7:1:", "[channels.discord] unknown key 'token'"),
+    ])
+    func badChannelTablesAreRefusedWithTheirPosition(text: String, position: String, phrase: String) throws {
+        do {
+            _ = try load(text)
+            Issue.record("expected an error for:\n\(text)")
+        } catch {
+            #expect("\(error)".contains(position), "\(error)")
+            #expect("\(error)".contains(phrase), "\(error)")
+        }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import LunaAgent
+import LunaMemory
 import LunaStore
 
 /// A temp folder with a migrated state database and a `memory/` folder; removed by `remove()`.
@@ -12,7 +12,7 @@ struct Scratch {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("luna-mem-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: root + "/memory", withIntermediateDirectories: true)
         db = try Database(path: root + "/luna.db")
-        _ = try db.migrate(Schema.migrations)
+        _ = try db.migrate(MemoryStore.migrations + SkillRegistry.migrations)
     }
 
     func write(_ relative: String, _ text: String) throws {

@@ -29,6 +29,38 @@ struct MigrationTests {
         #expect(try reopened.queryOne("SELECT count(*) AS n FROM schema_migrations")?.int("n") == 2)
     }
 
+    @Test("a migration split out of or renamed from a shipped one does not run again where the old name is recorded")
+    func supersededMigrationIsRecordedNotRun() throws {
+        let dir = try TemporaryDirectory()
+        let old = dir.path("old.db")
+        do {
+            let db = try Database(path: old)
+            try db.migrate(Self.first)
+            try db.run("INSERT INTO items(name) VALUES (?)", "web-1")
+        }
+        // 002-tags split in two rooms' migrations, and 001-items renamed; re-running any would fail
+        // (the tables exist) or lose data.
+        let split = [
+            Migration("items-001", "CREATE TABLE items(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);", supersedes: ["001-items"]),
+            Migration("tags-001", "CREATE TABLE tags(item_id INTEGER NOT NULL REFERENCES items(id), tag TEXT NOT NULL);",
+                      supersedes: ["002-tags"]),
+            Migration("tags-002", "CREATE INDEX tags_by_item ON tags(item_id);", supersedes: ["002-tags"]),
+            Migration("tags-003", "ALTER TABLE tags ADD COLUMN weight INTEGER NOT NULL DEFAULT 1;"),
+        ]
+        let db = try Database(path: old)
+        #expect(try db.migrate(split) == ["tags-003"])
+        #expect(try db.queryOne("SELECT count(*) AS n FROM items")?.int("n") == 1)
+        let recorded = try db.query("SELECT name FROM schema_migrations ORDER BY name").compactMap { $0.string("name") }
+        #expect(recorded == ["001-items", "002-tags", "items-001", "tags-001", "tags-002", "tags-003"])
+        #expect(try db.migrate(split) == [])
+        // A new file runs every one of them and ends with the same schema.
+        let fresh = try Database(path: dir.path("new.db"))
+        #expect(try fresh.migrate(split) == split.map(\.name))
+        let schema = "SELECT type, name, sql FROM sqlite_master WHERE name <> 'schema_migrations' ORDER BY name"
+        #expect(try fresh.query(schema).map { "\($0.string("name") ?? ""): \($0.string("sql") ?? "")" }
+                == db.query(schema).map { "\($0.string("name") ?? ""): \($0.string("sql") ?? "")" })
+    }
+
     @Test("a migration added later applies to an existing file and keeps its data")
     func laterMigrationKeepsData() throws {
         let dir = try TemporaryDirectory()

@@ -1,0 +1,101 @@
+import Foundation
+import LunaDrift
+import LunaFleet
+
+/// What capturing one check's current state would change in its reference.
+public struct BaselineChange: Sendable, Equatable, Encodable {
+    public var host: String
+    public var check: String
+    /// The reference path, relative to the ops repo (`configs/<kind>/<host>`).
+    public var path: String
+    /// Lines a capture adds.
+    public var added: [String]
+    /// Lines a capture removes.
+    public var removed: [String]
+    /// The whole new reference text (sorted, one item a line); nil when the check could not be captured.
+    public var content: String?
+    /// Why the check could not be captured, or nil.
+    public var problem: String?
+
+    /// Whether the capture changes nothing.
+    public var isUnchanged: Bool { added.isEmpty && removed.isEmpty && problem == nil }
+}
+
+extension CurationService {
+    /// Collects the current state of a host's capturable checks and compares it with the references.
+    ///
+    /// - Parameters:
+    ///   - host: The inventory name.
+    ///   - checks: Check names (all of the host's capturable enabled checks when nil).
+    /// - Returns: One change per check, in check order.
+    /// - Throws: `AgentError` for an unknown host or check, or one that cannot be captured;
+    ///   `FleetError` when the host cannot be reached.
+    public func baselineDiff(host name: String, checks: [String]? = nil) throws -> [BaselineChange] {
+        guard let host = config.host(name) else { throw AgentError(.invalid, "host '\(name)' is not in the inventory (\(config.file))") }
+        var selected: [any BaselineCapturable] = []
+        for check in checks ?? host.checks {
+            guard let known = CheckCatalog.named(check) else { throw AgentError(.invalid, "unknown check '\(check)'") }
+            if let capturable = known as? any BaselineCapturable {
+                selected.append(capturable)
+            } else if checks != nil {
+                throw AgentError(.invalid, "the \(check) check has no capturable state")
+            }
+        }
+        let refs = references
+        var changes: [BaselineChange] = []
+        var pending: [(index: Int, check: any BaselineCapturable, argv: [String], current: Baseline?)] = []
+        for check in selected {
+            let relative = "configs/\(check.referenceKind)/\(host.name)"
+            var change = BaselineChange(host: host.name, check: check.name, path: relative, added: [], removed: [])
+            do {
+                let current = try refs.load(kind: check.referenceKind, host: host.name)
+                pending.append((changes.count, check, try check.captureArgv(host: host.name, current: current), current))
+            } catch {
+                change.problem = "\(error)"
+            }
+            changes.append(change)
+        }
+        let executor = try environment.executor(host, config)
+        let outputs = try HostCollection.run(pending.map(\.argv), executor: executor, timeout: .seconds(config.commandTimeoutSeconds))
+        for (entry, output) in zip(pending, outputs) {
+            do {
+                let lines = try entry.check.capture(output: output.get(), current: entry.current)
+                let new = Set(lines)
+                let old = Set(entry.current?.lines.map(\.text) ?? [])
+                changes[entry.index].added = new.subtracting(old).sorted()
+                changes[entry.index].removed = old.subtracting(new).sorted()
+                changes[entry.index].content = Baseline.render(lines)
+            } catch {
+                changes[entry.index].problem = "\(error)"
+            }
+        }
+        return changes
+    }
+
+    /// Writes the current state of a host's checks as their references and commits it with the reason.
+    ///
+    /// - Parameters:
+    ///   - host: The inventory name.
+    ///   - checks: Check names (all capturable enabled checks when nil).
+    ///   - reason: Why this state becomes the reference; the commit message's body.
+    /// - Returns: The changes and the new commit (nil when nothing changed).
+    /// - Throws: `AgentError` for an empty reason, a check that could not be captured, or a git failure.
+    public func captureBaseline(host: String, checks: [String]? = nil, reason: String) throws -> (changes: [BaselineChange], commit: String?) {
+        let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !why.isEmpty else { throw AgentError(.invalid, "a capture needs --reason TEXT: it becomes the commit message") }
+        let changes = try baselineDiff(host: host, checks: checks)
+        if let bad = changes.first(where: { $0.problem != nil }) {
+            throw AgentError(.invalid, "cannot capture \(bad.check) on \(host): \(bad.problem!); nothing was written")
+        }
+        let files = Dictionary(uniqueKeysWithValues: changes.filter { !$0.isUnchanged }.compactMap { c in c.content.map { (c.path, $0) } })
+        guard !files.isEmpty else { return (changes, nil) }
+        let summary = why.split(separator: "\n").first.map(String.init) ?? why
+        let names = changes.filter { !$0.isUnchanged }.map(\.check).joined(separator: ", ")
+        let message = "luna: baseline \(names) on \(host): \(summary)\n\n\(why)\n\n"
+            + changes.filter { !$0.isUnchanged }.map { "\($0.path): +\($0.added.count) -\($0.removed.count)" }.joined(separator: "\n")
+            + "\n\nHost: \(host)\nBaseline: \(names)\n"
+        let repo = GitRepository(path: config.opsRepo, authorName: config.gitAuthorName, authorEmail: config.gitAuthorEmail,
+                                 scratchIndex: config.stateDirectory + "/baseline.index")
+        return (changes, try repo.commit(files: files, message: message))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import LunaText
+import LunaConfig
+import LunaDrift
+import LunaFleet
+import LunaMemory
+import LunaPolicy
+import LunaStore
+
+/// Scanning: fans out to the hosts (Scanning/ScanService+Fleet.swift), runs each
+/// host's checks with the `reach` pseudo-check for ssh hosts, reconciles the
+/// results with the open findings and stores them; and re-runs a finding's own
+/// check after a fix.
+public struct ScanService: AgentService {
+    public let context: AgentContext
+
+    /// Collects every enabled check on the chosen hosts, diffs against the references and stores the findings.
+    ///
+    /// - Parameters:
+    ///   - hosts: Host names (all when nil); unknown names throw.
+    ///   - checks: Check names (each host's enabled checks when nil).
+    ///   - progress: Called as each host finishes (hosts done, hosts in all, that host), from its thread.
+    public func scan(hosts: [String]? = nil, checks: [String]? = nil,
+                     progress: (@Sendable (_ done: Int, _ total: Int, _ host: String) -> Void)? = nil) throws -> ScanReport {
+        let selected: [HostConfig]
+        if let hosts {
+            selected = try hosts.map { name in
+                guard let h = config.host(name) else { throw AgentError(.invalid, "host '\(name)' is not in the inventory (\(config.file))") }
+                return h
+            }
+        } else {
+            selected = config.hosts
+        }
+        for c in checks ?? [] where CheckCatalog.named(c) == nil {
+            throw AgentError(.invalid, "unknown check '\(c)'; known: \(CheckCatalog.names.joined(separator: ", "))")
+        }
+        let scanID = try ledger.beginScan()
+        // Hosts in parallel (bounded), each host's collections in one round trip: Agent+Fleet.swift.
+        let results = collect(hosts: selected, checks: checks, progress: progress)
+        let open = try ledger.openFindings()
+        // A partial scan only speaks for what it looked at.
+        let scoped = open.filter { key, _ in results.contains { $0.host == key.host && $0.check == key.check } }
+        let events = FindingReconciler.reconcile(results: results, open: scoped)
+        try ledger.finishScan(scanID, results: results, events: events)
+        // Ongoing findings not reported for reminder_hours come back once: Ledger+Reminders.swift.
+        let reminders = try ledger.dueReminders(events, olderThan: Double(config.fleet.reminderHours) * 3600)
+        return ScanReport(results: results, events: events, reminders: reminders)
+    }
+
+    /// Runs the finding's own check on its host again and stores what it saw, as a
+    /// scan of that one check (so a fixed finding is resolved at once).
+    ///
+    /// - Returns: Whether the finding is gone, and a sentence saying what the check saw.
+    ///   A check that could not run, or saw only part of the state, resolves nothing.
+    func recheckFinding(_ finding: FindingRecord, on host: HostConfig) -> (resolved: Bool, detail: String) {
+        let name = finding.check
+        guard host.checks.contains(name) else {
+            return (false, "the \(name) check is not enabled on \(host.name), so it cannot confirm the fix")
+        }
+        let results = scanHost(host, checks: [name])
+        guard let result = results.first(where: { $0.check == name }) else {
+            return (false, "the \(name) check did not run again, so nothing confirms the fix")
+        }
+        do {
+            let scanID = try ledger.beginScan()
+            let open = try ledger.openFindings().filter { $0.key.host == host.name && $0.key.check == name }
+            try ledger.finishScan(scanID, results: results, events: FindingReconciler.reconcile(results: results, open: open))
+        } catch {
+            environment.log("cannot store the re-check of finding \(finding.id): \(error)")
+        }
+        guard result.status == .ok || result.status == .drift, !result.partial else {
+            return (false, "the \(name) check could not confirm the fix (\(result.status.rawValue): \(Clip.characters(Recorder.oneLine(result.detail), 200)))")
+        }
+        if let still = result.items.first(where: { $0.subject == finding.subject }) {
+            return (false, "the \(name) check still reports it: \(Clip.characters(Recorder.oneLine(still.summary), 200))")
+        }
+        return (true, "the \(name) check no longer reports it")
+    }
+}
