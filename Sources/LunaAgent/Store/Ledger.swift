@@ -235,7 +235,7 @@ public final class Ledger: Sendable {
         public var verifyArgv: [String]?
         public var expect: String?
         public var rationale: String
-        public var source: String
+        public var source: ProposalSource
         public var skill: String?
         public var risk: String
         /// Active proposals for the same finding made by the same planning session (a model's
@@ -245,7 +245,7 @@ public final class Ledger: Sendable {
         public var promptHash: String?
 
         public init(finding: FindingRecord?, host: String, identity: String, runas: String = "root", argv: [String],
-                    verifyArgv: [String]? = nil, expect: String? = nil, rationale: String, source: String,
+                    verifyArgv: [String]? = nil, expect: String? = nil, rationale: String, source: ProposalSource,
                     skill: String? = nil, risk: String, alongside: [Int64] = [], promptHash: String? = nil) {
             self.alongside = alongside
             self.promptHash = promptHash
@@ -293,7 +293,7 @@ public final class Ledger: Sendable {
                       p.finding.map { .integer($0.occurrence) } ?? .null,
                       .text(p.host), .text(p.identity), .text(p.runas), .text(JSONText.encode(p.argv)),
                       p.verifyArgv.map { .text(JSONText.encode($0)) } ?? .null, p.expect.map { .text($0) } ?? .null,
-                      .text(p.rationale), .text(p.source), p.skill.map { .text($0) } ?? .null, .text(p.risk),
+                      .text(p.rationale), .text(p.source.rawValue), p.skill.map { .text($0) } ?? .null, .text(p.risk),
                       .text(at), .text(at), .integer(slot), p.promptHash.map { .text($0) } ?? .null])
             let id = db.lastInsertRowID
             let digest = Proposal.digest(id: id, host: p.host, identity: p.identity, runas: p.runas, argv: p.argv,

@@ -17,8 +17,8 @@ public struct Proposal: Sendable, Codable, Equatable {
     public var verifyArgv: [String]?
     public var expect: String?
     public var rationale: String
-    /// Where it came from: `skill`, `model`, `manual`.
-    public var source: String
+    /// Who made it.
+    public var source: ProposalSource
     public var skill: String?
     public var risk: String
     public var state: ProposalState
@@ -74,7 +74,7 @@ public struct Proposal: Sendable, Codable, Equatable {
         verifyArgv = JSONText.decodeArray(row.string("verify_argv"))
         expect = row.string("expect")
         rationale = row.string("rationale") ?? ""
-        source = row.string("source") ?? ""
+        source = ProposalSource(rawValue: row.string("source") ?? "")
         skill = row.string("skill")
         risk = row.string("risk") ?? ""
         state = ProposalState(rawValue: row.string("state") ?? "") ?? .proposed
