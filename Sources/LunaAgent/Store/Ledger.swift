@@ -35,6 +35,9 @@ public struct FindingRecord: Sendable, Codable, Equatable {
         resolvedAt = row.string("resolved_at")
         occurrence = row.int("occurrence") ?? 1
     }
+
+    /// The finding's identity across scans.
+    public var key: FindingKey { FindingKey(host: host, check: check, subject: subject) }
 }
 
 /// One step of a proposal's history.
