@@ -133,3 +133,49 @@ extension ServicesCheck: BaselineCapturable {
         }
     }
 }
+
+extension SUIDCheck: BaselineCapturable {
+    /// The trees scanned when the host has no reference yet.
+    public static let defaultRoots = ["/usr"]
+
+    static func captureRoots(_ current: Baseline?) throws(CaptureError) -> [String] {
+        guard let current else { return defaultRoots }
+        do {
+            let roots = try Self.roots(current)
+            return roots.isEmpty ? defaultRoots : roots
+        } catch {
+            throw CaptureError("bad reference: \(error)")
+        }
+    }
+
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] {
+        ["find"] + (try Self.captureRoots(current)) + ["-xdev", "-type", "f", "-perm", "/6000", "-printf", "%m %p\\0"]
+    }
+
+    /// The `root` lines, then every SUID/SGID file found. A scan that could not read every
+    /// directory is refused: a baseline missing a file would report it "new" for ever.
+    public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        guard output.exitStatus == 0, !output.stdoutTruncated else {
+            throw CaptureError("find could not read every directory (exit \(output.exitStatus)): \(stderrExcerpt(output)); capture as root or through sudo")
+        }
+        return (try Self.captureRoots(current)).map { "root " + $0 } + Self.parse(output.stdout).keys.sorted()
+    }
+}
+
+extension CronCheck: BaselineCapturable {
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { Self.argv }
+
+    /// Every scheduled job as the check collects it. Unreadable cron files (user crontabs
+    /// need root) refuse the capture rather than record an incomplete list.
+    public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        let steps = CommandSequence.split(outputText(output))
+        guard let cron = steps.first(where: { $0.label == "cron" }) else {
+            throw CaptureError("no output from the cron collection: \(stderrExcerpt(output))")
+        }
+        guard !output.stderrText.contains("Permission denied"), !output.stdoutTruncated else {
+            throw CaptureError("some cron files could not be read (user crontabs need root); capture as root or through sudo")
+        }
+        let timers = steps.first(where: { $0.label == "timers" })
+        return Self.parseCron(cron.output) + (timers?.succeeded == true ? Self.parseTimers(timers!.output) : [])
+    }
+}
