@@ -31,6 +31,12 @@ enum Help {
       baseline capture|diff --host H [--check C] [--reason TEXT] [--json]
                                       write the current state as the reference and
                                       commit it (capture), or show what that would change
+      check [--json]                  the configuration, keys, pins and references, before
+                                      anything connects (exit 0 ok, 1 problems, 2 no config)
+      waive HOST/CHECK/SUBJECT --reason TEXT [--until DATE|Nd]
+                                      accept a finding: shown, never planned, back when it lapses
+      unwaive HOST/CHECK/SUBJECT      remove a waiver
+      waivers [--json]                list the waivers and whether they still hold
       help [COMMAND]                  this text, or a command's
 
     Global options:
@@ -40,10 +46,13 @@ enum Help {
       -h, --help        help; every command takes --help too
 
     Exit status:
-      0  success; `scan`: no drift; `allowed`: sudo would allow it
-      1  `scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan
+      0  success; `scan`: no drift; `allowed`: sudo would allow it; `check`: no problem
+      1  `scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan;
+         `check`: problems found
       2  error: bad usage, bad configuration or reference, unknown, expired or
          already-decided proposal, another `luna run` holds the lock, I/O failure
+      3  `scan`: nothing was checked (no host enables the checks asked for, or every
+         check lacked its reference or tool)
     """
 
     static let run = """
@@ -313,6 +322,56 @@ enum Help {
       --json   the same as JSON
     """
 
+    static let check = """
+    Usage: luna check [--json]
+
+    Checks, before anything connects, what a scan depends on, each problem as
+    FILE[:LINE]: what is wrong, and the fix:
+      - the configuration loads (its errors name file:line:column);
+      - [ssh] identity_file exists, is private (0600), owned by luna's user, readable;
+      - known_hosts exists and pins the bastion and every ssh host (port included);
+      - every host has a sudoers reference (configs/sudoers/luna-HOST) that parses;
+      - every enabled check has a reference, and it parses.
+
+    Exit status: 0 no problem, 1 problems found, 2 the configuration does not load.
+
+    Options:
+      --json   {"ok", "configuration", "problems": [{"location", "message", "fix", "host"}]}
+    """
+
+    static let waive = """
+    Usage: luna waive HOST/CHECK/SUBJECT|FINDING-ID --reason TEXT [--until DATE|Nd] [--json]
+
+    Accepts a finding: it stays a finding, shown in every report as
+    "waived until DATE by YOU (REASON)", but it is never planned and does not
+    count as drift for `scan`'s exit status. The waiver is written to
+    configs/waivers.toml in the ops repo and committed (Waived-by: trailer).
+    The day after DATE it lapses: the finding counts and is planned again,
+    and the operator is told once. One waiver per finding; waiving again
+    replaces it. The finding must be one Luna has seen (its id or its exact
+    HOST/CHECK/SUBJECT from `luna status --json`), so a mistyped subject is refused.
+
+    Options:
+      --reason TEXT   why the finding is accepted (required)
+      --until DATE    the last day it holds, as 2027-01-31 (UTC), or 30d for
+                      30 days from now; without it, until removed
+      --json          the waiver and the commit
+    """
+
+    static let unwaive = """
+    Usage: luna unwaive HOST/CHECK/SUBJECT
+
+    Removes the finding's waiver and commits; it counts again at the next scan.
+    Exit status 1 when there is no such waiver.
+    """
+
+    static let waivers = """
+    Usage: luna waivers [--json]
+
+    Lists configs/waivers.toml: each waiver's finding, owner, reason, expiry,
+    and whether it still holds (active) or has lapsed.
+    """
+
     static func text(for command: String) -> String? {
         switch command {
         case "run": run
@@ -327,6 +386,10 @@ enum Help {
         case "plan": plan
         case "status": status
         case "baseline": baseline
+        case "check": check
+        case "waive": waive
+        case "unwaive": unwaive
+        case "waivers": waivers
         default: nil
         }
     }

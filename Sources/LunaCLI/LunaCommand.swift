@@ -21,6 +21,8 @@ enum Exit {
     static let ok: Int32 = 0
     static let negative: Int32 = 1
     static let error: Int32 = 2
+    /// `scan`: nothing was checked.
+    static let nothingChecked: Int32 = 3
 }
 
 /// Global options and the command dispatch.
@@ -59,6 +61,10 @@ enum LunaCommand {
             case "plan": return try PlanCommand.run(&rest, context)
             case "status": return try StatusCommand.run(&rest, context)
             case "baseline": return try BaselineCommand.run(&rest, context)
+            case "check": return try CheckCommand.run(&rest, context)
+            case "waive": return try WaiverCommands.waive(&rest, context)
+            case "unwaive": return try WaiverCommands.unwaive(&rest, context)
+            case "waivers": return try WaiverCommands.list(&rest, context)
             default:
                 throw UsageError(message: "unknown command '\(command)'", command: nil)
             }

@@ -56,7 +56,11 @@ struct WaiverTests {
         defer { estate.remove() }
         let clock = TestClock(Waivers.day("2026-12-01")!)
         let agent = try Self.agent(estate, clock)
-        let key = FindingKey(host: "localhost", check: "files", subject: "x")
+        #expect(throws: AgentError.self, "a finding Luna never saw") {
+            try agent.curation.waive(FindingKey(host: "localhost", check: "files", subject: "x"), until: nil, reason: "r", owner: "a")
+        }
+        _ = try agent.scanner.scan()
+        let key = try #require(try agent.ledger.findings().first).key
         #expect(throws: AgentError.self) { try agent.curation.waive(FindingKey(host: "nope", check: "files", subject: "x"), until: nil, reason: "r", owner: "a") }
         #expect(throws: AgentError.self) { try agent.curation.waive(FindingKey(host: "localhost", check: "nope", subject: "x"), until: nil, reason: "r", owner: "a") }
         #expect(throws: AgentError.self) { try agent.curation.waive(key, until: "2026-11-30", reason: "r", owner: "a") }

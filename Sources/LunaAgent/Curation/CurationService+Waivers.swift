@@ -20,6 +20,13 @@ extension CurationService {
             throw AgentError(.invalid, "unknown check '\(key.check)'; known: \(CheckCatalog.names.joined(separator: ", "))")
         }
         guard !key.subject.isEmpty else { throw AgentError(.invalid, "name the finding as HOST/CHECK/SUBJECT (see `luna status` for subjects)") }
+        // A waiver for a finding Luna never saw is most likely a mistyped subject: it would waive nothing.
+        let known = try ledger.findings(state: nil)
+        guard known.contains(where: { $0.key == key }) else {
+            let near = known.filter { $0.host == key.host && $0.check == key.check }.map { "\($0.id): \($0.key)" }
+            throw AgentError(.notFound, "no finding \(key) is known" + (near.isEmpty ? "" : "; \(key.host)/\(key.check) findings: " + near.joined(separator: ", "))
+                             + " (give HOST/CHECK/SUBJECT exactly, or the finding's id from `luna status`)")
+        }
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw AgentError(.invalid, "a waiver needs --reason: why the finding is accepted") }
         let now = environment.now()

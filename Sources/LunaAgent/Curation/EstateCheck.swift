@@ -13,6 +13,13 @@ public struct EstateProblem: Sendable, Codable, Equatable, CustomStringConvertib
     /// The host it is about, when it is about one.
     public var host: String?
 
+    public init(location: String, message: String, fix: String, host: String?) {
+        self.location = location
+        self.message = message
+        self.fix = fix
+        self.host = host
+    }
+
     public var description: String { "\(location): \(message) — \(fix)" }
 }
 
