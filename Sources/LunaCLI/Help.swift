@@ -31,6 +31,8 @@ enum Help {
       baseline capture|diff --host H [--check C] [--reason TEXT] [--json]
                                       write the current state as the reference and
                                       commit it (capture), or show what that would change
+      demo [--dir DIR]                the example estate on this machine, with one drift
+                                      (use with --config configs/luna.example.toml)
       check [--json]                  the configuration, keys, pins and references, before
                                       anything connects (exit 0 ok, 1 problems, 2 no config)
       waive HOST/CHECK/SUBJECT --reason TEXT [--until DATE|Nd]
@@ -322,6 +324,23 @@ enum Help {
       --json   the same as JSON
     """
 
+    static let demo = """
+    Usage: luna --config configs/luna.example.toml demo [--dir DIR]
+
+    Sets up the example estate on this machine and runs one cycle, with
+    exactly one drift: DIR/app.conf (default /tmp/luna-demo) is created
+    world-readable while its reference says 0600, so the shipped skill
+    restore-file-mode proposes the chmod. Everything else is this machine as
+    it is now: the demo copies the example's skills, prompts and allowlist
+    into a scratch ops repo (DIR/ops, a git repo of its own, where the
+    outcome's commit lands) and captures this machine's ports, sshd,
+    services, SUID and cron inventories as their references; a check that
+    cannot capture (no systemd, not root) reports unavailable with the reason.
+    DIR is replaced when it holds an earlier demo and refused otherwise.
+
+    Then: luna --config DIR/luna.toml approve 1; … run --once; … show 1.
+    """
+
     static let check = """
     Usage: luna check [--json]
 
@@ -387,6 +406,7 @@ enum Help {
         case "status": status
         case "baseline": baseline
         case "check": check
+        case "demo": demo
         case "waive": waive
         case "unwaive": unwaive
         case "waivers": waivers

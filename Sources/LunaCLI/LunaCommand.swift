@@ -62,6 +62,7 @@ enum LunaCommand {
             case "status": return try StatusCommand.run(&rest, context)
             case "baseline": return try BaselineCommand.run(&rest, context)
             case "check": return try CheckCommand.run(&rest, context)
+            case "demo": return try DemoCommand.run(&rest, context)
             case "waive": return try WaiverCommands.waive(&rest, context)
             case "unwaive": return try WaiverCommands.unwaive(&rest, context)
             case "waivers": return try WaiverCommands.list(&rest, context)

@@ -45,10 +45,12 @@ extension BaselineCapturable {
 extension PortsCheck: BaselineCapturable {
     public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { ["ss", "-H", "-tulpn"] }
 
-    /// `proto address:port [process,…]` per listener (process names when ss could see them).
+    /// `proto address:port [process,…]` per listener (process names when ss could see them);
+    /// an `ignore loopback` line stays, and then loopback listeners are left out.
     public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
         try requireSuccess(output, "ss")
-        return Self.parse(outputText(output)).map { listener in
+        let ignoring = Self.ignoresLoopback(current)
+        return (ignoring ? ["ignore loopback"] : []) + Self.parse(outputText(output)).filter { !ignoring || !$0.isLoopback }.map { listener in
             let names = listener.processes.map { $0.replacingOccurrences(of: " ", with: "_") }.joined(separator: ",")
             return names.isEmpty ? listener.item : listener.item + " " + names
         }
