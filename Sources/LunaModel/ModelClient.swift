@@ -1,5 +1,6 @@
 import LunaSystem
 import Foundation
+import LunaCodec
 import LunaHTTP
 
 /// Where and how to reach the model.

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 
 /// Which API dialect a model server speaks.
 public enum WireFormat: String, Sendable, Equatable, CaseIterable {
