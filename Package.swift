@@ -45,7 +45,7 @@ let package = Package(
             dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText", "LunaSystem", "LunaCodec"]
         ),
         // The commands, parsing and output of `luna`; the only user of Agent. A library so tests run commands in process.
-        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaConfig", "LunaDrift", "LunaMemory", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem", "LunaCodec"]),
+        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaConfig", "LunaDrift", "LunaMemory", "LunaModel", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem", "LunaCodec"]),
         .executableTarget(name: "luna", dependencies: ["LunaCLI"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "LunaSystem", "TestSupport"]),
 
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "LunaCodecTests", dependencies: ["LunaCodec"]),
         .testTarget(name: "LunaStoreTests", dependencies: ["LunaStore", "TestSupport"]),
         .testTarget(name: "LunaHTTPTests", dependencies: ["LunaHTTP", "TestSupport"]),
-        .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),
+        .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "LunaModel", "TestSupport"]),
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "LunaCodec", "TestSupport"]),
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "LunaCodec", "TestSupport"]),

@@ -2,6 +2,7 @@ import Foundation
 import LunaAgent
 import LunaConfig
 import LunaDrift
+import LunaModel
 import LunaStore
 import LunaText
 
@@ -14,6 +15,9 @@ public enum LunaCLI {
     public static func main(arguments: [String], streams: CLIStreams = .standard) -> Int32 {
         CLIStreams.$current.withValue(streams) { LunaCommand.main(arguments) }
     }
+
+    /// The model providers of this build (LunaModel's registry), which `[llm] provider` must name.
+    public static let knownProviders = ModelProviders.all.map { KnownLLMProvider(name: $0.name, defaultAPIBase: $0.defaultAPIBase) }
 }
 
 /// Exit statuses, as `luna --help` documents them.
@@ -84,7 +88,7 @@ struct Context {
             throw UsageError(message: "no configuration at \(configPath); pass --config PATH (an example: configs/luna.example.toml)", command: nil)
         }
         return try LunaConfiguration.load(path: configPath, stateDirectory: stateDirectory, knownChecks: CheckCatalog.names,
-                                           channelKinds: ChannelRegistry.settingsKinds)
+                                           channelKinds: ChannelRegistry.settingsKinds, knownProviders: LunaCLI.knownProviders)
     }
 
     /// The Agent over the configured state directory.
