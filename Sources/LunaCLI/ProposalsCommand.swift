@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaAgent
 import LunaSystem
 import LunaText
@@ -92,8 +93,7 @@ enum ProposalsCommand {
     }
 
     static func json(_ argv: [String]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: argv, options: [.withoutEscapingSlashes])) ?? Data()
-        return InertText.json(String(decoding: data, as: UTF8.self))
+        InertText.json(JSONValue.encode(argv))
     }
 
     static func indent(_ s: String) -> String {

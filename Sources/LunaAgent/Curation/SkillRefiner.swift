@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaMemory
 import LunaModel
 import LunaPolicy

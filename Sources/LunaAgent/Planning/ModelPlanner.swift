@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaText
 import LunaConfig
 import LunaMemory
