@@ -32,38 +32,41 @@ let package = Package(
         .target(name: "LunaConfig", dependencies: ["LunaSystem"]),
         // The one rendering of untrusted text (controls and escapes shown, never interpreted).
         .target(name: "LunaText"),
-        .target(name: "LunaPolicy", dependencies: ["LunaText", "LunaSystem"]),
+        // SHA-2 and the one JSON value, for every room that hashes or speaks JSON.
+        .target(name: "LunaCodec"),
+        .target(name: "LunaPolicy", dependencies: ["LunaCodec", "LunaText", "LunaSystem"]),
         .target(name: "LunaFleet", dependencies: ["LunaSystem"]),
-        .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy"]),
-        .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText"]),
-        .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText", "LunaSystem"]),
-        .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText", "LunaSystem"]),
+        .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy", "LunaCodec"]),
+        .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText", "LunaCodec"]),
+        .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText", "LunaSystem", "LunaCodec"]),
+        .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText", "LunaSystem", "LunaCodec"]),
         .target(
             name: "LunaAgent",
-            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText", "LunaSystem"]
+            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText", "LunaSystem", "LunaCodec"]
         ),
         // The commands, parsing and output of `luna`; the only user of Agent. A library so tests run commands in process.
-        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaConfig", "LunaDrift", "LunaMemory", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem"]),
+        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaConfig", "LunaDrift", "LunaMemory", "LunaModel", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem", "LunaCodec"]),
         .executableTarget(name: "luna", dependencies: ["LunaCLI"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "LunaSystem", "TestSupport"]),
 
         // Loopback fakes and temp repos for tests; never linked into `luna`.
-        .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet", "LunaStore"]),
+        .target(name: "TestSupport", dependencies: ["LunaHTTP", "LunaFleet", "LunaStore", "LunaCodec"]),
 
         .testTarget(name: "LunaSystemTests", dependencies: ["LunaSystem"]),
         .testTarget(name: "LunaTextTests", dependencies: ["LunaText"]),
+        .testTarget(name: "LunaCodecTests", dependencies: ["LunaCodec"]),
         .testTarget(name: "LunaStoreTests", dependencies: ["LunaStore", "TestSupport"]),
         .testTarget(name: "LunaHTTPTests", dependencies: ["LunaHTTP", "TestSupport"]),
-        .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "TestSupport"]),
-        .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "TestSupport"]),
+        .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "LunaModel", "TestSupport"]),
+        .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "LunaCodec", "TestSupport"]),
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "TestSupport"]),
-        .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "TestSupport"]),
-        .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "TestSupport"]),
+        .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "LunaCodec", "TestSupport"]),
+        .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "LunaCodec", "TestSupport"]),
+        .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "LunaCodec", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(
             name: "LunaAgentTests",
-            dependencies: ["LunaAgent", "LunaCLI", "LunaSystem", "TestSupport"],
+            dependencies: ["LunaAgent", "LunaCLI", "LunaSystem", "LunaCodec", "TestSupport"],
             resources: []
         ),
         .testTarget(name: "LunaSystemdTests", dependencies: ["TestSupport"]),

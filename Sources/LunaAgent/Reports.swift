@@ -8,9 +8,24 @@ public struct ScanReport: Sendable {
     public var events: [FindingEvent]
     /// Ongoing findings whose reminder is due (at most one every `reminder_hours`).
     public var reminders: [FindingEvent] = []
+    /// The waivers holding now, by finding: shown with their owner, reason and expiry, never planned.
+    public var waived: [FindingKey: Waiver] = [:]
+    /// Waivers that lapsed and were told for the first time with this scan.
+    public var lapsed: [Waiver] = []
 
-    /// Whether any check saw drift.
-    public var hasDrift: Bool { results.contains { $0.status == .drift } }
+    public init(results: [CheckResult], events: [FindingEvent], reminders: [FindingEvent] = []) {
+        self.results = results
+        self.events = events
+        self.reminders = reminders
+    }
+
+    /// The waiver that holds for an item of a result, if any.
+    public func waiver(_ r: CheckResult, _ item: DriftItem) -> Waiver? {
+        waived[FindingKey(host: r.host, check: r.check, subject: item.subject)]
+    }
+
+    /// Whether any check saw drift that no waiver accepts.
+    public var hasDrift: Bool { results.contains { r in r.status == .drift && r.items.contains { waiver(r, $0) == nil } } }
     /// Whether any check failed.
     public var hasError: Bool { results.contains { $0.status == .error } }
 
@@ -32,16 +47,23 @@ public struct ScanReport: Sendable {
             case .unavailable: mark = "unavailable"
             case .error: mark = "ERROR      "
             }
-            let firstLine = r.status == .drift ? "\(r.items.count) difference\(r.items.count == 1 ? "" : "s")" : shown(r.detail)
-            out += "  \(mark) \(shown(r.check).padding(toLength: 9, withPad: " ", startingAt: 0)) \(firstLine)\n"
+            let waivedItems = r.items.filter { waiver(r, $0) != nil }.count
+            var shownMark = mark
+            if r.status == .drift, waivedItems == r.items.count { shownMark = "waived     " }
+            var firstLine = r.status == .drift ? "\(r.items.count) difference\(r.items.count == 1 ? "" : "s")" : shown(r.detail)
+            if r.status == .drift, waivedItems > 0 { firstLine += " (\(waivedItems) waived)" }
+            out += "  \(shownMark) \(shown(r.check).padding(toLength: 9, withPad: " ", startingAt: 0)) \(firstLine)\n"
             if r.status == .drift {
-                for item in r.items { out += "                         \(shown(item.summary))\n" }
+                for item in r.items {
+                    let note = waiver(r, item).map { " — " + shown($0.shown) } ?? ""
+                    out += "                         \(shown(item.summary))\(note)\n"
+                }
             }
         }
         let changes = events.compactMap { e -> String? in
             switch e {
-            case .appeared(let k, let i): "  new       \(shown(k.host))/\(shown(k.check)): \(shown(i.summary))"
-            case .changed(let k, let i): "  changed   \(shown(k.host))/\(shown(k.check)): \(shown(i.summary))"
+            case .appeared(let k, let i): "  new       \(shown(k.host))/\(shown(k.check)): \(shown(i.summary))" + (waived[k].map { " — " + shown($0.shown) } ?? "")
+            case .changed(let k, let i): "  changed   \(shown(k.host))/\(shown(k.check)): \(shown(i.summary))" + (waived[k].map { " — " + shown($0.shown) } ?? "")
             case .resolved(let k): "  resolved  \(shown(k.host))/\(shown(k.check)): \(shown(k.subject))"
             case .ongoing: nil
             }
@@ -53,6 +75,10 @@ public struct ScanReport: Sendable {
             return "  ongoing   \(shown(k.host))/\(shown(k.check)): \(shown(i.summary))"
         }
         if !reminded.isEmpty { out += "Still open (reminder):\n" + reminded.joined(separator: "\n") + "\n" }
+        if !lapsed.isEmpty {
+            out += "Waivers that lapsed:\n" + lapsed.map { "  lapsed    \(shown($0.key.description)) after \(shown($0.until ?? "?")) (\(shown($0.owner)): \(shown($0.reason)))" }
+                .joined(separator: "\n") + "\n"
+        }
         return out
     }
 }

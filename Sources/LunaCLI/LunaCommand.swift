@@ -2,6 +2,7 @@ import Foundation
 import LunaAgent
 import LunaConfig
 import LunaDrift
+import LunaModel
 import LunaStore
 import LunaText
 
@@ -14,6 +15,9 @@ public enum LunaCLI {
     public static func main(arguments: [String], streams: CLIStreams = .standard) -> Int32 {
         CLIStreams.$current.withValue(streams) { LunaCommand.main(arguments) }
     }
+
+    /// The model providers of this build (LunaModel's registry), which `[llm] provider` must name.
+    public static let knownProviders = ModelProviders.all.map { KnownLLMProvider(name: $0.name, defaultAPIBase: $0.defaultAPIBase) }
 }
 
 /// Exit statuses, as `luna --help` documents them.
@@ -21,10 +25,22 @@ enum Exit {
     static let ok: Int32 = 0
     static let negative: Int32 = 1
     static let error: Int32 = 2
+    /// `scan`: nothing was checked.
+    static let nothingChecked: Int32 = 3
 }
 
 /// Global options and the command dispatch.
 enum LunaCommand {
+    /// Every command, in the order `luna --help` lists them; dispatch and help both come from here.
+    static let definitions: [CommandDefinition] = [
+        .run, .scan, .proposals, .show, .approve, .deny, .allowed, .memory, .skills, .plan, .status, .baseline, .check, .waive, .unwaive, .waivers, .demo, .help,
+    ]
+
+    /// The command called `name`, or nil.
+    static func definition(named name: String) -> CommandDefinition? {
+        definitions.first { $0.name == name }
+    }
+
     static func main(_ argv: [String]) -> Int32 {
         var args = Arguments(argv, command: "")
         do {
@@ -34,37 +50,19 @@ enum LunaCommand {
             }
             let configPath = try args.value("--config") ?? "/etc/luna/luna.toml"
             let stateDir = try args.value("--state-dir")
-            let command = try args.positional("a command")
-            var rest = Arguments(args.wordsAndDashes, command: command)
+            let name = try args.positional("a command")
+            guard let command = definition(named: name) else { throw UsageError(message: "unknown command '\(name)'", command: nil) }
+            var rest = Arguments(args.wordsAndDashes, command: name)
             if rest.flag("--help") || rest.flag("-h") {
-                guard let text = Help.text(for: command) else { throw UsageError(message: "unknown command '\(command)'", command: nil) }
-                emit(text)
+                emit(command.helpText)
                 return Exit.ok
             }
-            let context = Context(configPath: configPath, stateDirectory: stateDir)
-            switch command {
-            case "help":
-                let topic = try? rest.positional("a command")
-                emit(topic.flatMap(Help.text(for:)) ?? Help.main)
-                return Exit.ok
-            case "run": return try RunCommand.run(&rest, context)
-            case "scan": return try ScanCommand.run(&rest, context)
-            case "proposals": return try ProposalsCommand.list(&rest, context)
-            case "show": return try ProposalsCommand.show(&rest, context)
-            case "approve": return try DecideCommand.run(&rest, context, .approve)
-            case "deny": return try DecideCommand.run(&rest, context, .deny)
-            case "allowed": return try AllowedCommand.run(&rest, context)
-            case "memory": return try MemoryCommand.run(&rest, context)
-            case "skills": return try SkillsCommand.run(&rest, context)
-            case "plan": return try PlanCommand.run(&rest, context)
-            case "status": return try StatusCommand.run(&rest, context)
-            case "baseline": return try BaselineCommand.run(&rest, context)
-            default:
-                throw UsageError(message: "unknown command '\(command)'", command: nil)
-            }
+            return try command.run(&rest, Context(configPath: configPath, stateDirectory: stateDir))
         } catch let error as UsageError {
             printError("luna: \(error.message)")
-            printError(error.command.map { "Run 'luna \($0) --help' for usage." } ?? "Run 'luna --help' for usage.")
+            // A global-option error belongs to no command: point at the main help, not at "luna  --help".
+            let command = error.command.flatMap { $0.isEmpty ? nil : $0 }
+            printError(command.map { "Run 'luna \($0) --help' for usage." } ?? "Run 'luna --help' for usage.")
             return Exit.error
         } catch {
             printError("luna: \(error)")
@@ -84,7 +82,7 @@ struct Context {
             throw UsageError(message: "no configuration at \(configPath); pass --config PATH (an example: configs/luna.example.toml)", command: nil)
         }
         return try LunaConfiguration.load(path: configPath, stateDirectory: stateDirectory, knownChecks: CheckCatalog.names,
-                                           channelKinds: ChannelRegistry.settingsKinds)
+                                           channelKinds: ChannelRegistry.settingsKinds, knownProviders: LunaCLI.knownProviders)
     }
 
     /// The Agent over the configured state directory.

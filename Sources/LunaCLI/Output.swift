@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaText
 
 // Every line the CLI prints goes through these, on a terminal or not: the
@@ -37,7 +38,5 @@ func printError(_ text: String) {
 
 /// Pretty, stable JSON for `--json`, with every raw DEL, C1, bidi or format character escaped as `\uXXXX`.
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    CLIStreams.current.writeOutput(InertText.json(String(decoding: try encoder.encode(value), as: UTF8.self)) + "\n")
+    CLIStreams.current.writeOutput(InertText.json(try JSONValue.prettyText(of: value)) + "\n")
 }

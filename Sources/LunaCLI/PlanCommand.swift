@@ -36,7 +36,7 @@ enum PlanCommand {
                                  notes: result.notes, unplanned: result.unplannedReason, modelText: result.text, usage: usage))
         } else {
             for p in result.proposals {
-                emit("Proposal \(p.id) (\(shown(p.source))) on \(shown(p.host)): \(shownArgv(p.argv))")
+                emit("Proposal \(p.id) (\(shown(p.source.rawValue))) on \(shown(p.host)): \(shownArgv(p.argv))")
                 emit("  \(p.state == .awaitingApproval ? "awaiting your approval: luna approve \(p.id)" : "\(p.state.rawValue): " + p.gateReasons.map(shown).joined(separator: "; "))")
                 if let v = p.verifyArgv {
                     emit("  then verify: \(shownArgv(v))\(p.expect.map { " (must print \"\(shown($0))\")" } ?? "")")

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaAgent
 import LunaSystem
 import LunaText
@@ -67,7 +68,7 @@ enum ProposalsCommand {
         out += "  host:        \(shown(p.host))\n  identity:    \(shown(p.identity)) → runas \(shown(p.runas))\n"
         out += "  argv:        \(Self.json(p.argv))\n"
         if let v = p.verifyArgv { out += "  verify:      \(Self.json(v))\(p.expect.map { " expecting \(Self.json([$0]).dropFirst().dropLast())" } ?? "")\n" }
-        out += "  why:         \(shown(p.rationale))\n  source:      \(shown(p.source))\(p.skill.map { " (skill \(shown($0)))" } ?? "")   risk: \(shown(p.risk))\n"
+        out += "  why:         \(shown(p.rationale))\n  source:      \(shown(p.source.rawValue))\(p.skill.map { " (skill \(shown($0)))" } ?? "")   risk: \(shown(p.risk))\n"
         if let f = record.finding { out += "  finding:     #\(f.id) \(shown(f.host))/\(shown(f.check)): \(shown(f.summary)) [\(shown(f.state))]\n" }
         if let g = p.gateOutcome { out += "  gate:        \(shown(g))\(p.gateReasons.isEmpty ? "" : ": " + p.gateReasons.map(shown).joined(separator: "; "))\n" }
         if let rule = p.gateRule { out += "  rule:        \(shown(rule))\n" }
@@ -92,8 +93,7 @@ enum ProposalsCommand {
     }
 
     static func json(_ argv: [String]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: argv, options: [.withoutEscapingSlashes])) ?? Data()
-        return InertText.json(String(decoding: data, as: UTF8.self))
+        InertText.json(JSONValue.encode(argv))
     }
 
     static func indent(_ s: String) -> String {

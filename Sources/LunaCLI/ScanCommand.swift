@@ -47,6 +47,13 @@ enum ScanCommand {
             emit(report.text, terminator: "")
         }
         if report.hasError { return Exit.error }
+        if report.results.allSatisfy({ $0.status == .unavailable || $0.check == ReachCheck.name }) {
+            // A scan that looked at nothing must not look clean to a script or a timer.
+            printError("luna: nothing was checked: " + (report.results.isEmpty
+                ? "no host enables \(checks.isEmpty ? "any check" : "the checks asked for (\(checks.joined(separator: ", ")))")"
+                : "every check was unavailable (see the reasons above; `luna check` lists missing references)"))
+            return Exit.nothingChecked
+        }
         return report.hasDrift ? Exit.negative : Exit.ok
     }
 }

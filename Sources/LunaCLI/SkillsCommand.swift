@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaAgent
 import LunaMemory
 
@@ -200,7 +201,7 @@ enum SkillsCommand {
         guard p.terminationStatus == 0 else { printError("luna: the editor exited \(p.terminationStatus); draft unchanged"); return Exit.error }
         var edited: [String: String] = [:]
         for file in files.keys { edited[file] = try String(contentsOfFile: folder + "/" + file, encoding: .utf8) }
-        let text = String(decoding: try JSONSerialization.data(withJSONObject: edited, options: [.sortedKeys]), as: UTF8.self)
+        let text = JSONValue.encode(edited)
         do {
             try agent.skillRegistry.replaceDraft(name, text: text, now: Timestamp.string(agent.environment.now()))
         } catch {

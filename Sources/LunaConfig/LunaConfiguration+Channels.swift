@@ -4,7 +4,7 @@ import Foundation
 ///
 /// A kind's settings type is all LunaConfig knows of a channel: the registry in
 /// LunaAgent (`ChannelRegistry`) hands the list of kinds to
-/// ``LunaConfiguration/load(path:stateDirectory:knownChecks:channelKinds:)``
+/// ``LunaConfiguration/load(path:stateDirectory:knownChecks:channelKinds:knownProviders:)``
 /// and builds each configured channel from its settings.
 public protocol ChannelSettings: Sendable {
     /// The kind's name: its table under `[channels]` and the channel's name in decisions (`discord`).

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// ```
 /// [llm]
-/// provider = "anthropic"            # or "openai" (any OpenAI-compatible server)
+/// provider = "anthropic"            # a name in LunaModel's ModelProviders.all: "anthropic", "openai" (any OpenAI-compatible server)
 /// api_base = "https://api.anthropic.com"
 /// model = "…"
 /// key_file = "/etc/luna/llm-key"    # or the systemd credential `llm-key`
@@ -13,7 +13,7 @@ import Foundation
 /// timeout_seconds = 120
 /// ```
 public struct LLMConfiguration: Sendable, Equatable {
-    /// `anthropic` or `openai`.
+    /// A provider name from the known providers the configuration was loaded with.
     public var provider: String
     public var apiBase: String
     public var model: String
@@ -42,15 +42,18 @@ public struct LLMConfiguration: Sendable, Equatable {
     /// - Parameters:
     ///   - table: The `[llm]` table, if any.
     ///   - folder: The config file's folder, for a relative `key_file`.
+    ///   - providers: The providers this build has; `provider` must name one of them.
     /// - Throws: `ConfigError` naming file:line:column.
-    public static func parse(_ table: TableReader?, folder: String) throws(ConfigError) -> LLMConfiguration? {
+    public static func parse(_ table: TableReader?, folder: String, providers: [KnownLLMProvider]) throws(ConfigError) -> LLMConfiguration? {
         guard let t = table else { return nil }
         try t.checkKnownKeys(["provider", "api_base", "model", "key_file", "max_tokens", "daily_token_budget", "timeout_seconds"])
         let provider = try t.string("provider")
-        guard provider == "anthropic" || provider == "openai" else {
-            throw t.error("provider", "provider must be \"anthropic\" or \"openai\", found \"\(provider)\"")
+        guard let known = providers.first(where: { $0.name == provider }) else {
+            let names = providers.map { "\"\($0.name)\"" }
+            throw t.error("provider", names.isEmpty ? "provider \"\(provider)\" is unknown: this build knows no model provider"
+                          : "unknown provider \"\(provider)\"; known: \(names.joined(separator: ", "))")
         }
-        let base = try t.optionalString("api_base") ?? (provider == "anthropic" ? "https://api.anthropic.com" : "https://api.openai.com")
+        let base = try t.optionalString("api_base") ?? known.defaultAPIBase
         // The key travels with every request: plain http only to a server on this machine.
         guard let url = URL(string: base), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
             throw t.error("api_base", "api_base must be an absolute URL like https://api.anthropic.com")
@@ -67,5 +70,21 @@ public struct LLMConfiguration: Sendable, Equatable {
         let timeout = try t.optionalInt("timeout_seconds", in: 1...600) ?? 120
         return LLMConfiguration(provider: provider, apiBase: base, model: model, keyFile: keyFile, maxTokens: maxTokens,
                                 dailyTokenBudget: budget, timeoutSeconds: timeout)
+    }
+}
+
+/// What the configuration needs of a model provider: its name and default `api_base`.
+///
+/// The providers themselves (wire formats, headers) live in LunaModel, which
+/// configuration does not import; the caller passes
+/// `ModelProviders.all.map { KnownLLMProvider(name: $0.name, defaultAPIBase: $0.defaultAPIBase) }`.
+public struct KnownLLMProvider: Sendable, Equatable {
+    public var name: String
+    /// The `api_base` used when `[llm]` names none.
+    public var defaultAPIBase: String
+
+    public init(name: String, defaultAPIBase: String) {
+        self.name = name
+        self.defaultAPIBase = defaultAPIBase
     }
 }

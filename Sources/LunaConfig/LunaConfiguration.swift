@@ -122,9 +122,12 @@ public struct LunaConfiguration: Sendable {
     ///   - knownChecks: The drift checks this build has, to validate `checks`.
     ///   - channelKinds: The approval channel kinds this build has, to read `[channels.<kind>]`
     ///     (the application passes its channel registry's; Discord alone by default).
+    ///   - knownProviders: The model providers this build has (LunaModel's registry), to validate `[llm] provider`
+    ///     and fill in its default `api_base`; with none, any `[llm]` section is refused.
     /// - Throws: `ConfigError` naming file:line:column and what was expected.
     public static func load(path: String, stateDirectory: String? = nil, knownChecks: [String],
-                            channelKinds: [any ChannelSettings.Type] = ChannelSections.standardKinds) throws(ConfigError) -> LunaConfiguration {
+                            channelKinds: [any ChannelSettings.Type] = ChannelSections.standardKinds,
+                            knownProviders: [KnownLLMProvider] = []) throws(ConfigError) -> LunaConfiguration {
         let absolute = Self.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
         let root = TableReader(try TOML.load(path: absolute))
         let folder = (absolute as NSString).deletingLastPathComponent
@@ -224,7 +227,7 @@ public struct LunaConfiguration: Sendable {
                                  scanIntervalSeconds: interval, identity: identity, execution: execution,
                                  sudoPath: sudoPath, commandTimeoutSeconds: timeout, outputLimitBytes: limit,
                                  approvalTTLMinutes: ttl, gitAuthorName: authorName, gitAuthorEmail: authorEmail,
-                                 hosts: hosts, llm: try LLMConfiguration.parse(root.table("llm"), folder: folder),
+                                 hosts: hosts, llm: try LLMConfiguration.parse(root.table("llm"), folder: folder, providers: knownProviders),
                                  fleet: fleet)
         config.channels = try ChannelSections.parse(root: root, folder: folder, kinds: channelKinds)
         config.readOnlyAliases = readOnlyAliases

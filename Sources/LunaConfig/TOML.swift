@@ -1,12 +1,14 @@
 /// Entry points of Luna's TOML-subset parser.
 ///
-/// The subset: comments; bare, quoted and dotted keys; `[table]`, `[a.b]`,
-/// `[[array.of.tables]]`; basic and literal strings, single- and multi-line,
-/// with the TOML escapes; integers (sign, underscores, `0x`/`0o`/`0b`); floats
-/// (fraction, exponent, `inf`, `nan`); booleans; arrays (mixed types,
-/// multi-line, trailing comma, comments); inline tables. Dates and times are
-/// rejected with "dates and times are not supported". Every error names
-/// file:line:column and what was expected.
+/// The subset is what `luna.toml` needs: comments; bare and quoted keys;
+/// `[table]`, `[a.b]`, `[[array.of.tables]]`; one-line basic strings (with the
+/// TOML escapes) and literal strings; decimal integers (sign, underscores);
+/// booleans; arrays (mixed types, multi-line, trailing comma, comments); inline
+/// tables. The rest of TOML — multi-line strings, floats, `inf`/`nan`,
+/// hexadecimal/octal/binary integers, dates and times, dotted keys — is refused
+/// where it is written as "`<feature>` is not supported in luna.toml; …" (kind
+/// `.unsupported`), never guessed at. Every error names file:line:column and
+/// what was expected.
 public enum TOML {
     /// Parses TOML text.
     ///

@@ -1,5 +1,6 @@
 /// Keys, key/value pairs and table headers, with TOML's rules about which
-/// tables may be defined or extended where.
+/// tables may be defined or extended where. Dotted parts are for headers
+/// (`[a.b]`); a dotted key in a key/value pair is refused as unsupported.
 extension TOMLParser {
     /// One segment of a (possibly dotted) key and where it was written.
     struct KeyPart {
@@ -34,8 +35,8 @@ extension TOMLParser {
 
     // MARK: Keys
 
-    /// Parses `a`, `"a b"`, `'a'`, `a.b."c"` (whitespace allowed around dots);
-    /// leaves the cursor after trailing whitespace.
+    /// Parses `a`, `"a b"`, `'a'`, `a.b."c"` (whitespace allowed around dots; dotted
+    /// only in headers); leaves the cursor after trailing whitespace.
     mutating func parseKey() throws(ConfigError) -> [KeyPart] {
         var parts: [KeyPart] = []
         while true {
@@ -74,9 +75,9 @@ extension TOMLParser {
 
     /// Parses `key = value` and adds it to `table`.
     mutating func parseKeyValue(into table: TOMLTableBuilder) throws(ConfigError) {
-        let key = try parseKey()
+        let key = try parseValueKey()
         guard currentByte == Byte.equals else {
-            throw error("expected '=' after key '\(Self.display(key))', found \(describeCurrent())")
+            throw error("expected '=' after key '\(Self.displayKey(key.name))', found \(describeCurrent())")
         }
         index += 1
         skipWhitespace()
@@ -84,48 +85,27 @@ extension TOMLParser {
         try insert(value, at: key, into: table)
     }
 
-    /// Adds `value` under a dotted key, creating (or entering) dotted tables on the way.
-    func insert(_ value: TOMLValue, at key: [KeyPart], into table: TOMLTableBuilder) throws(ConfigError) {
-        var node = table
-        for (offset, part) in key.dropLast().enumerated() {
-            let path = Self.display(key.prefix(offset + 1))
-            guard let entry = node.entries[part.name] else {
-                let child = TOMLTableBuilder(position: part.position, origin: .dotted)
-                node.add(part.name, .table(child), at: part.position)
-                node = child
-                continue
-            }
-            let first = Self.describe(node.keyPositions[part.name] ?? part.position)
-            switch entry {
-            case .table(let child) where child.origin == .dotted:
-                node = child
-            case .table:
-                throw error(
-                    "cannot add keys to table '\(path)' with a dotted key here: it was defined at \(first); "
-                        + "put the key in that table's section",
-                    at: part.position, kind: .duplicate)
-            case .tableArray:
-                throw error(
-                    "'\(path)' is an array of tables (defined at \(first)); dotted keys cannot add to it",
-                    at: part.position, kind: .duplicate)
-            case .value(.table):
-                throw error(
-                    "'\(path)' is an inline table (defined at \(first)) and cannot be extended",
-                    at: part.position, kind: .duplicate)
-            case .value:
-                throw error(
-                    "key '\(path)' is already defined as a value at \(first); it cannot also be a table",
-                    at: part.position, kind: .duplicate)
-            }
-        }
-        guard let last = key.last else { return }
-        if node.entries[last.name] != nil {
-            let first = Self.describe(node.keyPositions[last.name] ?? last.position)
+    /// The key of a key/value pair: one part; a dotted one is refused where it starts.
+    mutating func parseValueKey() throws(ConfigError) -> KeyPart {
+        let key = try parseKey()
+        guard key.count == 1, let only = key.first else {
             throw error(
-                "duplicate key '\(Self.display(key))' (first defined at \(first))",
-                at: last.position, kind: .duplicate)
+                "dotted keys are not supported in luna.toml (found '\(Self.display(key))'); "
+                    + "write \(Self.displayKey(key[key.count - 1].name)) = … under the header [\(Self.display(key.dropLast()))]",
+                at: key[0].position, kind: .unsupported)
         }
-        node.add(last.name, .value(value), at: last.position)
+        return only
+    }
+
+    /// Adds `value` under `key`, refusing a key the table already has.
+    func insert(_ value: TOMLValue, at key: KeyPart, into table: TOMLTableBuilder) throws(ConfigError) {
+        if table.entries[key.name] != nil {
+            let first = Self.describe(table.keyPositions[key.name] ?? key.position)
+            throw error(
+                "duplicate key '\(Self.displayKey(key.name))' (first defined at \(first))",
+                at: key.position, kind: .duplicate)
+        }
+        table.add(key.name, .value(value), at: key.position)
     }
 
     // MARK: Headers
@@ -190,9 +170,8 @@ extension TOMLParser {
             existing.position = headerPosition
             return existing
         case (.table(let existing), false):
-            let how = existing.origin == .dotted ? "by dotted keys at" : "at"
             throw error(
-                "table [\(path)] is defined twice (first \(how) \(Self.describe(existing.position)))",
+                "table [\(path)] is defined twice (first at \(Self.describe(existing.position)))",
                 at: last.position, kind: .duplicate)
         case (.table(let existing), true):
             throw error(

@@ -1,19 +1,17 @@
-/// Values: strings, numbers, booleans, arrays and inline tables.
+/// Values: strings, integers, booleans, arrays and inline tables; the TOML
+/// values luna.toml has no use for are refused as unsupported where they start.
 extension TOMLParser {
     /// Parses the value at the cursor.
     mutating func parseValue() throws(ConfigError) -> TOMLValue {
         guard let byte = currentByte else { throw error("expected a value after '=', found end of file") }
         switch byte {
-        case Byte.quote:
-            if self.byte(at: index + 1) == Byte.quote && self.byte(at: index + 2) == Byte.quote {
-                return .string(try parseMultiLineString(literal: false))
+        case Byte.quote, Byte.apostrophe:
+            if self.byte(at: index + 1) == byte && self.byte(at: index + 2) == byte {
+                throw error(
+                    "multi-line strings are not supported in luna.toml; write the value on one line "
+                        + "(\\n in a \"...\" string is a line break)", kind: .unsupported)
             }
-            return .string(try parseBasicString())
-        case Byte.apostrophe:
-            if self.byte(at: index + 1) == Byte.apostrophe && self.byte(at: index + 2) == Byte.apostrophe {
-                return .string(try parseMultiLineString(literal: true))
-            }
-            return .string(try parseLiteralString())
+            return .string(byte == Byte.quote ? try parseBasicString() : try parseLiteralString())
         case Byte.openBracket:
             return try parseArray()
         case Byte.openBrace:
@@ -30,8 +28,7 @@ extension TOMLParser {
             switch word {
             case "true": return .boolean(true)
             case "false": return .boolean(false)
-            case "inf": return .float(.infinity)
-            case "nan": return .float(.nan)
+            case "inf", "nan": throw unsupportedFloat(word, at: startPosition)
             default:
                 throw error(
                     "expected a value, found the bare word '\(word)'; strings must be quoted (\"\(word)\")",
@@ -61,9 +58,7 @@ extension TOMLParser {
             case Byte.backslash:
                 try parseEscape(into: &out)
             case Byte.newline, Byte.carriageReturn:
-                throw error(
-                    "unterminated string: missing closing '\"' before end of line "
-                        + "(use \"\"\" for a multi-line string)", at: start)
+                throw error("unterminated string: missing closing '\"' before end of line", at: start)
             case _ where Byte.isControl(byte):
                 throw error(
                     "control character \(Byte.scalarName(byte)) is not allowed in a string; "
@@ -89,76 +84,10 @@ extension TOMLParser {
                 index += 1
                 return String(decoding: bytes[contentStart..<(index - 1)], as: UTF8.self)
             case Byte.newline, Byte.carriageReturn:
-                throw error(
-                    "unterminated string: missing closing \"'\" before end of line "
-                        + "(use ''' for a multi-line string)", at: start)
+                throw error("unterminated string: missing closing \"'\" before end of line", at: start)
             case _ where Byte.isControl(byte):
                 throw error("control character \(Byte.scalarName(byte)) is not allowed in a string")
             default:
-                index += 1
-            }
-        }
-    }
-
-    /// Parses `"""..."""` or `'''...'''`; the cursor is on the first delimiter.
-    ///
-    /// A newline right after the opening delimiter is dropped; in basic strings a
-    /// backslash at the end of a line swallows the newline and following
-    /// whitespace. Up to two delimiter characters may touch the closing one.
-    mutating func parseMultiLineString(literal: Bool) throws(ConfigError) -> String {
-        let start = position
-        let delimiter = literal ? Byte.apostrophe : Byte.quote
-        let name = literal ? "'''" : "\"\"\""
-        index += 3
-        if atNewline { try consumeNewline() }
-        var out: [UInt8] = []
-        while true {
-            guard let byte = currentByte else {
-                throw error("unterminated multi-line string: missing closing \(name) before end of file", at: start)
-            }
-            switch byte {
-            case delimiter:
-                var run = 0
-                while self.byte(at: index + run) == delimiter { run += 1 }
-                if run < 3 {
-                    out.append(contentsOf: repeatElement(delimiter, count: run))
-                    index += run
-                } else if run <= 5 {
-                    out.append(contentsOf: repeatElement(delimiter, count: run - 3))
-                    index += run
-                    return String(decoding: out, as: UTF8.self)
-                } else {
-                    throw error(
-                        "too many \(literal ? "apostrophes" : "quotes") in a row: at most two may come before the closing \(name)",
-                        at: position(at: index + 5))
-                }
-            case Byte.backslash where !literal:
-                var lookahead = index + 1
-                while let next = self.byte(at: lookahead), next == Byte.space || next == Byte.tab { lookahead += 1 }
-                let next = self.byte(at: lookahead)
-                if next == Byte.newline || (next == Byte.carriageReturn && self.byte(at: lookahead + 1) == Byte.newline) {
-                    index = lookahead
-                    while let next = currentByte {
-                        if next == Byte.space || next == Byte.tab {
-                            index += 1
-                        } else if atNewline {
-                            try consumeNewline()
-                        } else {
-                            break
-                        }
-                    }
-                } else {
-                    try parseEscape(into: &out)
-                }
-            case Byte.newline, Byte.carriageReturn:
-                try consumeNewline()
-                out.append(Byte.newline)
-            case _ where Byte.isControl(byte):
-                throw error(
-                    "control character \(Byte.scalarName(byte)) is not allowed in a string"
-                        + (literal ? "" : "; write it as an escape (\\u\(Byte.scalarName(byte).dropFirst(2)))"))
-            default:
-                out.append(byte)
                 index += 1
             }
         }
@@ -225,7 +154,7 @@ extension TOMLParser {
 
     // MARK: Numbers
 
-    /// Parses an integer or float; rejects dates and times with a clear message.
+    /// Parses a decimal integer; refuses floats, other radixes, dates and times as unsupported.
     mutating func parseNumber() throws(ConfigError) -> TOMLValue {
         let start = index
         let startPosition = position
@@ -238,14 +167,32 @@ extension TOMLParser {
         let text = String(decoding: token, as: UTF8.self)
         if looksLikeDateOrTime(token) {
             throw error(
-                "dates and times are not supported (found '\(text)'); write it as a string",
+                "dates and times are not supported in luna.toml (found '\(text)'); write it as a string",
                 at: startPosition, kind: .unsupported)
         }
+        let unsigned = token.first == Byte.plus || token.first == Byte.minus ? token.dropFirst() : token[...]
+        if unsigned.count > 1, unsigned.first == UInt8(ascii: "0"),
+            let second = unsigned.dropFirst().first, [UInt8(ascii: "x"), UInt8(ascii: "o"), UInt8(ascii: "b")].contains(second)
+        {
+            throw error(
+                "hexadecimal, octal and binary integers are not supported in luna.toml (found '\(text)'); write the number in decimal",
+                at: startPosition, kind: .unsupported)
+        }
+        if unsigned.elementsEqual("inf".utf8) || unsigned.elementsEqual("nan".utf8)
+            || unsigned.contains(where: { $0 == Byte.dot || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") })
+        {
+            throw unsupportedFloat(text, at: startPosition)
+        }
         do {
-            return try TOMLNumber.parse(token)
+            return .integer(try TOMLNumber.parse(token))
         } catch {
             throw self.error("invalid number '\(text)': \(error.reason)", at: startPosition)
         }
+    }
+
+    func unsupportedFloat(_ text: String, at position: SourcePosition) -> ConfigError {
+        error("floats are not supported in luna.toml (found '\(text)'); every setting is a whole number",
+              at: position, kind: .unsupported)
     }
 
     private func looksLikeDateOrTime(_ token: [UInt8]) -> Bool {
@@ -322,9 +269,9 @@ extension TOMLParser {
             if atNewline || currentByte == Byte.carriageReturn {
                 throw error("an inline table must be on one line: expected a key or '}', found end of line")
             }
-            let key = try parseKey()
+            let key = try parseValueKey()
             guard currentByte == Byte.equals else {
-                throw error("expected '=' after key '\(Self.display(key))', found \(describeCurrent())")
+                throw error("expected '=' after key '\(Self.displayKey(key.name))', found \(describeCurrent())")
             }
             index += 1
             skipWhitespace()

@@ -7,7 +7,7 @@
 /// cost amortised O(1) (a column cursor moves forward along the line instead of
 /// rescanning it from the start for every value), so parsing is linear.
 ///
-/// Values (strings, numbers, arrays, inline tables) are in
+/// Values (strings, integers, booleans, arrays, inline tables) are in
 /// `TOMLParser+Values.swift`; table and key semantics in `TOMLParser+Tables.swift`.
 struct TOMLParser {
     let bytes: [UInt8]

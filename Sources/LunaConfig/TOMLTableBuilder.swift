@@ -2,9 +2,7 @@
 ///
 /// It remembers how each table came to exist, which decides what TOML allows
 /// next: a table only implied by a header path (`[a.b]` implies `a`) may still
-/// be defined once with its own header; a table made by dotted keys may gain
-/// sub-tables through headers but never its own header; a header-defined table
-/// is closed to dotted keys from outside its section.
+/// be defined once with its own header; a defined one may not.
 final class TOMLTableBuilder {
     /// How the table came to exist.
     enum Origin {
@@ -12,8 +10,6 @@ final class TOMLTableBuilder {
         case implicit
         /// Defined by `[header]`, `[[header]]`, an inline table, or the root.
         case explicit
-        /// Created by a dotted key (`a.b = 1` creates `a`).
-        case dotted
     }
 
     /// What a key holds while parsing.

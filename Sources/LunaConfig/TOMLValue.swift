@@ -1,14 +1,12 @@
 /// One TOML value.
 ///
-/// Dates and times are not part of the subset Luna accepts; the parser rejects
-/// them with a clear error instead of guessing.
+/// Floats, dates and times are not part of the subset Luna accepts; the parser
+/// rejects them with a clear error instead of guessing.
 public indirect enum TOMLValue: Sendable, Equatable {
-    /// A string (basic, literal or multi-line), escapes already decoded.
+    /// A string (basic or literal), escapes already decoded.
     case string(String)
-    /// A 64-bit signed integer (decimal, or `0x`/`0o`/`0b`).
+    /// A 64-bit signed decimal integer.
     case integer(Int64)
-    /// A double (decimal with fraction and/or exponent, `inf`, `nan`).
-    case float(Double)
     /// `true` or `false`.
     case boolean(Bool)
     /// A static array `[ ... ]` or an array of tables `[[ ... ]]`; types may mix.
@@ -21,7 +19,6 @@ public indirect enum TOMLValue: Sendable, Equatable {
         switch self {
         case .string: "a string"
         case .integer: "an integer"
-        case .float: "a float"
         case .boolean: "a boolean"
         case .array: "an array"
         case .table: "a table"
@@ -38,15 +35,6 @@ public indirect enum TOMLValue: Sendable, Equatable {
     public var integerValue: Int64? {
         if case .integer(let value) = self { return value }
         return nil
-    }
-
-    /// The number as a double, if this is a float or an integer.
-    public var doubleValue: Double? {
-        switch self {
-        case .float(let value): value
-        case .integer(let value): Double(value)
-        default: nil
-        }
     }
 
     /// The boolean, if this is a boolean.

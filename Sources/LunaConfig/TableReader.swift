@@ -168,20 +168,6 @@ public struct TableReader: Sendable {
         }
     }
 
-    /// The number at `key` as a double (integers are accepted).
-    ///
-    /// - Throws: ``ConfigError`` when missing or not a number.
-    public func double(_ key: String) throws(ConfigError) -> Double {
-        try required(key, "a number") { $0.doubleValue }
-    }
-
-    /// The number at `key` as a double, or nil when absent.
-    ///
-    /// - Throws: ``ConfigError`` when the key holds something other than a number.
-    public func optionalDouble(_ key: String) throws(ConfigError) -> Double? {
-        try optional(key, "a number") { $0.doubleValue }
-    }
-
     /// The boolean at `key`.
     ///
     /// - Throws: ``ConfigError`` when missing or not a boolean.

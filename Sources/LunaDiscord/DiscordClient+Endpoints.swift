@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaHTTP
 
 extension DiscordClient {
@@ -17,16 +18,16 @@ extension DiscordClient {
     /// - Throws: ``DiscordError``.
     public func createMessage(channelID: String, content: String, nonce: String, replyTo: String? = nil) throws(DiscordError) -> DiscordMessage {
         let route = "POST /channels/\(channelID)/messages"
-        var body: [String: Any] = [
-            "content": DiscordText.clip(content, DiscordText.contentLimit),
-            "allowed_mentions": ["parse": [String]()],
-            "nonce": String(nonce.prefix(25)),
+        var body: [String: JSONValue] = [
+            "content": .string(DiscordText.clip(content, DiscordText.contentLimit)),
+            "allowed_mentions": ["parse": []],
+            "nonce": .string(String(nonce.prefix(25))),
             "enforce_nonce": true,
         ]
         if let replyTo {
-            body["message_reference"] = ["message_id": replyTo, "fail_if_not_exists": false]
+            body["message_reference"] = ["message_id": .string(replyTo), "fail_if_not_exists": false]
         }
-        let response = try call("POST", "/channels/\(channelID)/messages", route: route, json: body)
+        let response = try call("POST", "/channels/\(channelID)/messages", route: route, json: .object(body))
         guard let message = DiscordMessage.parse(try Self.json(response, route: route)) else {
             throw DiscordError(.invalidResponse, "no message object in the answer", route: route, status: response.status)
         }
@@ -42,7 +43,7 @@ extension DiscordClient {
     /// - Throws: ``DiscordError``.
     public func editMessage(channelID: String, messageID: String, content: String) throws(DiscordError) {
         _ = try call("PATCH", "/channels/\(channelID)/messages/\(messageID)", route: "PATCH /channels/\(channelID)/messages/{id}",
-                     json: ["content": DiscordText.clip(content, DiscordText.contentLimit), "allowed_mentions": ["parse": [String]()]])
+                     json: ["content": .string(DiscordText.clip(content, DiscordText.contentLimit)), "allowed_mentions": ["parse": []]])
     }
 
     /// Adds the bot's reaction `emoji` (a Unicode emoji) to a message.
@@ -61,10 +62,10 @@ extension DiscordClient {
         let route = "GET /channels/\(channelID)/messages/{id}/reactions"
         let response = try call("GET", "/channels/\(channelID)/messages/\(messageID)/reactions/\(Self.encode(emoji))?limit=100",
                                 route: route)
-        guard let users = try Self.json(response, route: route) as? [[String: Any]] else {
+        guard let users = try Self.json(response, route: route).arrayValue else {
             throw DiscordError(.invalidResponse, "expected an array of users", route: route, status: response.status)
         }
-        return users.compactMap { $0["id"] as? String }
+        return users.compactMap { $0["id"]?.stringValue }
     }
 
     /// Messages of a channel newer than `after`, oldest first (up to `limit`, at most 100).
@@ -80,7 +81,7 @@ extension DiscordClient {
         var path = "/channels/\(channelID)/messages?limit=\(min(100, max(1, limit)))"
         if let after { path += "&after=\(after)" }
         let response = try call("GET", path, route: route)
-        guard let array = try Self.json(response, route: route) as? [Any] else {
+        guard let array = try Self.json(response, route: route).arrayValue else {
             throw DiscordError(.invalidResponse, "expected an array of messages", route: route, status: response.status)
         }
         return array.compactMap(DiscordMessage.parse).sorted { Snowflake.isNewer($1.id, than: $0.id) }

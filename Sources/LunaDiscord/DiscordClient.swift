@@ -1,5 +1,6 @@
 import LunaSystem
 import Foundation
+import LunaCodec
 import LunaHTTP
 
 /// A small Discord REST (API v10) client for a bot that only ever calls out.
@@ -60,14 +61,9 @@ public final class DiscordClient: Sendable {
     ///   - json: The JSON body, if any.
     /// - Returns: The 2xx response.
     /// - Throws: ``DiscordError``.
-    func call(_ method: String, _ path: String, route: String, json: [String: Any]? = nil) throws(DiscordError) -> HTTPResponse {
+    func call(_ method: String, _ path: String, route: String, json: JSONValue? = nil) throws(DiscordError) -> HTTPResponse {
         if let halted = limiter.halted { throw halted }
-        var body: Data?
-        if let json {
-            do { body = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes]) } catch {
-                throw DiscordError(.rejected, "the request body is not JSON: \(error)", route: route)
-            }
-        }
+        let body = json?.data
         var headers = [HTTPHeader("Authorization", "Bot " + token), HTTPHeader("User-Agent", userAgent)]
         if body != nil { headers.append(HTTPHeader("Content-Type", "application/json")) }
         let request = HTTPRequest(method: method, url: apiBase + path, headers: headers, body: body,
@@ -89,9 +85,9 @@ public final class DiscordClient: Sendable {
             case 200..<300:
                 return response
             case 429:
-                let object = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
-                let seconds = (object?["retry_after"] as? Double) ?? response.header("Retry-After").flatMap(Double.init) ?? 1
-                let global = (object?["global"] as? Bool) == true || response.header("X-RateLimit-Global") == "true"
+                let object = try? JSONValue.parse(response.body)
+                let seconds = object?["retry_after"]?.doubleValue ?? response.header("Retry-After").flatMap(Double.init) ?? 1
+                let global = object?["global"]?.boolValue == true || response.header("X-RateLimit-Global") == "true"
                     || response.header("X-RateLimit-Scope") == "global"
                 limiter.block(route: route, seconds: seconds, global: global)
                 if attempt == 3 || .milliseconds(Int64(seconds * 1000)) > maxWait {
@@ -113,8 +109,8 @@ public final class DiscordClient: Sendable {
 
     /// Discord's error `message` (and `code`), or the start of the body.
     static func message(_ response: HTTPResponse) -> String {
-        if let o = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any], let m = o["message"] as? String {
-            return m + ((o["code"] as? Int).map { " (code \($0))" } ?? "")
+        if let o = try? JSONValue.parse(response.body), let m = o["message"]?.stringValue {
+            return m + (o["code"]?.intValue.map { " (code \($0))" } ?? "")
         }
         return String(response.text.prefix(200))
     }
@@ -125,8 +121,8 @@ public final class DiscordClient: Sendable {
     }
 
     /// Decodes a JSON body.
-    static func json(_ response: HTTPResponse, route: String) throws(DiscordError) -> Any {
-        do { return try JSONSerialization.jsonObject(with: response.body) } catch {
+    static func json(_ response: HTTPResponse, route: String) throws(DiscordError) -> JSONValue {
+        do { return try JSONValue.parse(response.body) } catch {
             throw DiscordError(.invalidResponse, "the body is not JSON", route: route, status: response.status)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 
 /// A message as the Discord API returns it, reduced to what Luna reads.
 public struct DiscordMessage: Sendable, Equatable, Codable {
@@ -28,14 +29,13 @@ public struct DiscordMessage: Sendable, Equatable, Codable {
 
     /// Reads a message object (`id`, `channel_id`, `author`, `content`, `message_reference`).
     ///
-    /// - Parameter object: The decoded JSON object.
+    /// - Parameter o: The decoded JSON object.
     /// - Returns: The message, or nil when a required field is missing.
-    static func parse(_ object: Any) -> DiscordMessage? {
-        guard let o = object as? [String: Any], let id = o["id"] as? String,
-              let author = o["author"] as? [String: Any], let authorID = author["id"] as? String else { return nil }
-        let reference = (o["message_reference"] as? [String: Any])?["message_id"] as? String
-        return DiscordMessage(id: id, channelID: o["channel_id"] as? String ?? "", authorID: authorID,
-                              authorIsBot: author["bot"] as? Bool ?? false, content: o["content"] as? String ?? "",
+    static func parse(_ o: JSONValue) -> DiscordMessage? {
+        guard let id = o["id"]?.stringValue, let author = o["author"], let authorID = author["id"]?.stringValue else { return nil }
+        let reference = o["message_reference"]?["message_id"]?.stringValue
+        return DiscordMessage(id: id, channelID: o["channel_id"]?.stringValue ?? "", authorID: authorID,
+                              authorIsBot: author["bot"]?.boolValue ?? false, content: o["content"]?.stringValue ?? "",
                               referencedMessageID: reference)
     }
 }

@@ -45,10 +45,12 @@ extension BaselineCapturable {
 extension PortsCheck: BaselineCapturable {
     public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { ["ss", "-H", "-tulpn"] }
 
-    /// `proto address:port [process,…]` per listener (process names when ss could see them).
+    /// `proto address:port [process,…]` per listener (process names when ss could see them);
+    /// an `ignore loopback` line stays, and then loopback listeners are left out.
     public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
         try requireSuccess(output, "ss")
-        return Self.parse(outputText(output)).map { listener in
+        let ignoring = Self.ignoresLoopback(current)
+        return (ignoring ? ["ignore loopback"] : []) + Self.parse(outputText(output)).filter { !ignoring || !$0.isLoopback }.map { listener in
             let names = listener.processes.map { $0.replacingOccurrences(of: " ", with: "_") }.joined(separator: ",")
             return names.isEmpty ? listener.item : listener.item + " " + names
         }
@@ -131,5 +133,51 @@ extension ServicesCheck: BaselineCapturable {
         return outputText(output).split(separator: "\n").compactMap { line in
             line.split(separator: " ").first.map(String.init).flatMap { $0.hasSuffix(".service") ? $0 : nil }
         }
+    }
+}
+
+extension SUIDCheck: BaselineCapturable {
+    /// The trees scanned when the host has no reference yet.
+    public static let defaultRoots = ["/usr"]
+
+    static func captureRoots(_ current: Baseline?) throws(CaptureError) -> [String] {
+        guard let current else { return defaultRoots }
+        do {
+            let roots = try Self.roots(current)
+            return roots.isEmpty ? defaultRoots : roots
+        } catch {
+            throw CaptureError("bad reference: \(error)")
+        }
+    }
+
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] {
+        ["find"] + (try Self.captureRoots(current)) + ["-xdev", "-type", "f", "-perm", "/6000", "-printf", "%m %p\\0"]
+    }
+
+    /// The `root` lines, then every SUID/SGID file found. A scan that could not read every
+    /// directory is refused: a baseline missing a file would report it "new" for ever.
+    public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        guard output.exitStatus == 0, !output.stdoutTruncated else {
+            throw CaptureError("find could not read every directory (exit \(output.exitStatus)): \(stderrExcerpt(output)); capture as root or through sudo")
+        }
+        return (try Self.captureRoots(current)).map { "root " + $0 } + Self.parse(output.stdout).keys.sorted()
+    }
+}
+
+extension CronCheck: BaselineCapturable {
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { Self.argv }
+
+    /// Every scheduled job as the check collects it. Unreadable cron files (user crontabs
+    /// need root) refuse the capture rather than record an incomplete list.
+    public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        let steps = CommandSequence.split(outputText(output))
+        guard let cron = steps.first(where: { $0.label == "cron" }) else {
+            throw CaptureError("no output from the cron collection: \(stderrExcerpt(output))")
+        }
+        guard !output.stderrText.contains("Permission denied"), !output.stdoutTruncated else {
+            throw CaptureError("some cron files could not be read (user crontabs need root); capture as root or through sudo")
+        }
+        let timers = steps.first(where: { $0.label == "timers" })
+        return Self.parseCron(cron.output) + (timers?.succeeded == true ? Self.parseTimers(timers!.output) : [])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaText
 
 /// A skill draft as the model proposed it (`draft_skill`), before quality control.
@@ -113,7 +114,7 @@ public struct ModelSkillDraft: Sendable, Equatable {
     }
 
     static func json(_ a: [String]) -> String {
-        String(decoding: (try? JSONSerialization.data(withJSONObject: a, options: [.withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+        JSONValue.encode(a)
     }
 }
 

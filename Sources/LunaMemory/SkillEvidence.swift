@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 
 /// What one executed, verified proposal teaches: the raw material of a skill draft.
 public struct SkillEvidence: Sendable, Equatable {
@@ -106,8 +107,7 @@ extension Skill {
 
     /// What makes two skills the same: check, match and steps (not name or prose).
     public var fingerprint: String {
-        let object: [Any] = [check, match.keys.sorted().map { [$0, match[$0]!] }, argv, verify ?? [], expect ?? ""]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        let pairs = match.keys.sorted().map { JSONValue([$0, match[$0]!]) }
+        return JSONValue.array([.string(check), .array(pairs), JSONValue(argv), JSONValue(verify ?? []), .string(expect ?? "")]).text
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaText
 
 /// A skill folder's files: a portable `SKILL.md` and Luna's procedure `luna.json`.
@@ -92,9 +93,7 @@ public enum SkillFormat {
     static func legacySkill(_ front: FrontMatter, file: String) throws(SkillError) -> Skill {
         func stringArray(_ key: String) throws(SkillError) -> [String]? {
             guard let f = front.entries[key] else { return nil }
-            guard let data = f.raw.data(using: .utf8),
-                  let array = try? JSONSerialization.jsonObject(with: data) as? [Any],
-                  let strings = array as? [String], strings.count == array.count, !strings.isEmpty else {
+            guard let strings = (try? JSONValue.parse(f.raw))?.stringArrayValue, !strings.isEmpty else {
                 throw SkillError(file: file, line: f.line, message: "'\(key)' must be a JSON array of strings, like [\"/usr/bin/true\"]")
             }
             return strings
@@ -107,9 +106,7 @@ public enum SkillFormat {
         let check = try front.required("check").value
         var match: [String: String] = [:]
         if let f = front.entries["match"] {
-            guard let data = f.raw.data(using: .utf8),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let strings = object as? [String: String], strings.count == object.count else {
+            guard let strings = (try? JSONValue.parse(f.raw))?.stringObjectValue else {
                 throw SkillError(file: file, line: f.line, message: "'match' must be a JSON object of strings, like {\"aspect\": \"mode\"}")
             }
             match = strings
@@ -140,7 +137,7 @@ public enum SkillFormat {
         static func parse(_ text: String, file: String) throws(SkillError) -> Procedure {
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             func line(_ key: String) -> Int { (lines.firstIndex { $0.contains("\"\(key)\"") } ?? 0) + 1 }
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else {
+            guard let object = (try? JSONValue.parse(text))?.objectValue else {
                 throw SkillError(file: file, line: 1, message: "not a JSON object — write it as {\"check\": …, \"argv\": […], \"risk\": …}")
             }
             for key in object.keys.sorted() where !procedureKeys.contains(key) {
@@ -151,13 +148,13 @@ public enum SkillFormat {
                     if required { throw SkillError(file: file, line: 1, message: "missing required key '\(key)'") }
                     return nil
                 }
-                guard let s = v as? String, !(v is NSNumber) else { throw SkillError(file: file, line: line(key), message: "'\(key)' must be a string") }
+                guard let s = v.stringValue else { throw SkillError(file: file, line: line(key), message: "'\(key)' must be a string") }
                 if required && s.isEmpty { throw SkillError(file: file, line: line(key), message: "'\(key)' is empty") }
                 return s
             }
             func strings(_ key: String) throws(SkillError) -> [String]? {
                 guard let v = object[key] else { return nil }
-                guard let a = v as? [Any], let s = a as? [String], s.count == a.count, !s.isEmpty else {
+                guard let s = v.stringArrayValue, !s.isEmpty else {
                     throw SkillError(file: file, line: line(key), message: "'\(key)' must be a non-empty array of strings, like [\"/usr/bin/true\"]")
                 }
                 return s
@@ -165,7 +162,7 @@ public enum SkillFormat {
             let check = try string("check", required: true)!
             var match: [String: String] = [:]
             if let v = object["match"] {
-                guard let o = v as? [String: Any], let s = o as? [String: String], s.count == o.count else {
+                guard let s = v.stringObjectValue else {
                     throw SkillError(file: file, line: line("match"), message: "'match' must be an object of strings, like {\"aspect\": \"mode\"}")
                 }
                 match = s
@@ -185,9 +182,7 @@ public enum SkillFormat {
     public static func yamlScalar(_ value: String) -> String {
         let v = value.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
         if yamlPlainProblem(v) == nil { return v }
-        let data = (try? JSONSerialization.data(withJSONObject: [v], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-        let array = String(decoding: data, as: UTF8.self)
-        return String(array.dropFirst().dropLast())   // a JSON string is a YAML double-quoted scalar
+        return JSONValue.string(v).text   // a JSON string is a YAML double-quoted scalar
     }
 
     /// Why a plain (unquoted) YAML scalar would not be read as this string, or nil when it would.
@@ -354,8 +349,7 @@ struct FrontMatter {
     /// A one-line scalar's value: quotes removed and escapes read.
     static func scalar(_ s: String, file: String, line: Int) throws(SkillError) -> String {
         if s.hasPrefix("\"") {
-            guard s.count >= 2, s.hasSuffix("\""), let data = "[\(s)]".data(using: .utf8),
-                  let a = (try? JSONSerialization.jsonObject(with: data)) as? [String], a.count == 1 else {
+            guard s.count >= 2, s.hasSuffix("\""), let a = (try? JSONValue.parse("[\(s)]"))?.stringArrayValue, a.count == 1 else {
                 throw SkillError(file: file, line: line, message: "a double-quoted value must be closed on its line")
             }
             return a[0]
@@ -378,7 +372,7 @@ extension Skill {
         var markdown = text
         var procedure: String? = nil
         if text.drop(while: { $0 == " " || $0 == "\n" }).hasPrefix("{") {
-            guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String],
+            guard let object = (try? JSONValue.parse(text))?.stringObjectValue,
                   let md = object[SkillFormat.markdownFile] else {
                 throw SkillError(file: file, line: 1, message: "a stored draft must be {\"SKILL.md\": …, \"luna.json\": …}")
             }
@@ -419,20 +413,17 @@ extension Skill {
 
     /// The `luna.json` text: the procedure, strictly typed, one key a line in sorted order (reviewable diffs).
     public func procedure() -> String {
-        var object: [String: Any] = ["check": check, "argv": argv, "risk": risk]
-        if !match.isEmpty { object["match"] = match }
-        if let verify { object["verify"] = verify }
-        if let expect { object["expect"] = expect }
-        if let draftedBy { object["drafted-by"] = draftedBy.replacingOccurrences(of: "\n", with: " ") }
+        var object: [String: JSONValue] = ["check": .string(check), "argv": JSONValue(argv), "risk": .string(risk)]
+        if !match.isEmpty { object["match"] = JSONValue(match) }
+        if let verify { object["verify"] = JSONValue(verify) }
+        if let expect { object["expect"] = .string(expect) }
+        if let draftedBy { object["drafted-by"] = .string(draftedBy.replacingOccurrences(of: "\n", with: " ")) }
         // Arrays and objects on one line, built element by element (never by rewriting JSON text).
-        func scalar(_ v: String) -> String {
-            let data = (try? JSONSerialization.data(withJSONObject: [v], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-            return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
-        }
-        func compact(_ v: Any) -> String {
-            if let a = v as? [String] { return "[" + a.map(scalar).joined(separator: ", ") + "]" }
-            if let o = v as? [String: String] { return "{" + o.keys.sorted().map { "\(scalar($0)): \(scalar(o[$0]!))" }.joined(separator: ", ") + "}" }
-            return scalar(v as? String ?? "")
+        func scalar(_ v: String) -> String { JSONValue.string(v).text }
+        func compact(_ v: JSONValue) -> String {
+            if let a = v.stringArrayValue { return "[" + a.map(scalar).joined(separator: ", ") + "]" }
+            if let o = v.stringObjectValue { return "{" + o.keys.sorted().map { "\(scalar($0)): \(scalar(o[$0]!))" }.joined(separator: ", ") + "}" }
+            return scalar(v.stringValue ?? "")
         }
         let lines = object.keys.sorted().map { "  \(scalar($0)): \(compact(object[$0]!))" }
         return "{\n" + lines.joined(separator: ",\n") + "\n}\n"
@@ -445,8 +436,7 @@ extension Skill {
 
     /// The stored form of a draft: both files in one JSON object (``parse(_:file:)`` reads it back).
     public func render() -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: files(), options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        JSONValue(files()).prettyText
     }
 
     /// Both files as a reviewer reads them, each under its path.

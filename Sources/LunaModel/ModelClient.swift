@@ -1,5 +1,6 @@
 import LunaSystem
 import Foundation
+import LunaCodec
 import LunaHTTP
 
 /// Where and how to reach the model.
@@ -8,7 +9,7 @@ public struct ModelSettings: Sendable, Equatable {
     /// e.g. `https://api.anthropic.com` (no trailing `/v1`).
     public var apiBase: String
     public var model: String
-    /// The API key; nil for a local server that needs none (OpenAI format only).
+    /// The API key; nil for a local server that needs none (when the provider allows that).
     public var apiKey: String?
     public var maxTokens: Int
     public var connectTimeout: Duration
@@ -26,7 +27,7 @@ public struct ModelSettings: Sendable, Equatable {
     }
 }
 
-/// Calls a model over the project's libcurl client, in either wire format.
+/// Calls a model over the project's libcurl client, in the wire format of any ``ModelProvider``.
 public final class ModelClient: Sendable {
     public let settings: ModelSettings
     public let http: HTTPClient
@@ -56,18 +57,12 @@ public final class ModelClient: Sendable {
 
     /// The exact request (headers included) for a conversation.
     ///
-    /// - Throws: `ModelError` (`.configuration`) when the Anthropic format has no key.
+    /// - Throws: `ModelError` (`.configuration`) when the provider needs a key and there is none.
     public func request(_ conversation: ModelConversation) throws(ModelError) -> HTTPRequest {
         var base = settings.apiBase
         while base.hasSuffix("/") { base.removeLast() }
-        var headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json")]
-        switch settings.format {
-        case .anthropic:
-            guard let key = settings.apiKey, !key.isEmpty else { throw ModelError(.configuration, "the Anthropic format needs an API key") }
-            headers += [HTTPHeader("x-api-key", key), HTTPHeader("anthropic-version", "2023-06-01")]
-        case .openai:
-            if let key = settings.apiKey, !key.isEmpty { headers.append(HTTPHeader("Authorization", "Bearer " + key)) }
-        }
+        let headers = [HTTPHeader("Content-Type", "application/json"), HTTPHeader("Accept", "application/json")]
+            + (try settings.format.provider.authHeaders(apiKey: settings.apiKey))
         return HTTPRequest(method: "POST", url: base + settings.format.path, headers: headers, body: body(conversation),
                            connectTimeout: settings.connectTimeout, timeout: settings.timeout)
     }

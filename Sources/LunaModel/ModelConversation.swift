@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 
 /// A provider-neutral conversation: the system prompt, the tools and the turns.
 public struct ModelConversation: Sendable, Equatable {

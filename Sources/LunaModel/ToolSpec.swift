@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaText
 
 /// A tool offered to the model, with a strict, length-bounded input schema.

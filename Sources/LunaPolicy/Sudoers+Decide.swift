@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import LunaCodec
 
 /// ALLOW / DENY of sudo's matcher; nil is UNSPEC.
 enum Verdict { case allow, deny }

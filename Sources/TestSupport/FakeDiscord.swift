@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import Synchronization
 
 /// A fake Discord API (v10) on a real loopback HTTP server, for tests.
@@ -172,22 +173,21 @@ public final class FakeDiscord: Sendable {
         return String(s.nextID)
     }
 
-    static func json(_ object: Any, status: Int = 200, headers: [(String, String)] = []) -> LoopbackHTTPServer.Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
-        return LoopbackHTTPServer.Response(status: status, headers: [("Content-Type", "application/json")] + headers, body: data)
+    static func json(_ value: JSONValue, status: Int = 200, headers: [(String, String)] = []) -> LoopbackHTTPServer.Response {
+        LoopbackHTTPServer.Response(status: status, headers: [("Content-Type", "application/json")] + headers, body: value.data)
     }
 
-    static func messageObject(_ m: Message) -> [String: Any] {
-        var o: [String: Any] = [
-            "id": m.id, "channel_id": m.channelID, "content": m.content, "type": m.replyTo == nil ? 0 : 19,
-            "author": ["id": m.authorID, "username": m.authorID == botUserID ? "luna" : "user\(m.authorID.suffix(4))",
-                       "bot": m.authorID == botUserID],
+    static func messageObject(_ m: Message) -> JSONValue {
+        var o: [String: JSONValue] = [
+            "id": .string(m.id), "channel_id": .string(m.channelID), "content": .string(m.content), "type": m.replyTo == nil ? 0 : 19,
+            "author": ["id": .string(m.authorID), "username": m.authorID == botUserID ? "luna" : "user\(m.authorID.suffix(4))",
+                       "bot": .bool(m.authorID == botUserID)],
             "timestamp": "2026-01-01T00:00:00.000000+00:00", "tts": false, "mention_everyone": false,
-            "mentions": [Any](), "attachments": [Any](), "embeds": [Any](), "pinned": false,
+            "mentions": [], "attachments": [], "embeds": [], "pinned": false,
         ]
-        if let r = m.replyTo { o["message_reference"] = ["message_id": r, "channel_id": m.channelID] }
-        if let n = m.nonce { o["nonce"] = n }
-        return o
+        if let r = m.replyTo { o["message_reference"] = ["message_id": .string(r), "channel_id": .string(m.channelID)] }
+        if let n = m.nonce { o["nonce"] = .string(n) }
+        return .object(o)
     }
 
     static func handle(_ request: LoopbackHTTPServer.Request, store: Store, token: String,
@@ -233,7 +233,7 @@ public final class FakeDiscord: Sendable {
             s.failures[i].remaining -= 1
             if f.status == 429 {
                 let after = f.retryAfter ?? 1
-                return json(["message": "You are being rate limited.", "retry_after": after, "global": f.global, "code": 0], status: 429,
+                return json(["message": "You are being rate limited.", "retry_after": .double(after), "global": .bool(f.global), "code": 0], status: 429,
                             headers: [("Retry-After", String(Int(after.rounded(.up))))] + (f.global ? [("X-RateLimit-Global", "true")] : []))
             }
             return json(["message": "failure \(f.status)", "code": 0], status: f.status)
@@ -247,16 +247,15 @@ public final class FakeDiscord: Sendable {
         func find(_ id: String) -> Int? { s.messages.firstIndex { $0.id == id } }
         switch (request.method, parts.count) {
         case ("POST", 3):
-            guard let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any],
-                  let content = body["content"] as? String else {
+            guard let body = try? JSONValue.parse(request.body), let content = body["content"]?.stringValue else {
                 return json(["message": "Invalid Form Body", "code": 50035], status: 400)
             }
             check(body, content: content, request: request, &s)
-            let nonce = body["nonce"] as? String
-            if let nonce, body["enforce_nonce"] as? Bool == true, let existing = s.nonces[nonce], let i = find(existing) {
+            let nonce = body["nonce"]?.stringValue
+            if let nonce, body["enforce_nonce"]?.boolValue == true, let existing = s.nonces[nonce], let i = find(existing) {
                 return json(messageObject(s.messages[i]), headers: rateHeaders("create"))
             }
-            let reply = (body["message_reference"] as? [String: Any])?["message_id"] as? String
+            let reply = body["message_reference"]?["message_id"]?.stringValue
             let m = Message(id: nextID(&s), channelID: channelID, authorID: botUserID, content: content, replyTo: reply,
                             nonce: nonce, body: request.body)
             s.messages.append(m)
@@ -264,8 +263,7 @@ public final class FakeDiscord: Sendable {
             return json(messageObject(m), headers: rateHeaders("create"))
         case ("PATCH", 4):
             guard let i = find(parts[3]) else { return json(["message": "Unknown Message", "code": 10008], status: 404) }
-            guard let body = (try? JSONSerialization.jsonObject(with: request.body)) as? [String: Any],
-                  let content = body["content"] as? String else {
+            guard let body = try? JSONValue.parse(request.body), let content = body["content"]?.stringValue else {
                 return json(["message": "Invalid Form Body", "code": 50035], status: 400)
             }
             check(body, content: content, request: request, &s)
@@ -281,7 +279,7 @@ public final class FakeDiscord: Sendable {
                 list = Array(list.suffix(limit))
             }
             // Discord returns newest first.
-            return json(list.reversed().map(messageObject), headers: rateHeaders("list"))
+            return json(.array(list.reversed().map(messageObject)), headers: rateHeaders("list"))
         case ("PUT", 7) where parts[4] == "reactions" && parts[6] == "@me":
             guard find(parts[3]) != nil else { return json(["message": "Unknown Message", "code": 10008], status: 404) }
             let emoji = parts[5].removingPercentEncoding ?? parts[5]
@@ -292,28 +290,28 @@ public final class FakeDiscord: Sendable {
         case ("GET", 6) where parts[4] == "reactions":
             guard find(parts[3]) != nil else { return json(["message": "Unknown Message", "code": 10008], status: 404) }
             let emoji = parts[5].removingPercentEncoding ?? parts[5]
-            let users = (s.reactions[parts[3]]?[emoji] ?? []).map { id -> [String: Any] in
-                ["id": id, "username": id == botUserID ? "luna" : "user\(id.suffix(4))", "bot": id == botUserID]
+            let users = (s.reactions[parts[3]]?[emoji] ?? []).map { id -> JSONValue in
+                ["id": .string(id), "username": id == botUserID ? "luna" : "user\(id.suffix(4))", "bot": .bool(id == botUserID)]
             }
-            return json(users, headers: rateHeaders("reactions"))
+            return json(.array(users), headers: rateHeaders("reactions"))
         default:
             return json(["message": "405: Method Not Allowed", "code": 0], status: 405)
         }
     }
 
     /// Checks a message body against Discord's limits and Luna's rules.
-    static func check(_ body: [String: Any], content: String, request: LoopbackHTTPServer.Request, _ s: inout State) {
+    static func check(_ body: JSONValue, content: String, request: LoopbackHTTPServer.Request, _ s: inout State) {
         let what = "\(request.method) \(request.path)"
         if content.utf16.count > 2000 { s.problems.append("\(what): content has \(content.utf16.count) characters (limit 2000)") }
-        let parse = (body["allowed_mentions"] as? [String: Any])?["parse"] as? [Any]
+        let parse = body["allowed_mentions"]?["parse"]?.arrayValue
         if parse == nil || !parse!.isEmpty { s.problems.append("\(what): allowed_mentions.parse is not []") }
         if request.method == "POST" {
-            if let n = body["nonce"] as? String {
+            if let n = body["nonce"]?.stringValue {
                 if n.count > 25 { s.problems.append("\(what): nonce longer than 25") }
             } else {
                 s.problems.append("\(what): no nonce")
             }
-            if body["enforce_nonce"] as? Bool != true { s.problems.append("\(what): enforce_nonce is not true") }
+            if body["enforce_nonce"]?.boolValue != true { s.problems.append("\(what): enforce_nonce is not true") }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import Synchronization
 
 /// A fake model API on loopback speaking Anthropic Messages or OpenAI Chat Completions.
@@ -62,8 +63,7 @@ public final class FakeLLM: Sendable {
     }
 
     static func quote(_ s: String) -> String {
-        String(decoding: try! JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes]), as: UTF8.self)
-            .dropFirst().dropLast().description
+        JSONValue.string(s).text
     }
 
     func body(calls: [(String, String)], text: String, n: Int) -> String {

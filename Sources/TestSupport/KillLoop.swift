@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaStore
 #if canImport(Glibc)
 import Glibc
@@ -246,7 +247,7 @@ struct KillLoopEstate {
             SELECT p.id, p.argv, p.state, p.commit_id, p.note_path, p.digest, a.decision, a.digest AS approved_digest
             FROM proposals p JOIN executions e ON e.proposal_id=p.id LEFT JOIN approvals a ON a.proposal_id=p.id
             """) {
-            let argv = (try? JSONSerialization.jsonObject(with: Data((row.string("argv") ?? "[]").utf8))) as? [String] ?? []
+            let argv = JSONValue.decodeStrings(row.string("argv")) ?? []
             executionsPerPath[argv.last ?? "", default: 0] += 1
             if row.string("decision") != "approved" || row.string("approved_digest") != row.string("digest") {
                 figures.runsWithoutApproval += 1

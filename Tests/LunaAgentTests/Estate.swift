@@ -1,5 +1,6 @@
 import Foundation
 import LunaAgent
+import LunaCLI
 import LunaConfig
 import LunaDrift
 import TestSupport
@@ -109,7 +110,8 @@ struct Estate {
 
     /// The configuration, loaded the way `luna` loads it.
     func configuration() throws -> LunaConfiguration {
-        try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names, channelKinds: ChannelRegistry.settingsKinds)
+        try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names, channelKinds: ChannelRegistry.settingsKinds,
+                                   knownProviders: LunaCLI.knownProviders)
     }
 
     func mode() throws -> Int {

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 @testable import LunaAgent
 import LunaConfig
 import LunaModel

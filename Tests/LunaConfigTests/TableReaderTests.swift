@@ -126,7 +126,6 @@ struct TableReaderTests {
             name = "luna"
             workers = 4
             ratio = 2
-            scale = 0.5
             dry_run = true
             hosts = ["a", "b"]
             mode = "quiet"
@@ -137,8 +136,7 @@ struct TableReaderTests {
         #expect(try reader.string("name") == "luna")
         #expect(try reader.int("workers") == 4)
         #expect(try reader.int("workers", in: 1...8) == 4)
-        #expect(try reader.double("ratio") == 2)
-        #expect(try reader.optionalDouble("scale") == 0.5)
+        #expect(try reader.int("ratio") == 2)
         #expect(try reader.bool("dry_run"))
         #expect(try reader.stringArray("hosts") == ["a", "b"])
         #expect(try reader.choice("mode", as: Mode.self) == .quiet)
@@ -150,10 +148,17 @@ struct TableReaderTests {
         #expect(try reader.table("absent") == nil)
         #expect(try reader.tables("absent").isEmpty)
         #expect(try reader.requiredTable("limits").int("max") == 10)
-        #expect(reader.keys == ["name", "workers", "ratio", "scale", "dry_run", "hosts", "mode", "limits"])
+        #expect(reader.keys == ["name", "workers", "ratio", "dry_run", "hosts", "mode", "limits"])
         #expect(reader.contains("name") && !reader.contains("absent"))
         let missingTable = try #require(throws: ConfigError.self) { try reader.requiredTable("discord") }
         #expect(missingTable.description == "ok.toml: missing required key 'discord' (a table, [discord])")
+    }
+
+    /// No setting is fractional, so there is no double read: a float is refused by the parser, where it is written.
+    @Test func aFractionalSettingIsRefusedWhereItIsWritten() {
+        let error = #expect(throws: ConfigError.self) { try TOML.parse("name = \"luna\"\nscale = 0.5\n", file: "ok.toml") }
+        #expect(error?.description == "ok.toml:2:9: floats are not supported in luna.toml (found '0.5'); every setting is a whole number")
+        #expect(error?.kind == .unsupported)
     }
 
     @Test func pathsQuoteKeysThatAreNotBare() throws {

@@ -77,6 +77,22 @@ struct PortsLoopbackTests {
         #expect(detail[loopbackPart.upperBound...].contains("5432"))
         #expect(!detail[..<loopbackPart.lowerBound].contains("5432"))
     }
+
+    @Test func ignoreLoopbackComparesPublicListenersOnlyAndCaptureKeepsIt() throws {
+        let data = try fixture("ss-tulpn-debian12.txt")
+        let reference = try baseline("ignore loopback\ntcp 0.0.0.0:22\ntcp [::]:22\ntcp 127.0.0.1:1 # a loopback line is not compared either\n")
+        let result = PortsCheck().evaluate(host: "h", output: output(data), reference: reference)
+        #expect(result.items.allSatisfy { $0.params["scope"] == "public" }, "\(result.items.map(\.summary))")
+        #expect(result.items.contains { $0.subject == "+tcp *:80" })
+        #expect(!result.items.contains { $0.subject == "-tcp 127.0.0.1:1" })
+        let captured = try PortsCheck().capture(output: output(data), current: reference)
+        #expect(captured.first == "ignore loopback")
+        #expect(!captured.dropFirst().contains { PortsCheck.isLoopback(address: String($0.split(separator: " ")[1])) })
+        let clean = PortsCheck().evaluate(host: "h", output: output(data), reference: try baseline(captured.joined(separator: "\n") + "\n"))
+        #expect(clean.status == .ok && clean.detail.contains("loopback not compared"), "\(clean.detail)")
+        // Without the line, the same loopback listeners are findings.
+        #expect(PortsCheck().evaluate(host: "h", output: output(data), reference: try baseline("tcp 0.0.0.0:22\n")).items.contains { $0.params["scope"] == "loopback" })
+    }
 }
 
 @Suite("sshd hardening exceptions")

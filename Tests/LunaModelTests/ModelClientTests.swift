@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaModel
 import Synchronization
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaHTTP
 import LunaModel
 import Testing

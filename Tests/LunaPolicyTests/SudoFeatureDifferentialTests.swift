@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import Synchronization
 import Testing
 import TestSupport

@@ -84,12 +84,13 @@ public enum DiscordMessages {
         var lines: [String] = []
         for event in scan.events {
             switch event {
-            case .appeared(let k, let item): lines.append("+ new     \(k.host)/\(k.check): \(item.summary)")
-            case .changed(let k, let item): lines.append("~ changed \(k.host)/\(k.check): \(item.summary)")
+            case .appeared(let k, let item): lines.append("+ new     \(k.host)/\(k.check): \(item.summary)" + (scan.waived[k].map { " — " + $0.shown } ?? ""))
+            case .changed(let k, let item): lines.append("~ changed \(k.host)/\(k.check): \(item.summary)" + (scan.waived[k].map { " — " + $0.shown } ?? ""))
             case .resolved(let k): lines.append("- resolved \(k.host)/\(k.check): \(k.subject)")
             case .ongoing: continue
             }
         }
+        for w in scan.lapsed { lines.append("! lapsed  \(w.key): the waiver by \(w.owner) ended after \(w.until ?? "?")") }
         guard !lines.isEmpty else { return nil }
         let body = DiscordText.clip(redactor.redact(lines.joined(separator: "\n")), 1700, note: "see `luna scan`")
         return DiscordText.clip("**Drift** (scan at \(Timestamp.string(at))): \(lines.count) change\(lines.count == 1 ? "" : "s")\n"

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaMemory
 import LunaModel
 import LunaPolicy
@@ -136,9 +137,7 @@ public struct SkillRefiner: AgentService {
 
     /// The one request for a draft: the distill prompt as system, the evidence and Luna's draft as redacted data.
     static func distillConversation(_ e: SkillEvidence, draft: Skill, prompt: String, redactor: Redactor) -> ModelConversation {
-        func json(_ a: [String]) -> String {
-            String(decoding: (try? JSONSerialization.data(withJSONObject: a, options: [.withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
-        }
+        func json(_ a: [String]) -> String { JSONValue.encode(a) }
         var evidence = "check: \(e.check)\nhost: \(e.host)\nproposal: \(e.proposalID)\nfinding summary: \(Recorder.oneLine(e.summary))\n"
         for (k, v) in e.identity.sorted(by: { $0.key < $1.key }) { evidence += "param \(k): \(v)\n" }
         evidence += "executed argv: \(json(e.argv))\n"

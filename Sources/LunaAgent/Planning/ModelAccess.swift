@@ -17,7 +17,11 @@ extension AgentService {
     public func modelClient(sleep: (@Sendable (Duration) -> Void)? = nil) throws -> ModelClient? {
         guard let llm = config.llm else { return nil }
         let key = try SecretFile.resolve(credential: "llm-key", file: llm.keyFile)
-        let settings = ModelSettings(format: WireFormat(rawValue: llm.provider) ?? .anthropic, apiBase: llm.apiBase, model: llm.model,
+        // The configuration refused unknown providers already; never guess one here.
+        guard let format = WireFormat(rawValue: llm.provider) else {
+            throw AgentError(.invalid, "unknown [llm] provider \"\(llm.provider)\" in \(config.file)")
+        }
+        let settings = ModelSettings(format: format, apiBase: llm.apiBase, model: llm.model,
                                      apiKey: key, maxTokens: llm.maxTokens, timeout: .seconds(llm.timeoutSeconds))
         let http = environment.http(16 << 20)
         if let sleep { return ModelClient(settings: settings, http: http, sleep: sleep) }

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaText
 import LunaConfig
 import LunaMemory
@@ -66,7 +67,10 @@ public struct ModelPlanner: Planner, AgentService {
         guard let finding = try ledger.finding(findingID) else { throw AgentError(.notFound, "no finding \(findingID)") }
         let prompts = try loadPrompts()
         let conversation = try firstConversation(finding, prompts: prompts, redactor: redactor())
-        let settings = ModelSettings(format: WireFormat(rawValue: config.llm?.provider ?? "anthropic") ?? .anthropic,
+        guard let format = WireFormat(rawValue: config.llm?.provider ?? "anthropic") else {
+            throw AgentError(.invalid, "unknown [llm] provider \"\(config.llm?.provider ?? "")\" in \(config.file)")
+        }
+        let settings = ModelSettings(format: format,
                                      apiBase: config.llm?.apiBase ?? "", model: config.llm?.model ?? "(no [llm] section)",
                                      apiKey: nil, maxTokens: config.llm?.maxTokens ?? 2048)
         return String(decoding: ModelClient(settings: settings).body(conversation), as: UTF8.self)

@@ -42,9 +42,11 @@ public struct PlanningService: AgentService {
     /// - Returns: The proposals made, and the findings left without a plan with the reason.
     public func plan() throws -> (proposals: [Proposal], unplanned: [(FindingRecord, String)]) {
         let planners = try self.planners()
+        let waived = ScanService(context: context).currentWaivers().active(at: environment.now())
         var made: [Proposal] = []
         var unplanned: [(FindingRecord, String)] = []
-        for finding in try ledger.findingsNeedingPlan() {
+        // A waived finding is accepted as it is: never planned while the waiver holds.
+        for finding in try ledger.findingsNeedingPlan() where waived[finding.key] == nil {
             let result: PlanResult
             do {
                 result = try plan(finding, with: planners, force: false)
@@ -66,6 +68,9 @@ public struct PlanningService: AgentService {
     public func planFinding(_ findingID: Int64, sleep: (@Sendable (Duration) -> Void)? = nil) throws -> PlanResult {
         guard let finding = try ledger.finding(findingID) else { throw AgentError(.notFound, "no finding \(findingID)") }
         guard finding.state == "open" else { throw AgentError(.conflict, "finding \(findingID) is \(finding.state), not open") }
+        if let w = ScanService(context: context).currentWaivers().active(at: environment.now())[finding.key] {
+            throw AgentError(.conflict, "finding \(findingID) is \(w.shown); remove the waiver first (luna unwaive \(w.key))")
+        }
         if let active = try ledger.proposals().first(where: { $0.findingID == findingID && $0.state.isActive }) {
             throw AgentError(.conflict, "finding \(findingID) already has proposal \(active.id) (\(active.state.rawValue))")
         }

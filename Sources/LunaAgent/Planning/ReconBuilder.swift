@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaText
 import LunaDrift
 import LunaMemory
@@ -64,7 +65,7 @@ public struct ReconBuilder: AgentService {
             parts.append(("reference skill \(reference.name)", "\(reference.description)\n\n\(Clip.utf8(reference.body, 1500))"))
         }
         let outcomes = try ledger.recentProposals(host: finding.host, limit: 5).map {
-            "proposal \($0.id) \(($0.outcome ?? $0.state).rawValue) at \($0.updatedAt): \(JSONText.encode($0.argv)) — \(Clip.characters(Recorder.oneLine($0.rationale), 200))"
+            "proposal \($0.id) \(($0.outcome ?? $0.state).rawValue) at \($0.updatedAt): \(JSONValue.encode($0.argv)) — \(Clip.characters(Recorder.oneLine($0.rationale), 200))"
         }
         if !outcomes.isEmpty { parts.append(("last outcomes on \(finding.host)", outcomes.joined(separator: "\n"))) }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaMemory
 import LunaModel
 import LunaStore
@@ -157,7 +158,7 @@ public struct Recorder: Sendable {
         var trailers = [
             "Proposal: \(p.id)",
             "Host: \(p.host)",
-            "Argv: \(oneLine(JSONText.encode(p.argv)))",
+            "Argv: \(oneLine(JSONValue.encode(p.argv)))",
             "Identity: \(p.identity)",
             "Runas: \(p.runas)",
             approval.map { $0.decision == .approve ? "Approved-by: \($0.approver)" : "Denied-by: \($0.approver)" } ?? "Approved-by: none",

@@ -35,7 +35,7 @@ public struct ScanService: AgentService {
             throw AgentError(.invalid, "unknown check '\(c)'; known: \(CheckCatalog.names.joined(separator: ", "))")
         }
         let scanID = try ledger.beginScan()
-        // Hosts in parallel (bounded), each host's collections in one round trip: Agent+Fleet.swift.
+        // Hosts in parallel (bounded), each host's collections in one round trip: ScanService+Fleet.swift.
         let results = collect(hosts: selected, checks: checks, progress: progress)
         let open = try ledger.openFindings()
         // A partial scan only speaks for what it looked at.
@@ -44,7 +44,36 @@ public struct ScanService: AgentService {
         try ledger.finishScan(scanID, results: results, events: events)
         // Ongoing findings not reported for reminder_hours come back once: Ledger+Reminders.swift.
         let reminders = try ledger.dueReminders(events, olderThan: Double(config.fleet.reminderHours) * 3600)
-        return ScanReport(results: results, events: events, reminders: reminders)
+        var report = ScanReport(results: results, events: events, reminders: reminders)
+        let now = environment.now()
+        let book = currentWaivers()
+        report.waived = book.active(at: now)
+        report.lapsed = try tellLapsed(book.lapsed(at: now), open: try ledger.openFindings())
+        return report
+    }
+
+    /// The ops repo's waivers; a file that does not parse waives nothing (every finding
+    /// shows and plans as if unwaived) and the error is logged with its line.
+    func currentWaivers() -> Waivers {
+        do { return try Waivers.load(opsRepo: config.opsRepo) } catch {
+            environment.log("\(error) — no finding is waived until it is fixed")
+            return Waivers()
+        }
+    }
+
+    /// Lapsed waivers not yet told, each told once to the operator (every channel, the cycle report).
+    func tellLapsed(_ lapsed: [Waiver], open: [FindingKey: String]) throws -> [Waiver] {
+        var told: [Waiver] = []
+        for w in lapsed {
+            let marker = "waiver.lapsed.\(w.key)@\(w.until ?? "")"
+            guard try ledger.value(marker) == nil else { continue }
+            try ledger.setValue(marker, Timestamp.string(environment.now()))
+            let state = open[w.key] != nil ? "the finding counts again and will be planned" : "the finding is not open now"
+            try ledger.addRecordingNotice("The waiver for \(w.key) by \(w.owner) (\(w.reason)) lapsed after \(w.until ?? "?"); \(state). "
+                                          + "Renew it with `luna waive` or remove it from \(Waivers.relativePath).")
+            told.append(w)
+        }
+        return told
     }
 
     /// Runs the finding's own check on its host again and stores what it saw, as a

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaStore
 
 extension Ledger {
@@ -28,7 +29,7 @@ extension Ledger {
         try db.transaction {
             try transition(id, from: .approved, to: .executing, note: "starting")
             try db.run("INSERT INTO executions(proposal_id, argv, started_at) VALUES (?,?,?)",
-                       [.integer(id), .text(JSONText.encode(argv)), .text(stamp)])
+                       [.integer(id), .text(JSONValue.encode(argv)), .text(stamp)])
         }
     }
 
@@ -54,7 +55,7 @@ extension Ledger {
     ///   - reasons: Why, for the row and the commit.
     ///   - gateOutcome: The gate's outcome when the gate said no (nil for a digest mismatch).
     public func refuseApproved(_ id: Int64, reasons: [String], gateOutcome: String? = nil) throws {
-        var columns: [(String, SQLValue)] = [("outcome", .text(ProposalState.refused.rawValue)), ("gate_reasons", .text(JSONText.encode(reasons)))]
+        var columns: [(String, SQLValue)] = [("outcome", .text(ProposalState.refused.rawValue)), ("gate_reasons", .text(JSONValue.encode(reasons)))]
         if let gateOutcome { columns.append(("gate_outcome", .text(gateOutcome))) }
         try transition(id, from: .approved, to: .refused, note: reasons.joined(separator: "; "), set: columns)
     }

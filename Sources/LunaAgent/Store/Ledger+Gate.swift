@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaPolicy
 import LunaStore
 
@@ -10,7 +11,7 @@ extension Ledger {
     public func gate(_ id: Int64, verdict: GateVerdict, expiresAt: Date) throws {
         let columns: [(String, SQLValue)] = [
             ("gate_outcome", .text(verdict.outcome.rawValue)),
-            ("gate_reasons", .text(JSONText.encode(verdict.reasons))),
+            ("gate_reasons", .text(JSONValue.encode(verdict.reasons))),
             ("gate_rule", verdict.sudo?.rule.map { .text("\($0.file):\($0.line): \($0.text)") } ?? .null),
             ("gate_detail", .text(verdict.description)),
         ]

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaStore
 
 /// Why outcomes are not being committed to the ops repo right now.
@@ -65,9 +66,9 @@ extension Ledger {
     /// Queues a sentence for the operator about the ops repo (a removed stale lock, a repair).
     func addRecordingNotice(_ line: String) throws {
         try db.transaction {
-            var notices = JSONText.decodeArray(try value(Self.recordingNoticesKey)) ?? []
+            var notices = JSONValue.decodeStrings(try value(Self.recordingNoticesKey)) ?? []
             notices.append(line)
-            try setValue(Self.recordingNoticesKey, JSONText.encode(Array(notices.suffix(50))))
+            try setValue(Self.recordingNoticesKey, JSONValue.encode(Array(notices.suffix(50))))
         }
     }
 
@@ -77,7 +78,7 @@ extension Ledger {
     public func takeRecordingNotices() throws -> [String] {
         if try value(Self.recordingNoticesKey) == nil, try recordingBlock()?.told ?? true { return [] }
         return try db.transaction {
-            var notices = JSONText.decodeArray(try value(Self.recordingNoticesKey)) ?? []
+            var notices = JSONValue.decodeStrings(try value(Self.recordingNoticesKey)) ?? []
             try db.run("DELETE FROM kv WHERE key=?", [.text(Self.recordingNoticesKey)])
             if var block = try recordingBlock(), !block.told {
                 notices.append("Recording outcomes in the ops repo is blocked (since \(block.since)): \(block.reason). "

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaDrift
 import LunaMemory
 import LunaPolicy
@@ -28,13 +29,16 @@ public struct FindingRecord: Sendable, Codable, Equatable {
         subject = row.string("subject") ?? ""
         state = row.string("state") ?? ""
         summary = row.string("summary") ?? ""
-        params = JSONText.decodeObject(row.string("params"))
+        params = JSONValue.decodeStringMembers(row.string("params"))
         observed = row.string("observed") ?? ""
         firstSeen = row.string("first_seen") ?? ""
         lastSeen = row.string("last_seen") ?? ""
         resolvedAt = row.string("resolved_at")
         occurrence = row.int("occurrence") ?? 1
     }
+
+    /// The finding's identity across scans.
+    public var key: FindingKey { FindingKey(host: host, check: check, subject: subject) }
 }
 
 /// One step of a proposal's history.
@@ -160,7 +164,7 @@ public final class Ledger: Sendable {
                           first_seen=CASE WHEN findings.state='resolved' THEN excluded.first_seen ELSE findings.first_seen END,
                           last_seen=excluded.last_seen, resolved_at=NULL, last_reported_at=excluded.last_reported_at
                         """, [.text(k.host), .text(k.check), .text(k.subject), .text(item.summary),
-                              .text(JSONText.encode(item.params)), .text(item.observed), .text(at), .text(at), .text(at)])
+                              .text(JSONValue.encode(item.params)), .text(item.observed), .text(at), .text(at), .text(at)])
                 case .ongoing(_, let item):
                     try db.run("UPDATE findings SET last_seen=?, observed=? WHERE host=? AND check_name=? AND subject=?",
                                [.text(at), .text(item.observed), .text(k.host), .text(k.check), .text(k.subject)])
@@ -235,7 +239,7 @@ public final class Ledger: Sendable {
         public var verifyArgv: [String]?
         public var expect: String?
         public var rationale: String
-        public var source: String
+        public var source: ProposalSource
         public var skill: String?
         public var risk: String
         /// Active proposals for the same finding made by the same planning session (a model's
@@ -245,7 +249,7 @@ public final class Ledger: Sendable {
         public var promptHash: String?
 
         public init(finding: FindingRecord?, host: String, identity: String, runas: String = "root", argv: [String],
-                    verifyArgv: [String]? = nil, expect: String? = nil, rationale: String, source: String,
+                    verifyArgv: [String]? = nil, expect: String? = nil, rationale: String, source: ProposalSource,
                     skill: String? = nil, risk: String, alongside: [Int64] = [], promptHash: String? = nil) {
             self.alongside = alongside
             self.promptHash = promptHash
@@ -291,9 +295,9 @@ public final class Ledger: Sendable {
                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'proposed',?,?,?,?)
                 """, [p.finding.map { .integer($0.id) } ?? .null, p.finding.map { .text($0.summary) } ?? .null,
                       p.finding.map { .integer($0.occurrence) } ?? .null,
-                      .text(p.host), .text(p.identity), .text(p.runas), .text(JSONText.encode(p.argv)),
-                      p.verifyArgv.map { .text(JSONText.encode($0)) } ?? .null, p.expect.map { .text($0) } ?? .null,
-                      .text(p.rationale), .text(p.source), p.skill.map { .text($0) } ?? .null, .text(p.risk),
+                      .text(p.host), .text(p.identity), .text(p.runas), .text(JSONValue.encode(p.argv)),
+                      p.verifyArgv.map { .text(JSONValue.encode($0)) } ?? .null, p.expect.map { .text($0) } ?? .null,
+                      .text(p.rationale), .text(p.source.rawValue), p.skill.map { .text($0) } ?? .null, .text(p.risk),
                       .text(at), .text(at), .integer(slot), p.promptHash.map { .text($0) } ?? .null])
             let id = db.lastInsertRowID
             let digest = Proposal.digest(id: id, host: p.host, identity: p.identity, runas: p.runas, argv: p.argv,
@@ -368,7 +372,7 @@ public final class Ledger: Sendable {
     /// What ran for a proposal, if anything.
     public func execution(_ id: Int64) throws -> ExecutionRecord? {
         try db.queryOne("SELECT * FROM executions WHERE proposal_id=?", [.integer(id)]).map {
-            ExecutionRecord(argv: JSONText.decodeArray($0.string("argv")) ?? [], startedAt: $0.string("started_at") ?? "",
+            ExecutionRecord(argv: JSONValue.decodeStrings($0.string("argv")) ?? [], startedAt: $0.string("started_at") ?? "",
                             finishedAt: $0.string("finished_at"), exitStatus: $0.int("exit_status").map(Int.init),
                             stdout: $0.string("stdout"), stderr: $0.string("stderr"), outputNote: $0.string("output_note"),
                             verifyExit: $0.int("verify_exit").map(Int.init), verifyOutput: $0.string("verify_output"),

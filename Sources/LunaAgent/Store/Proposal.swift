@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaStore
 import LunaPolicy
 
@@ -17,8 +18,8 @@ public struct Proposal: Sendable, Codable, Equatable {
     public var verifyArgv: [String]?
     public var expect: String?
     public var rationale: String
-    /// Where it came from: `skill`, `model`, `manual`.
-    public var source: String
+    /// Who made it.
+    public var source: ProposalSource
     public var skill: String?
     public var risk: String
     public var state: ProposalState
@@ -70,17 +71,17 @@ public struct Proposal: Sendable, Codable, Equatable {
         host = row.string("host") ?? ""
         identity = row.string("identity") ?? ""
         runas = row.string("runas") ?? ""
-        argv = JSONText.decodeArray(row.string("argv")) ?? []
-        verifyArgv = JSONText.decodeArray(row.string("verify_argv"))
+        argv = JSONValue.decodeStrings(row.string("argv")) ?? []
+        verifyArgv = JSONValue.decodeStrings(row.string("verify_argv"))
         expect = row.string("expect")
         rationale = row.string("rationale") ?? ""
-        source = row.string("source") ?? ""
+        source = ProposalSource(rawValue: row.string("source") ?? "")
         skill = row.string("skill")
         risk = row.string("risk") ?? ""
         state = ProposalState(rawValue: row.string("state") ?? "") ?? .proposed
         outcome = row.string("outcome").flatMap(ProposalState.init(rawValue:))
         gateOutcome = row.string("gate_outcome")
-        gateReasons = JSONText.decodeArray(row.string("gate_reasons")) ?? []
+        gateReasons = JSONValue.decodeStrings(row.string("gate_reasons")) ?? []
         gateRule = row.string("gate_rule")
         gateDetail = row.string("gate_detail")
         digest = row.string("digest") ?? ""
@@ -92,28 +93,6 @@ public struct Proposal: Sendable, Codable, Equatable {
     }
 }
 
-/// JSON text helpers for the few JSON columns.
-enum JSONText {
-    static func encode(_ array: [String]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: array, options: [.withoutEscapingSlashes])) ?? Data("[]".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    static func encode(_ object: [String: String]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    static func decodeArray(_ text: String?) -> [String]? {
-        guard let text, let data = text.data(using: .utf8) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: data)) as? [String]
-    }
-
-    static func decodeObject(_ text: String?) -> [String: String] {
-        guard let text, let data = text.data(using: .utf8) else { return [:] }
-        return ((try? JSONSerialization.jsonObject(with: data)) as? [String: String]) ?? [:]
-    }
-}
 
 /// Timestamps as ISO 8601 UTC text, which sorts like time.
 public enum Timestamp {

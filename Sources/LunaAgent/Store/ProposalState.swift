@@ -45,3 +45,29 @@ public enum ProposalState: String, Sendable, Codable, CaseIterable {
         }
     }
 }
+
+/// Who made a proposal: a reviewed skill, the model planner, the operator by hand,
+/// or an interactive agent over MCP (`mcp:<client>`). Shown on cards and in commits.
+public struct ProposalSource: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+
+    public static let skill: ProposalSource = "skill"
+    public static let model: ProposalSource = "model"
+    public static let manual: ProposalSource = "manual"
+    /// An MCP client, by the name it gave in `initialize`.
+    public static func mcp(client: String) -> ProposalSource { ProposalSource(rawValue: "mcp:" + client) }
+
+    /// Whether an agent other than Luna's own planners proposed it.
+    public var isInteractiveAgent: Bool { rawValue.hasPrefix("mcp:") }
+
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(rawValue)
+    }
+}

@@ -1,6 +1,6 @@
 import Foundation
 import LunaFleet
-import LunaPolicy
+import LunaCodec
 
 /// Failed sudo and failed SSH logins since the last scan vs thresholds in `configs/auth/<host>`.
 ///
@@ -236,7 +236,7 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
         return read
     }
 
-    /// The first 16 hex digits (64 bits) of the SHA-256 of `bytes`: it tells files apart (the shared SHA-256 of LunaPolicy, not a hash of our own).
+    /// The first 16 hex digits (64 bits) of the SHA-256 of `bytes`: it tells files apart (the shared SHA-256 of LunaCodec, not a hash of our own).
     static func fingerprint(_ bytes: Data) -> String {
         String(SHA256.hex(bytes).prefix(16))
     }

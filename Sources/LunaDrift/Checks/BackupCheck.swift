@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaFleet
 
 /// Backup freshness: the newest snapshot per backup group from the Proxmox Backup Server client.
@@ -61,12 +62,12 @@ public struct BackupCheck: DriftCheck {
 
     /// Newest `backup-time` per `backup-type/backup-id` (namespaced groups as `ns/TYPE/ID`); nil when not a JSON array.
     public static func newestPerGroup(_ data: Data) -> [String: Date]? {
-        guard let array = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else { return nil }
+        guard let array = (try? JSONValue.parse(data))?.arrayValue, array.allSatisfy({ $0.objectValue != nil }) else { return nil }
         var out: [String: Date] = [:]
         for o in array {
-            guard let type = o["backup-type"] as? String, let id = o["backup-id"] as? String,
-                  let t = (o["backup-time"] as? NSNumber)?.doubleValue else { continue }
-            let ns = (o["ns"] as? String).map { $0.isEmpty ? "" : $0 + "/" } ?? ""
+            guard let type = o["backup-type"]?.stringValue, let id = o["backup-id"]?.stringValue,
+                  let t = o["backup-time"]?.doubleValue else { continue }
+            let ns = o["ns"]?.stringValue.map { $0.isEmpty ? "" : $0 + "/" } ?? ""
             let group = ns + type + "/" + id
             let date = Date(timeIntervalSince1970: t)
             if out[group].map({ $0 < date }) ?? true { out[group] = date }

@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaFleet
 
 /// Containers (docker or podman): restart loops and unhealthy state.
@@ -84,23 +85,24 @@ public struct ContainersCheck: DriftCheck {
     public static func parse(_ data: Data) -> [Container]? {
         let trimmed = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return [] }
-        var objects: [[String: Any]] = []
+        var objects: [JSONValue] = []
         if trimmed.hasPrefix("[") {
-            guard let array = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [[String: Any]] else { return nil }
+            guard let array = (try? JSONValue.parse(trimmed))?.arrayValue else { return nil }
             objects = array
         } else {
             for line in trimmed.split(separator: "\n") {
-                guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+                guard let o = try? JSONValue.parse(String(line)) else { return nil }
                 objects.append(o)
             }
         }
+        guard objects.allSatisfy({ $0.objectValue != nil }) else { return nil }
         return objects.map { o in
-            var name = o["Names"] as? String ?? (o["Names"] as? [String])?.first ?? (o["Id"] as? String ?? o["ID"] as? String ?? "?")
+            var name = o["Names"]?.stringValue ?? o["Names"]?.stringArrayValue?.first ?? (o["Id"]?.stringValue ?? o["ID"]?.stringValue ?? "?")
             if name.hasPrefix("/") { name.removeFirst() }
-            var status = o["Status"] as? String ?? ""
-            if let health = o["Health"] as? String, !health.isEmpty, !status.contains(health) { status += " (\(health))" }
-            return Container(name: name, state: o["State"] as? String ?? "", status: status,
-                             restarts: (o["Restarts"] as? NSNumber)?.intValue)
+            var status = o["Status"]?.stringValue ?? ""
+            if let health = o["Health"]?.stringValue, !health.isEmpty, !status.contains(health) { status += " (\(health))" }
+            return Container(name: name, state: o["State"]?.stringValue ?? "", status: status,
+                             restarts: o["Restarts"]?.intValue)
         }
     }
 }

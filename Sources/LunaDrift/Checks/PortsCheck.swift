@@ -31,6 +31,8 @@ public struct Listener: Sendable, Equatable {
 /// Loopback-aware: listeners on 127.0.0.0/8 and `::1` are reported apart from
 /// public ones (`*`, `0.0.0.0`, `[::]` and every other address), and each
 /// finding carries its `scope` so a report can rank a new public port first.
+/// A reference line `ignore loopback` compares public listeners only (a machine
+/// whose loopback listeners come and go: a workstation, a test runner).
 public struct PortsCheck: DriftCheck {
     public let name = "ports"
     public let referenceKind = "ports"
@@ -56,6 +58,7 @@ public struct PortsCheck: DriftCheck {
         var items = Set<String>()
         for line in b.lines {
             let f = fields(line.withoutComment.text)
+            if f == ["ignore", "loopback"] { continue }
             let form = "expected 'PROTO ADDRESS:PORT [PROCESS]', e.g. 'tcp 0.0.0.0:22 sshd'"
             guard (2...3).contains(f.count) else {
                 throw b.error(line, "\(form), found \(f.count) field\(f.count == 1 ? "" : "s")")
@@ -69,6 +72,11 @@ public struct PortsCheck: DriftCheck {
             items.insert(f[0] + " " + f[1])
         }
         return items
+    }
+
+    /// Whether the reference says `ignore loopback`.
+    static func ignoresLoopback(_ b: Baseline?) -> Bool {
+        b?.lines.contains { fields($0.withoutComment.text) == ["ignore", "loopback"] } ?? false
     }
 
     /// Why `address` is not one `ss -n` could print, or nil when it is.
@@ -116,13 +124,15 @@ public struct PortsCheck: DriftCheck {
         guard output.exitStatus == 0 else {
             return failed(host, "ss exited \(output.exitStatus): \(stderrExcerpt(output))")
         }
-        let expected: Set<String>
+        let referenced: Set<String>
         do {
-            expected = try reference.map(Self.expected) ?? []
+            referenced = try reference.map(Self.expected) ?? []
         } catch {
             return failed(host, "bad reference: \(error)")
         }
-        let live = Self.parse(outputText(output))
+        let ignoring = Self.ignoresLoopback(reference)
+        let live = Self.parse(outputText(output)).filter { !ignoring || !$0.isLoopback }
+        let expected = ignoring ? referenced.filter { !Self.isLoopback(address: String($0.split(separator: " ").last ?? "")) } : referenced
         var items: [DriftItem] = []
         var seen = Set<String>()
         for listener in live where !seen.contains(listener.item) {
@@ -143,7 +153,7 @@ public struct PortsCheck: DriftCheck {
                                    params: ["change": "removed", "scope": scope]))
         }
         let loopback = live.filter(\.isLoopback).map(\.item)
-        let counts = "\(seen.count - Set(loopback).count) public, \(Set(loopback).count) loopback"
+        let counts = "\(seen.count - Set(loopback).count) public, " + (ignoring ? "loopback not compared" : "\(Set(loopback).count) loopback")
         var result = CheckResult.compared(host: host, check: name, items: items,
                                           okDetail: "\(seen.count) listeners match the reference (\(counts))")
         if result.status == .drift {

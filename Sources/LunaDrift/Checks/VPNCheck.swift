@@ -1,4 +1,5 @@
 import Foundation
+import LunaCodec
 import LunaFleet
 
 /// Mesh VPN: every expected node is online (`tailscale status --json`).
@@ -53,14 +54,15 @@ public struct VPNCheck: DriftCheck {
 
     /// Backend state and node name → online, from `tailscale status --json`; nil when not that JSON.
     public static func parse(_ data: Data) -> (backend: String, nodes: [String: Bool])? {
-        guard let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let backend = o["BackendState"] as? String else { return nil }
+        guard let o = try? JSONValue.parse(data), o.objectValue != nil, let backend = o["BackendState"]?.stringValue else { return nil }
         var nodes: [String: Bool] = [:]
-        var all: [[String: Any]] = (o["Peer"] as? [String: [String: Any]]).map { Array($0.values) } ?? []
-        if let me = o["Self"] as? [String: Any] { all.append(me) }
+        var all: [JSONValue] = []
+        if let peers = o["Peer"]?.objectValue, peers.values.allSatisfy({ $0.objectValue != nil }) { all = Array(peers.values) }
+        if let me = o["Self"], me.objectValue != nil { all.append(me) }
         for peer in all {
-            let online = peer["Online"] as? Bool ?? false
-            if let h = peer["HostName"] as? String { nodes[h.lowercased()] = online || nodes[h.lowercased()] == true }
-            if let dns = peer["DNSName"] as? String, let label = dns.split(separator: ".").first {
+            let online = peer["Online"]?.boolValue ?? false
+            if let h = peer["HostName"]?.stringValue { nodes[h.lowercased()] = online || nodes[h.lowercased()] == true }
+            if let dns = peer["DNSName"]?.stringValue, let label = dns.split(separator: ".").first {
                 nodes[label.lowercased()] = online || nodes[label.lowercased()] == true
             }
         }

@@ -1,9 +1,9 @@
 import Foundation
 
-/// SHA-224/256/384/512 for sudoers digest specs (no crypto library is linked).
-enum SHA2 {
+/// SHA-224/256/384/512 (no crypto library is linked): sudoers digest specs in LunaPolicy, and ``SHA256`` for the rest.
+public enum SHA2 {
     /// The digest of `data` by sudoers algorithm name, or nil for an unknown name.
-    static func digest(_ algorithm: String, _ data: Data) -> [UInt8]? {
+    public static func digest(_ algorithm: String, _ data: Data) -> [UInt8]? {
         switch algorithm {
         case "sha224": return Array(sha256(data, initial: h224).prefix(28))
         case "sha256": return sha256(data, initial: h256)
