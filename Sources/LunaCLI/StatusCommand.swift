@@ -46,7 +46,7 @@ enum StatusCommand {
             guard c.configured else { return Channel(channel: c.name, configured: false, state: "not configured", failures: 0) }
             if c.name == ChannelRegistry.cli { return Channel(channel: c.name, configured: true, state: "ok", failures: 0) }
             let h = c.health
-            return Channel(channel: c.name, configured: true, state: h?.state ?? "not contacted yet", failures: h?.failures ?? 0,
+            return Channel(channel: c.name, configured: true, state: h?.state.rawValue ?? "not contacted yet", failures: h?.failures ?? 0,
                            lastOKAt: h?.lastOKAt, lastError: h?.lastError, lastErrorAt: h?.lastErrorAt, nextAttemptAt: h?.nextAttemptAt)
         }
         let health = listing.compactMap(\.health)

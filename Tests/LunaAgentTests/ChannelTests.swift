@@ -23,7 +23,7 @@ struct ChannelTests {
         #expect(d.fake.botMessages.contains { $0.content.contains("Luna proposal #1") })
         let listing = try ChannelRegistry.listing(agent: agent)
         #expect(listing.map(\.name) == ["cli", "discord"] && listing.allSatisfy(\.configured))
-        #expect(listing.last?.health?.state == "ok")
+        #expect(listing.last?.health?.state == .ok)
     }
 
     @Test func withoutASectionTheRegistryHasOnlyTheCLIAndStatusListsDiscordAsNotConfigured() throws {
@@ -114,7 +114,7 @@ struct ChannelTests {
         #expect(try outbox.value("after") == "1005" && outbox.value("bot_user_id") == "999")
         #expect(try ledger.value("discord.after") == nil && ledger.value("other.key") == "stays")
         let health = try #require(try outbox.health())
-        #expect(health.state == "degraded" && health.failures == 2 && health.lastError == "HTTP 503")
+        #expect(health.state == .degraded && health.failures == 2 && health.lastError == "HTTP 503")
         #expect(try ledger.db.queryOne("SELECT count(*) AS n FROM sqlite_master WHERE name IN ('discord_outbox','discord_signals')")?.int("n") == 0)
         // Another channel sees none of it.
         #expect(try ChannelOutbox(ledger: ledger, channel: "other").unsent().isEmpty)
@@ -182,14 +182,14 @@ struct ChannelTests {
         }
         #expect(attempt(.retry) == false)
         var health = try #require(try outbox.health())
-        #expect(health.state == "degraded" && health.failures == 1 && health.nextAttemptAt == Timestamp.string(clock.now.addingTimeInterval(4)))
+        #expect(health.state == .degraded && health.failures == 1 && health.nextAttemptAt == Timestamp.string(clock.now.addingTimeInterval(4)))
         #expect(attempt(nil) == false && runs == 1, "backing off: the exchange does not run")
         clock.advance(4)
         #expect(attempt(nil) && runs == 2)
         health = try #require(try outbox.health())
-        #expect(health.state == "ok" && health.failures == 0 && health.lastOKAt == Timestamp.string(clock.now))
+        #expect(health.state == .ok && health.failures == 0 && health.lastOKAt == Timestamp.string(clock.now))
         #expect(attempt(.halt) == false)
-        #expect(try outbox.health()?.state == "halted")
+        #expect(try outbox.health()?.state == .halted)
         clock.advance(3_600)
         #expect(attempt(nil) == false && runs == 3, "halted until restart")
         #expect(lines.count == 2 && lines.last?.contains("halted") == true, "\(lines)")
@@ -205,7 +205,7 @@ struct ChannelTests {
         let started = ContinuousClock.now
         #expect(discord.tick(force: true) == false)
         #expect(ContinuousClock.now - started < .seconds(5), "the loop did not wait out the rate limit")
-        #expect(discord.health()?.state != "degraded", "a rate limit is not an outage")
+        #expect(discord.health()?.state != .degraded, "a rate limit is not an outage")
         #expect(discord.backoff.failures == 0)
         let sent = d.fake.log.count
         d.clock.advance(29)

@@ -252,7 +252,7 @@ struct DiscordApprovalTests {
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
         #expect(try agent.ledger.approval(1) == nil)
         let health = try #require(discord.health())
-        #expect(health.state == "degraded" && health.failures >= 4 && health.lastError?.contains("503") == true)
+        #expect(health.state == .degraded && health.failures >= 4 && health.lastError?.contains("503") == true)
         // Backing off: right after a failure nothing is sent, forced or not.
         #expect(discord.tick(force: true) == false)
         let before = d.fake.log.count
@@ -264,7 +264,7 @@ struct DiscordApprovalTests {
         d.clock.advance(301)
         #expect(discord.tick(force: true))
         #expect(try agent.ledger.proposal(1)?.state == .approved)
-        #expect(discord.health()?.state == "ok")
+        #expect(discord.health()?.state == .ok)
     }
 
     @Test func aRestartMidApprovalLosesNothingAndExecutesOnce() throws {
@@ -393,7 +393,7 @@ struct DiscordApprovalTests {
         #expect(discord.tick(force: true) == false)
         #expect(d.fake.log.count == sent, "no hammering after a 401")
         let health = try #require(discord.health())
-        #expect(health.state == "halted" && health.lastError?.contains("token") == true)
+        #expect(health.state == .halted && health.lastError?.contains("token") == true)
         #expect(try agent.ledger.proposal(1)?.state == .awaitingApproval)
         // A restart (a new client) tries again.
         #expect(try d.channel(try d.agent()).tick(force: true))

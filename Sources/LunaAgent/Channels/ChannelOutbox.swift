@@ -31,12 +31,20 @@ public struct ChannelOutboxItem: Sendable, Equatable {
     public var shownStatus: String?
 }
 
+/// How an approval channel is doing.
+public enum ChannelState: String, Sendable, Codable, Equatable {
+    case ok
+    /// Failing; luna backs off and tries again.
+    case degraded
+    /// A 401/403: it needs the operator (a working token) and a restart.
+    case halted
+}
+
 /// An approval channel's health, for `luna status`.
 public struct ChannelHealth: Sendable, Codable, Equatable {
     /// The channel's name (`discord`).
     public var channel: String
-    /// `ok`, `degraded` (failing, backing off) or `halted` (401/403: needs the operator).
-    public var state: String
+    public var state: ChannelState
     /// Consecutive failures.
     public var failures: Int
     public var lastOKAt: String?
@@ -219,7 +227,7 @@ public struct ChannelOutbox: Sendable {
     /// The channel's recorded health, or nil when it was never contacted.
     public func health() throws -> ChannelHealth? {
         try db.queryOne("SELECT * FROM channel_health WHERE channel=?", [name]).map {
-            ChannelHealth(channel: $0.string("channel") ?? "", state: $0.string("state") ?? "", failures: Int($0.int("failures") ?? 0),
+            ChannelHealth(channel: $0.string("channel") ?? "", state: ChannelState(rawValue: $0.string("state") ?? "") ?? .degraded, failures: Int($0.int("failures") ?? 0),
                           lastOKAt: $0.string("last_ok_at"), lastError: $0.string("last_error"),
                           lastErrorAt: $0.string("last_error_at"), nextAttemptAt: $0.string("next_attempt_at"))
         }
@@ -242,7 +250,7 @@ public struct ChannelOutbox: Sendable {
             INSERT INTO channel_health(channel, state, failures, last_error, last_error_at, next_attempt_at) VALUES (?,?,1,?,?,?)
             ON CONFLICT(channel) DO UPDATE SET state=excluded.state, failures=channel_health.failures+1,
               last_error=excluded.last_error, last_error_at=excluded.last_error_at, next_attempt_at=excluded.next_attempt_at
-            """, [name, .text(halted ? "halted" : "degraded"), .text(error), .text(stamp), nextAttempt.map { .text(Timestamp.string($0)) } ?? .null])
+            """, [name, .text((halted ? ChannelState.halted : .degraded).rawValue), .text(error), .text(stamp), nextAttempt.map { .text(Timestamp.string($0)) } ?? .null])
         return Int(try db.queryOne("SELECT failures FROM channel_health WHERE channel=?", [name])?.int("failures") ?? 1)
     }
 }
