@@ -54,6 +54,8 @@ public struct ScanReport: Sendable {
             if r.status == .drift, waivedItems > 0 { firstLine += " (\(waivedItems) waived)" }
             out += "  \(shownMark) \(shown(r.check).padding(toLength: 9, withPad: " ", startingAt: 0)) \(firstLine)\n"
             if r.status == .drift {
+                // Why a host cannot be reached is the one thing to read (ssh's own words).
+                if r.check == ReachCheck.name, !r.detail.isEmpty { out += "                         \(shown(r.detail))\n" }
                 for item in r.items {
                     let note = waiver(r, item).map { " — " + shown($0.shown) } ?? ""
                     out += "                         \(shown(item.summary))\(note)\n"

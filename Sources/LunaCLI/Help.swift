@@ -26,6 +26,7 @@ enum Help {
           --state-dir DIR   the state directory (default: state_dir from the
                             configuration, else /var/lib/luna)
           -h, --help        help; every command takes --help too
+          -V, --version     Luna's version and the libcurl and SQLite it runs with
 
         Exit status:
           0  success; `scan`: no drift; `allowed`: sudo would allow it; `check`: no problem
@@ -74,9 +75,9 @@ enum Help {
 
 extension CommandDefinition {
     static let run = CommandDefinition(
-        name: "run", synopsis: "[--once]",
+        name: "run", synopsis: "[--once [--json]]",
         summary: "the daemon loop (or one cycle): scan, plan, gate, execute approved actions, record outcomes",
-        usage: ["luna run [--once]"],
+        usage: ["luna run [--once [--json]]"],
         details: """
             Runs the supervised loop. Each cycle expires overdue proposals, scans every
             host, plans open findings (an approved skill, else the
@@ -89,7 +90,8 @@ extension CommandDefinition {
             `interrupted` and is never re-run on its own. Under systemd (Type=notify) it
             sends READY=1, STATUS= and WATCHDOG=1. SIGTERM or SIGINT stop it between steps.
             """,
-        options: [Option("--once", "run one cycle and print its report, then exit")],
+        options: [Option("--once", "run one cycle and print its report, then exit"),
+                  Option("--json", #"with --once: the cycle as JSON {"results","events","proposed","unplanned","executed","recorded","notices","interrupted","recordingBlocked",…}"#)],
         examples: ["luna run --once", "luna --config /etc/luna/luna.toml run"],
         run: { try RunCommand.run(&$0, $1) })
 
@@ -149,23 +151,24 @@ extension CommandDefinition {
         run: { try ProposalsCommand.show(&$0, $1) })
 
     static let approve = CommandDefinition(
-        name: "approve", synopsis: "ID",
+        name: "approve", synopsis: "ID [--json]",
         summary: "approve a proposal awaiting approval (channel: cli)",
-        usage: ["luna approve ID"],
+        usage: ["luna approve ID [--json]"],
         details: """
             Approves proposal ID, which must be awaiting approval and not expired. The
             approval binds to the proposal's digest and is recorded with channel `cli`
             and your user name. The next cycle of `luna run` executes it.
             """,
+        options: [Option("--json", #"{"proposal","state","approval":{"decision","approver","channel","digest",…}}"#)],
         examples: ["luna approve 12"],
         run: { try DecideCommand.run(&$0, $1, .approve) })
 
     static let deny = CommandDefinition(
-        name: "deny", synopsis: "ID [--reason TEXT]",
+        name: "deny", synopsis: "ID [--reason TEXT] [--json]",
         summary: "deny a proposal, with the reason recorded",
-        usage: ["luna deny ID [--reason TEXT]"],
+        usage: ["luna deny ID [--reason TEXT] [--json]"],
         details: "Denies proposal ID. The reason is recorded in the commit and in memory.",
-        options: [Option("--reason TEXT", "why it was denied")],
+        options: [Option("--reason TEXT", "why it was denied"), Option("--json", "as for approve")],
         examples: [#"luna deny 12 --reason "the port is a planned migration""#],
         run: { try DecideCommand.run(&$0, $1, .deny) })
 

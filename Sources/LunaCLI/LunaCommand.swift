@@ -50,6 +50,16 @@ enum LunaCommand {
             }
             let configPath = try args.value("--config") ?? "/etc/luna/luna.toml"
             let stateDir = try args.value("--state-dir")
+            // Before a command: `luna [--config X] --version` and `luna [--config X] --help`.
+            let noCommand = !args.words.contains { !$0.hasPrefix("-") }
+            if noCommand, args.words.contains("--version") || args.words.contains("-V") {
+                emit(Version.text)
+                return Exit.ok
+            }
+            if noCommand, args.words.contains("--help") || args.words.contains("-h") {
+                emit(Help.main)
+                return Exit.ok
+            }
             let name = try args.positional("a command")
             guard let command = definition(named: name) else { throw UsageError(message: "unknown command '\(name)'", command: nil) }
             var rest = Arguments(args.wordsAndDashes, command: name)

@@ -108,11 +108,17 @@ enum DecideCommand {
         let name = decision == .approve ? "approve" : "deny"
         let id = try ProposalsCommand.parseID(try args.positional("a proposal id"), command: name)
         let reason = decision == .deny ? try args.value("--reason") : nil
+        let json = args.flag("--json")
         try args.finish()
         let agent = try context.agent()
         // The CLI is a channel like any other: it decides through the same sink.
         let sink = DecisionSink(ledger: agent.ledger, channel: ChannelRegistry.cli)
         let p = try sink.decide(id, decision, approver: localUser(), reason: reason)
+        if json {
+            struct Out: Encodable { var proposal: Int64; var state: ProposalState; var approval: ApprovalRecord? }
+            try printJSON(Out(proposal: id, state: p.state, approval: try agent.ledger.approval(id)))
+            return Exit.ok
+        }
         emit("Proposal \(id) \(p.state.rawValue) by \(shown(localUser())) (bound to \(p.digest)).")
         if decision == .approve { emit("It runs at the next cycle of luna run (or: luna run --once).") }
         return Exit.ok

@@ -1,11 +1,14 @@
 import Foundation
 import LunaAgent
+import LunaDrift
 import LunaSystem
 
 /// `luna run [--once]`.
 enum RunCommand {
     static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
         let once = args.flag("--once")
+        let json = args.flag("--json")
+        if json && !once { throw UsageError(message: "--json needs --once (the daemon logs events; one cycle prints one report)", command: "run") }
         try args.finish()
         let config = try context.configuration()
         try StateDirectory.prepare(config.stateDirectory, configFile: config.file)
@@ -15,18 +18,22 @@ enum RunCommand {
         Daemon.installSignalHandlers()
         let daemon = Daemon(agent: agent, registry: try ChannelRegistry(agent: agent))
         let recovery = try daemon.recover()
-        for id in recovery.interrupted {
+        for id in recovery.interrupted where !json {
             emit("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
         }
-        for id in recovery.endedUnobserved {
+        for id in recovery.endedUnobserved where !json {
             emit("Proposal \(id) was executing when luna last stopped; its action ran to completion unobserved (exit status unknown): marked interrupted, not re-run. See: luna show \(id)")
         }
-        for (id, pid) in recovery.stillRunning {
+        for (id, pid) in recovery.stillRunning where !json {
             emit("Proposal \(id) is still running (pid \(pid)) from before luna last stopped: left executing, not re-run; it is resolved when it ends.")
         }
         fflush(nil)
         try daemon.run(once: once) { report in
-            emit(CycleText.render(report, agent: agent, context: context))
+            if json {
+                try? printJSON(CycleJSON(report, agent: agent, recovery: recovery))
+            } else {
+                emit(CycleText.render(report, agent: agent, context: context))
+            }
             fflush(nil)
         }
         // One cycle that could not commit its outcomes is not a success: the block is printed above.
@@ -36,6 +43,34 @@ enum RunCommand {
             return Exit.negative
         }
         return Exit.ok
+    }
+}
+
+/// One cycle as JSON (`run --once --json`): what a script needs to act on it.
+struct CycleJSON: Encodable {
+    struct Unplanned: Encodable { var finding: Int64; var summary: String; var reason: String }
+    var results: [CheckResult]
+    var events: [ScanCommand.JSONReport.Event]
+    var expired: [Int64]
+    var proposed: [Proposal]
+    var unplanned: [Unplanned]
+    var executed: [Proposal]
+    var recorded: [Int64]
+    var notices: [String]
+    var interrupted: [Int64]
+    var recordingBlocked: RecordingBlock?
+
+    init(_ report: CycleReport, agent: Agent, recovery: Ledger.Recovery) {
+        results = report.scan?.results ?? []
+        events = report.scan.map(ScanCommand.events) ?? []
+        expired = report.expired
+        proposed = report.proposed
+        unplanned = report.unplanned.map { Unplanned(finding: $0.0, summary: $0.1, reason: $0.2) }
+        executed = report.executed.compactMap { try? agent.ledger.proposal($0) }
+        recorded = report.recorded
+        notices = report.notices
+        interrupted = recovery.interrupted + recovery.endedUnobserved
+        recordingBlocked = try? agent.ledger.recordingBlock()
     }
 }
 

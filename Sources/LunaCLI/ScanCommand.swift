@@ -10,6 +10,21 @@ enum ScanCommand {
         var events: [Event]
     }
 
+    /// A scan's changes and due reminders, as `scan --json` and `run --once --json` print them.
+    static func events(_ report: ScanReport) -> [JSONReport.Event] {
+        report.events.compactMap { e -> JSONReport.Event? in
+            switch e {
+            case .appeared(let k, let i): .init(event: "new", host: k.host, check: k.check, subject: k.subject, summary: i.summary)
+            case .changed(let k, let i): .init(event: "changed", host: k.host, check: k.check, subject: k.subject, summary: i.summary)
+            case .resolved(let k): .init(event: "resolved", host: k.host, check: k.check, subject: k.subject, summary: nil)
+            case .ongoing: nil
+            }
+        } + report.reminders.compactMap { e -> JSONReport.Event? in
+            guard case .ongoing(let k, let i) = e else { return nil }
+            return .init(event: "reminder", host: k.host, check: k.check, subject: k.subject, summary: i.summary)
+        }
+    }
+
     static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
         var hosts: [String] = []
         while let h = try args.value("--host") { hosts.append(h) }
@@ -31,18 +46,7 @@ enum ScanCommand {
         }
         let report = try agent.scanner.scan(hosts: hosts.isEmpty ? nil : hosts, checks: checks.isEmpty ? nil : checks, progress: progress)
         if json {
-            let events = report.events.compactMap { e -> JSONReport.Event? in
-                switch e {
-                case .appeared(let k, let i): .init(event: "new", host: k.host, check: k.check, subject: k.subject, summary: i.summary)
-                case .changed(let k, let i): .init(event: "changed", host: k.host, check: k.check, subject: k.subject, summary: i.summary)
-                case .resolved(let k): .init(event: "resolved", host: k.host, check: k.check, subject: k.subject, summary: nil)
-                case .ongoing: nil
-                }
-            } + report.reminders.compactMap { e -> JSONReport.Event? in
-                guard case .ongoing(let k, let i) = e else { return nil }
-                return .init(event: "reminder", host: k.host, check: k.check, subject: k.subject, summary: i.summary)
-            }
-            try printJSON(JSONReport(results: report.results, events: events))
+            try printJSON(JSONReport(results: report.results, events: events(report)))
         } else {
             emit(report.text, terminator: "")
         }

@@ -126,3 +126,8 @@ public final class HTTPClient: Sendable {
         return max(1, Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000))
     }
 }
+
+extension HTTPClient {
+    /// The linked libcurl's version and TLS backend, e.g. `libcurl/7.88.1 OpenSSL/3.0.15 …`.
+    public static var libraryVersion: String { String(cString: curl_version()) }
+}

@@ -285,3 +285,8 @@ public final class Database: @unchecked Sendable {
         return value >= 10 || value == value.rounded() ? "\(Int(value)) \(units[unit])" : String(format: "%.1f %@", value, units[unit])
     }
 }
+
+extension Database {
+    /// The linked SQLite's version, e.g. `3.40.1`.
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}

@@ -197,6 +197,7 @@ struct SSHScanTests {
         let reach = try #require(down.results.first { $0.check == "reach" })
         #expect(reach.status == .drift)
         #expect(reach.items.map(\.subject) == ["unreachable"])
+        #expect(!reach.detail.isEmpty && down.text.contains(reach.detail), "ssh's reason is in the text report too: \(down.text)")
         #expect(down.results.filter { $0.check != "reach" }.allSatisfy { $0.status == .unavailable })
         #expect(Self.events(down, "b", ["unreachable"]) == ["new unreachable"])
         #expect(Self.events(try agent.scanner.scan(hosts: ["b"]), "b", ["unreachable"]).isEmpty)
