@@ -38,12 +38,14 @@ let package = Package(
         .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText"]),
         .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText", "LunaSystem"]),
         .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText", "LunaSystem"]),
+        // The Model Context Protocol over stdio: framing, JSON-RPC, version negotiation; tools come from a provider.
+        .target(name: "LunaMCP", dependencies: ["LunaModel", "LunaText"]),
         .target(
             name: "LunaAgent",
             dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText", "LunaSystem"]
         ),
         // The commands, parsing and output of `luna`; the only user of Agent. A library so tests run commands in process.
-        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaConfig", "LunaDrift", "LunaMemory", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem"]),
+        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaMCP", "LunaModel", "LunaConfig", "LunaDrift", "LunaMemory", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem"]),
         .executableTarget(name: "luna", dependencies: ["LunaCLI"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "LunaSystem", "TestSupport"]),
 
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "TestSupport"]),
         .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "TestSupport"]),
+        .testTarget(name: "LunaMCPTests", dependencies: ["LunaMCP", "LunaModel"]),
         .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(

@@ -31,6 +31,9 @@ enum Help {
       baseline capture|diff --host H [--check C] [--reason TEXT] [--json]
                                       write the current state as the reference and
                                       commit it (capture), or show what that would change
+      mcp                             a Model Context Protocol server on stdin/stdout for an
+                                      interactive agent: inspect and propose, never approve
+      context HOST [--finding ID]     what the planner reads before acting on HOST (or a finding)
       help [COMMAND]                  this text, or a command's
 
     Global options:
@@ -44,6 +47,42 @@ enum Help {
       1  `scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan
       2  error: bad usage, bad configuration or reference, unknown, expired or
          already-decided proposal, another `luna run` holds the lock, I/O failure
+    """
+
+    static let mcp = """
+    Usage: luna [--config PATH] mcp
+
+    Serves the Model Context Protocol on standard input and output (newline-
+    delimited JSON-RPC 2.0; no socket is opened), for an interactive agent such
+    as Claude Code:  claude mcp add luna -- luna mcp --config /etc/luna/luna.toml
+
+    Protocol versions: 2026-07-28 (stateless; server/discover) and, through the
+    initialize handshake, 2025-11-25 and 2025-06-18. Logs go to standard error.
+
+    Tools: findings, scan (read-only: nothing is stored), allowed, inspect (the
+    host's declared read set only, output redacted and clipped), proposal,
+    memory_search, skills, references; and, into the queue: propose (the same
+    gate, then awaiting_approval on every configured channel), suggest_note (a
+    pending note for `luna memory approve`), draft_runbook (committed under
+    docs/runbooks/). No tool approves, denies, executes or changes
+    configuration. Resources: luna://references/HOST/KIND, luna://memory/SLUG,
+    luna://runbooks/FILE, luna://skills/NAME. Prompt: recon {host, finding?}.
+
+    Proposals carry the source mcp:<client name>, shown on the approval card and
+    as a Proposed-by: commit trailer. Per client: at most 5 proposals awaiting
+    approval and 60 calls a minute. It does not take the run lock: it works
+    beside a running `luna run`, which executes what the operator approved.
+    """
+
+    static let context = """
+    Usage: luna context HOST [--finding ID]
+
+    Prints what Luna's planner reads before acting: for a finding, exactly the
+    model planner's recon (the finding and its diff, the references, what luna
+    may run there, memory notes, skills, the last outcomes); for a host, its open
+    findings, its sudoers reference, what luna may run, memory notes and the last
+    outcomes. Redacted; every block is marked as data. The MCP prompt `recon`
+    returns the same text.
     """
 
     static let run = """
@@ -327,6 +366,8 @@ enum Help {
         case "plan": plan
         case "status": status
         case "baseline": baseline
+        case "mcp": mcp
+        case "context": context
         default: nil
         }
     }

@@ -59,6 +59,8 @@ enum LunaCommand {
             case "plan": return try PlanCommand.run(&rest, context)
             case "status": return try StatusCommand.run(&rest, context)
             case "baseline": return try BaselineCommand.run(&rest, context)
+            case "mcp": return try MCPCommand.run(&rest, context)
+            case "context": return try MCPCommand.contextCommand(&rest, context)
             default:
                 throw UsageError(message: "unknown command '\(command)'", command: nil)
             }

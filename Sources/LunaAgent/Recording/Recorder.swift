@@ -167,6 +167,7 @@ public struct Recorder: Sendable {
         ]
         if let rule = p.gateRule { trailers.append("Rule: \(oneLine(rule))") }
         if let skill = p.skill { trailers.append("Skill: \(skill)") }
+        if p.source.hasPrefix("mcp:") { trailers.append("Proposed-by: \(oneLine(p.source))") }
         trailers.append("Digest: \(p.digest)")
         return title(p, outcome: outcome) + "\n\n" + wrap(body.joined(separator: " ")) + "\n\n" + trailers.joined(separator: "\n") + "\n"
     }
