@@ -4,6 +4,7 @@ MCPClientTests runs it from its own virtualenv and checks the JSON it prints.
 
     python luna_mcp_client.py explore LUNA CONFIG HOST   every mode, every tool, resources, prompt
     python luna_mcp_client.py propose LUNA CONFIG JSON   one propose call (arguments as JSON)
+    python luna_mcp_client.py calls   LUNA CONFIG JSON   [[tool, arguments], ...] on one connection
     python luna_mcp_client.py follow  LUNA CONFIG ID     the proposal tool for one id
     python luna_mcp_client.py raw     LUNA CONFIG        the wire without the SDK: bad messages, versions, a vanishing client
 """
@@ -13,7 +14,7 @@ import json
 import subprocess
 import sys
 
-from mcp import Client, StdioServerParameters, types
+from mcp import Client, MCPError, StdioServerParameters, types
 
 CLIENT = types.Implementation(name="sdk-test-client", version="1.0")
 
@@ -74,6 +75,19 @@ async def call(luna, config, name, arguments):
         return tool_result(await c.call_tool(name, arguments))
 
 
+async def calls(luna, config, batch):
+    """Several [name, arguments] calls on one connection (the stateless revision)."""
+    async with await session(luna, config, "2026-07-28") as c:
+        await c.list_tools()
+        out = []
+        for name, arguments in batch:
+            try:
+                out.append(tool_result(await c.call_tool(name, arguments)))
+            except MCPError as e:  # the protocol's own refusal (an unknown tool)
+                out.append({"error": {"code": e.code, "message": str(e)}})
+        return out
+
+
 def raw(luna, config):
     """Lines the SDK would never send, written straight to the process."""
 
@@ -132,8 +146,8 @@ def main():
         out = asyncio.run(explore(luna, config, sys.argv[4]))
     elif phase == "propose":
         out = asyncio.run(call(luna, config, "propose", json.loads(sys.argv[4])))
-    elif phase == "inspect":
-        out = asyncio.run(call(luna, config, "inspect", json.loads(sys.argv[4])))
+    elif phase == "calls":
+        out = asyncio.run(calls(luna, config, json.loads(sys.argv[4])))
     elif phase == "follow":
         out = asyncio.run(call(luna, config, "proposal", {"id": int(sys.argv[4])}))
     elif phase == "raw":
