@@ -26,6 +26,14 @@ extension InteractiveService {
     /// The largest resource text returned, in UTF-8 bytes.
     static let resourceLimit = 256 * 1024
 
+    /// A file name that can stand in a URI as it is: `[A-Za-z0-9._-]`, not starting with a dot.
+    /// Others are not offered (a name is text from the ops repo, and a URI is shown as it is).
+    static func plainName(_ name: String) -> Bool {
+        !name.isEmpty && !name.hasPrefix(".") && name.unicodeScalars.allSatisfy {
+            $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "." || $0 == "_" || $0 == "-")
+        }
+    }
+
     /// A host's reference files: each check kind's `configs/<kind>/<host>` and the sudoers reference.
     func referenceFiles(host: String) -> [Resource] {
         let fm = FileManager.default
@@ -36,7 +44,7 @@ extension InteractiveService {
                                 description: "What luna may run on \(host) (its sudoers reference; LUNA_READ is the declared read set).",
                                 path: "configs/sudoers/luna-\(host)", file: sudoers))
         }
-        let kinds = ((try? fm.contentsOfDirectory(atPath: config.configsDirectory)) ?? []).filter { $0 != "sudoers" }.sorted()
+        let kinds = ((try? fm.contentsOfDirectory(atPath: config.configsDirectory)) ?? []).filter { $0 != "sudoers" && Self.plainName($0) }.sorted()
         for kind in kinds {
             let file = config.configsDirectory + "/" + kind + "/" + host
             var isDir: ObjCBool = false
@@ -56,12 +64,12 @@ extension InteractiveService {
                                 path: "memory/\(note.slug).md", file: "", noteSlug: note.slug))
         }
         let runbooks = config.opsRepo + "/docs/runbooks"
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: runbooks)) ?? []).filter({ $0.hasSuffix(".md") }).sorted() {
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: runbooks)) ?? []).filter({ $0.hasSuffix(".md") && Self.plainName($0) }).sorted() {
             out.append(Resource(uri: "luna://runbooks/\(name)", name: "Runbook \(name)", description: "A runbook draft for the operator's own account.",
                                 path: "docs/runbooks/\(name)", file: runbooks + "/" + name))
         }
         let approved = Set(try skillRegistry.records(status: "approved").map(\.name))
-        for name in ((try? FileManager.default.contentsOfDirectory(atPath: config.skillsDirectory)) ?? []).sorted() where approved.contains(name) {
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: config.skillsDirectory)) ?? []).sorted() where approved.contains(name) && Self.plainName(name) {
             let file = config.skillsDirectory + "/" + name + "/SKILL.md"
             guard FileManager.default.fileExists(atPath: file) else { continue }
             out.append(Resource(uri: "luna://skills/\(name)", name: "Skill \(name)", description: "The approved skill \(name) (SKILL.md).",
