@@ -205,9 +205,15 @@ public final class MCPServer {
                 }
                 let arguments = params?["arguments"]
                 let r = try provider.call(tool: name, arguments: arguments, client: client)
-                var fields: [String: JSONValue] = ["content": .array([.object(["type": .string("text"), "text": .string(r.text)])]),
-                                                   "structuredContent": r.structured, "isError": .bool(r.isError)]
-                if r.isError, r.structured == .null { fields["structuredContent"] = nil }
+                // A result conforms to the tool's outputSchema, and says so twice, as the specification
+                // recommends: the structured content and its JSON text. A refusal or failure is text only.
+                var content: [JSONValue] = [.object(["type": .string("text"), "text": .string(r.text)])]
+                var fields: [String: JSONValue] = ["isError": .bool(r.isError)]
+                if !r.isError {
+                    fields["structuredContent"] = r.structured
+                    content.append(.object(["type": .string("text"), "text": .string(r.structured.text)]))
+                }
+                fields["content"] = .array(content)
                 return ok(fields)
             case "prompts/get":
                 guard let name = params?["name"]?.stringValue else { return failure(.invalidParams("prompts/get needs \"name\"")) }

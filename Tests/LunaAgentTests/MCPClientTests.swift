@@ -103,6 +103,10 @@ struct MCPClientTests {
             let calls = try #require(entry["calls"] as? [String: [String: Any]])
             #expect((calls["scan"]?["text"] as? String)?.contains("mode 0644, reference 0600") == true, "\(calls["scan"] ?? [:])")
             #expect(calls["allowed"]?["isError"] as? Bool == false)
+            for (name, result) in calls where result["isError"] as? Bool == false {
+                #expect(result["jsonTextMatches"] as? Bool == true, "\(name): the JSON text block is the structured content")
+            }
+            #expect(calls["proposal"]?["structured"] is NSNull, "a refusal is text only")
             #expect(((calls["allowed"]?["structured"] as? [String: Any])?["outcome"] as? String) == "refused", "/usr/bin/id is not in the reference")
             #expect(calls["proposal"]?["isError"] as? Bool == true, "no proposal 999")
             let recon = try #require(entry["recon"] as? String)
@@ -157,6 +161,19 @@ struct MCPClientTests {
         let message = try e.estate.ops.git("log", "-1", "--format=%B", commit)
         #expect(message.contains("Proposed-by: \(Self.client)"), "\(message)")
         #expect(try e.estate.ops.git("log", "-1", "--format=%(trailers:key=Proposed-by,valueonly)", commit) == Self.client)
+
+        // The other two queue tools: a note that waits for the operator, a runbook in the ops repo.
+        let queued = try e.calls([
+            ("suggest_note", ["title": "Marker files", "body": "The agent marks hosts with mcp-made.", "host": "localhost"]),
+            ("draft_runbook", ["host": "localhost", "title": "Remove the marker", "why": "Only the operator decides.", "steps_markdown": "1. rm it."]),
+        ])
+        #expect(queued.allSatisfy { $0["isError"] as? Bool == false }, "\(queued)")
+        let slug = try #require((queued[0]["structured"] as? [String: Any])?["slug"] as? String)
+        #expect(try e.estate.luna("memory", "list", "--pending").out.contains(slug))
+        let runbook = try #require(queued[1]["structured"] as? [String: Any])
+        let path = try #require(runbook["path"] as? String)
+        #expect(FileManager.default.fileExists(atPath: e.estate.ops.repo + "/" + path))
+        #expect(try e.estate.ops.git("log", "-1", "--format=%(trailers:key=Proposed-by,valueonly)", runbook["commit"] as? String ?? "") == Self.client)
     }
 
     @Test func thePlannersHostileCasesAreRefusedWithReasonsAndNothingRuns() throws {

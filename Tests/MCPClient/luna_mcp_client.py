@@ -24,11 +24,12 @@ def server(luna, config):
 
 
 def tool_result(r):
-    return {
-        "isError": bool(r.is_error),
-        "text": "".join(c.text for c in r.content if getattr(c, "type", "") == "text"),
-        "structured": r.structured_content,
-    }
+    texts = [c.text for c in r.content if getattr(c, "type", "") == "text"]
+    out = {"isError": bool(r.is_error), "text": texts[0] if texts else "", "structured": r.structured_content}
+    if not r.is_error:
+        # The structured result is also given as its JSON text, for clients that read text only.
+        out["jsonTextMatches"] = len(texts) == 2 and json.loads(texts[1]) == r.structured_content
+    return out
 
 
 async def session(luna, config, mode):
