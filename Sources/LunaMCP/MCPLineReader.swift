@@ -17,8 +17,11 @@ public final class MCPLineReader {
 
     let fd: Int32
     let limit: Int
-    private var buffer = Data()
-    private var skipping = 0
+    private var buffer: [UInt8] = []
+    /// Where the unread part of `buffer` starts.
+    private var start = 0
+    /// Bytes of an oversized line already dropped.
+    private var skipped = 0
     private var atEnd = false
 
     public init(fd: Int32, limit: Int) {
@@ -26,31 +29,33 @@ public final class MCPLineReader {
         self.limit = limit
     }
 
-    /// The next line (without its newline; a `\r` before it is dropped), or `.end` at end of input or on a read error.
+    /// The next line (without its newline; a `\r` before it is dropped; blank lines are skipped),
+    /// or `.end` at end of input or on a read error.
     public func next() -> Line {
         while true {
-            if let nl = buffer.firstIndex(of: 0x0A) {
-                var line = buffer[buffer.startIndex..<nl]
-                buffer = Data(buffer[buffer.index(after: nl)...])
-                if skipping > 0 {
-                    let total = skipping + line.count
-                    skipping = 0
-                    return .oversized(total)
+            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                var line = buffer[start..<nl]
+                start = nl + 1
+                if skipped > 0 || line.count > limit {
+                    defer { skipped = 0 }
+                    return .oversized(skipped + line.count)
                 }
                 if line.last == 0x0D { line = line.dropLast() }
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 return .message(Data(line))
             }
-            if buffer.count > limit {
-                skipping += buffer.count
+            // No newline in what is buffered: drop what is read, and an oversized line's bytes as they come.
+            buffer.removeFirst(start)
+            start = 0
+            if buffer.count > limit || (skipped > 0 && !buffer.isEmpty) {
+                skipped += buffer.count
                 buffer.removeAll(keepingCapacity: true)
             }
             if atEnd {
-                if skipping > 0 { let total = skipping; skipping = 0; return .oversized(total) }
-                if buffer.isEmpty { return .end }
-                let rest = buffer
-                buffer.removeAll()
-                return .message(rest)
+                if skipped > 0 { defer { skipped = 0 }; return .oversized(skipped) }
+                if buffer.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { buffer.removeAll(); return .end }
+                defer { buffer.removeAll() }
+                return .message(Data(buffer))
             }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

@@ -100,6 +100,23 @@ struct MCPServerTests {
         close(fds[0])
     }
 
+    @Test func manyLinesInOneReadAndAnOversizedTailAreEachTold() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let writeEnd = fds[1]
+        let lines = (0..<3000).map { "{\"n\":\($0)}" }.joined(separator: "\n") + "\n"
+        let writer = Thread {
+            _ = mcpWriteAll(writeEnd, Data(lines.utf8) + Data(repeating: 0x62, count: 150_000) + Data(" \n \r".utf8))
+            close(writeEnd)
+        }
+        writer.start()
+        let reader = MCPLineReader(fd: fds[0], limit: 100_000)
+        for n in 0..<3000 { #expect(reader.next() == .message(Data("{\"n\":\(n)}".utf8))) }
+        #expect(reader.next() == .oversized(150_001))
+        #expect(reader.next() == .end, "a blank tail is no message")
+        close(fds[0])
+    }
+
     @Test func wireErrorsUseTheSpecificationsCodes() {
         #expect(MCPWire.parse(Data("nope".utf8)) == .invalid(id: .null, code: -32700, message: "Parse error: the message is not valid JSON"))
         if case .invalid(_, let code, _) = MCPWire.parse(Data("[]".utf8)) { #expect(code == -32600) } else { Issue.record("a batch") }
