@@ -69,8 +69,9 @@ enum Help {
     luna://runbooks/FILE, luna://skills/NAME. Prompt: recon {host, finding?}.
 
     Proposals carry the source mcp:<client name>, shown on the approval card and
-    as a Proposed-by: commit trailer. Per client: at most 5 proposals awaiting
-    approval and 60 calls a minute. It does not take the run lock: it works
+    as a Proposed-by: commit trailer. At most 5 proposals awaiting approval per
+    client name, 20 for all MCP clients together, and 60 calls a minute per
+    process. It does not take the run lock: it works
     beside a running `luna run`, which executes what the operator approved.
     """
 

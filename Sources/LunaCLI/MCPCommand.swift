@@ -45,7 +45,8 @@ struct AgentMCPProvider: MCPProvider {
     let agent: Agent
     var service: InteractiveService { InteractiveService(context: agent.context) }
 
-    var implementation: MCPImplementation { MCPImplementation(name: "luna", title: "Luna", version: "0.16.0") }
+    /// Luna has no release numbers yet: the version says so.
+    var implementation: MCPImplementation { MCPImplementation(name: "luna", title: "Luna", version: "dev") }
 
     var instructions: String {
         """

@@ -33,12 +33,14 @@ public final class MCPServer {
     let provider: any MCPProvider
     let log: (String) -> Void
     let now: () -> Date
-    /// At most this many tool calls and prompt requests per client in any 60 s.
+    /// At most this many tool calls and prompt requests in any 60 s. Counted for the process,
+    /// which serves one client over its stdio: a name the client gives itself (per request in
+    /// 2026-07-28) cannot open a new allowance.
     public let callsPerMinute: Int
     /// The version the `initialize` handshake settled (nil before one).
     public private(set) var handshakeVersion: String?
     private var handshakeClient = "unknown"
-    private var recentCalls: [String: [Date]] = [:]
+    private var recentCalls: [Date] = []
 
     public init(provider: any MCPProvider, callsPerMinute: Int = 60, now: @escaping () -> Date = { Date() },
                 log: @escaping (String) -> Void) {
@@ -237,17 +239,15 @@ public final class MCPServer {
         }
     }
 
-    /// Counts a call for `client`; a sentence when it is over the bound of `callsPerMinute` in 60 s.
+    /// Counts a call; a sentence when it is over the bound of `callsPerMinute` in 60 s.
     func throttle(_ client: MCPClient) -> String? {
         let t = now()
-        var calls = (recentCalls[client.name] ?? []).filter { t.timeIntervalSince($0) < 60 }
-        guard calls.count < callsPerMinute else {
-            recentCalls[client.name] = calls
+        recentCalls.removeAll { t.timeIntervalSince($0) >= 60 || $0 > t }
+        guard recentCalls.count < callsPerMinute else {
             log("client \(client.name) is over \(callsPerMinute) calls per minute; refused")
             return "refused: at most \(callsPerMinute) calls per minute per client; wait and try again"
         }
-        calls.append(t)
-        recentCalls[client.name] = calls
+        recentCalls.append(t)
         return nil
     }
 }

@@ -43,6 +43,14 @@ struct InteractiveServiceTests {
         #expect(over.text.contains("at most 5 per client"), "\(over.text)")
         #expect(!(try touch(s, e, 10, source: "mcp:beta")).isError, "another client has its own bound")
         #expect(try s.ledger.proposals(state: .awaitingApproval).count == 6)
+        // New names cannot flood the queue: all MCP clients together have a bound too.
+        var n = 11
+        for client in 0..<10 {
+            for _ in 0..<2 { _ = try touch(s, e, n, source: "mcp:c\(client)"); n += 1 }
+        }
+        #expect(try s.ledger.proposals(state: .awaitingApproval).filter { $0.source.hasPrefix("mcp:") }.count == InteractiveService.maxPendingAllClients)
+        let flood = try touch(s, e, n, source: "mcp:fresh-name")
+        #expect(flood.isError && flood.text.contains("at most 20 together"), "\(flood.text)")
     }
 
     @Test func outputsAreRedactedAndInert() throws {

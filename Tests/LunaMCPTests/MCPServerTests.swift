@@ -38,6 +38,12 @@ struct MCPServerTests {
                                           "io.modelcontextprotocol/clientCapabilities": .object([:]),
                                           "io.modelcontextprotocol/clientInfo": .object(["name": .string("a b/c\u{1b}"), "version": .string("1")])])
 
+    static func meta(client: String) -> JSONValue {
+        .object(["io.modelcontextprotocol/protocolVersion": .string("2026-07-28"),
+                 "io.modelcontextprotocol/clientCapabilities": .object([:]),
+                 "io.modelcontextprotocol/clientInfo": .object(["name": .string(client), "version": .string("1")])])
+    }
+
     func call(_ id: Int, meta: JSONValue? = MCPServerTests.meta) -> MCPWire.Message {
         var params: [String: JSONValue] = ["name": .string("echo"), "arguments": .object([:])]
         if let meta { params["_meta"] = meta }
@@ -78,8 +84,10 @@ struct MCPServerTests {
         #expect(over["isError"] == .bool(true))
         #expect(over["content"]?.arrayValue?.first?["text"]?.stringValue?.contains("at most 3 calls per minute") == true)
         #expect(provider.calls == 3, "the refused call never reached the provider")
+        #expect(server.handle(call(5, meta: Self.meta(client: "another-name")))?["result"]?["isError"] == .bool(true),
+                "a new self-given name opens no new allowance")
         clock.now += 61
-        #expect(server.handle(call(5))?["result"]?["isError"] == .bool(false), "the window moves on")
+        #expect(server.handle(call(6))?["result"]?["isError"] == .bool(false), "the window moves on")
     }
 
     @Test func anOversizedLineIsSkippedAndTheNextOneRead() throws {

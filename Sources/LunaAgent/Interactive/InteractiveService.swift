@@ -17,8 +17,11 @@ import LunaText
 public struct InteractiveService: AgentService {
     public let context: AgentContext
 
-    /// Proposals one client may have awaiting approval at once.
+    /// Proposals one client (one source name) may have awaiting approval at once.
     public static let maxPendingPerClient = 5
+    /// Proposals all MCP clients together may have awaiting approval at once (a client's
+    /// name is self-reported, so new names cannot flood the operator's queue).
+    public static let maxPendingAllClients = 20
 
     public init(context: AgentContext) { self.context = context }
 
@@ -162,9 +165,13 @@ public struct InteractiveService: AgentService {
     func propose(_ input: ToolInput, source: String, redactor r: Redactor, refuse: (String) -> Answer) throws -> Answer {
         let host = input.string("host")
         guard config.host(host) != nil else { return refuse("host '\(host)' is not in the inventory") }
-        let pending = try ledger.proposals(state: .awaitingApproval).filter { $0.source == source }.count
+        let waiting = try ledger.proposals(state: .awaitingApproval).filter { $0.source.hasPrefix("mcp:") }
+        let pending = waiting.filter { $0.source == source }.count
         guard pending < Self.maxPendingPerClient else {
             return refuse("\(source) already has \(pending) proposals awaiting approval (at most \(Self.maxPendingPerClient) per client); wait for the operator")
+        }
+        guard waiting.count < Self.maxPendingAllClients else {
+            return refuse("MCP clients already have \(waiting.count) proposals awaiting approval (at most \(Self.maxPendingAllClients) together); wait for the operator")
         }
         var finding: FindingRecord? = nil
         if let id = input.integer("finding") {
