@@ -40,12 +40,14 @@ let package = Package(
         .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText", "LunaCodec"]),
         .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText", "LunaSystem", "LunaCodec"]),
         .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText", "LunaSystem", "LunaCodec"]),
+        // The Model Context Protocol over stdio: framing, JSON-RPC, version negotiation; tools come from a provider.
+        .target(name: "LunaMCP", dependencies: ["LunaCodec", "LunaText"]),
         .target(
             name: "LunaAgent",
             dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText", "LunaSystem", "LunaCodec"]
         ),
         // The commands, parsing and output of `luna`; the only user of Agent. A library so tests run commands in process.
-        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaConfig", "LunaDrift", "LunaMemory", "LunaModel", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem", "LunaCodec"]),
+        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaMCP", "LunaConfig", "LunaDrift", "LunaMemory", "LunaModel", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem", "LunaCodec"]),
         .executableTarget(name: "luna", dependencies: ["LunaCLI"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "LunaSystem", "TestSupport"]),
 
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "LunaCodec", "TestSupport"]),
         .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "LunaCodec", "TestSupport"]),
+        .testTarget(name: "LunaMCPTests", dependencies: ["LunaMCP", "LunaCodec"]),
         .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "LunaCodec", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),
         .testTarget(

@@ -55,7 +55,11 @@ public struct ScanReport: Sendable {
             out += "  \(shownMark) \(shown(r.check).padding(toLength: 9, withPad: " ", startingAt: 0)) \(firstLine)\n"
             if r.status == .drift {
                 // Why a host cannot be reached is the one thing to read (ssh's own words).
-                if r.check == ReachCheck.name, !r.detail.isEmpty { out += "                         \(shown(r.detail))\n" }
+                if r.check == ReachCheck.name {
+                    for line in r.detail.split(whereSeparator: \.isNewline) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                        out += "                         \(shown(String(line)))\n"
+                    }
+                }
                 for item in r.items {
                     let note = waiver(r, item).map { " — " + shown($0.shown) } ?? ""
                     out += "                         \(shown(item.summary))\(note)\n"

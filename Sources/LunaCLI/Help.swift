@@ -461,4 +461,49 @@ extension CommandDefinition {
         usage: ["luna waivers [--json]"],
         options: [Option("--json", #"[{"waiver":{…},"active":true|false}]"#)],
         run: { try WaiverCommands.list(&$0, $1) })
+
+    static let mcp = CommandDefinition(
+        name: "mcp", synopsis: "",
+        summary: "a Model Context Protocol server on stdin/stdout for an interactive agent: inspect and propose, never approve",
+        usage: ["luna mcp"],
+        details: """
+            Serves the Model Context Protocol on standard input and output (newline-
+            delimited JSON-RPC 2.0; no socket is opened), for an interactive agent such
+            as Claude Code. Protocol versions: 2026-07-28 (stateless; server/discover)
+            and, through the initialize handshake, 2025-11-25 and 2025-06-18. Logs go
+            to standard error.
+
+            Tools: findings, scan (read-only: nothing is stored), allowed, inspect (the
+            host's declared read set only, output redacted and clipped), proposal,
+            memory_search, skills, references; and, into the queue: propose (the same
+            gate, then awaiting_approval on every configured channel), suggest_note (a
+            pending note for `luna memory approve`), draft_runbook (committed under
+            docs/runbooks/). No tool approves, denies, executes or changes
+            configuration. Resources: luna://references/HOST/KIND, luna://memory/SLUG,
+            luna://runbooks/FILE, luna://skills/NAME. Prompt: recon {host, finding?}.
+
+            Proposals carry the source mcp:<client name>, shown on the approval card
+            and as a Proposed-by: commit trailer. At most 5 proposals awaiting approval
+            per client name, 20 for all MCP clients together, and 60 calls a minute per
+            process. It does not take the run lock: it works beside a running
+            `luna run`, which executes what the operator approved.
+            """,
+        examples: ["claude mcp add luna -- luna mcp --config /etc/luna/luna.toml"],
+        run: { try MCPCommand.run(&$0, $1) })
+
+    static let context = CommandDefinition(
+        name: "context", synopsis: "HOST [--finding ID]",
+        summary: "what the planner reads before acting on HOST (or a finding)",
+        usage: ["luna context HOST [--finding ID]"],
+        details: """
+            Prints what Luna's planner reads before acting: for a finding, exactly the
+            model planner's recon (the finding and its diff, the references, what luna
+            may run there, memory notes, skills, the last outcomes); for a host, its
+            open findings, its sudoers reference, what luna may run, memory notes and
+            the last outcomes. Redacted; every block is marked as data. The MCP prompt
+            `recon` returns the same text.
+            """,
+        options: [Option("--finding ID", "the recon for this finding instead of the host's")],
+        examples: ["luna context web1", "luna context web1 --finding 12"],
+        run: { try MCPCommand.contextCommand(&$0, $1) })
 }

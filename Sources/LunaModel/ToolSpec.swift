@@ -20,6 +20,8 @@ public struct ToolSpec: Sendable, Equatable {
             case choice([String])
             /// An array of at most `maxItems` strings, each at most `maxLength`.
             case strings(maxItems: Int, maxLength: Int)
+            /// An integer from `min` to `max`.
+            case integer(min: Int, max: Int)
         }
 
         /// The JSON member name.
@@ -68,6 +70,9 @@ public struct ToolSpec: Sendable, Equatable {
                 properties[f.name] = .object(["type": .string("array"), "maxItems": .int(maxItems),
                                               "items": .object(["type": .string("string"), "maxLength": .int(maxLength)]),
                                               "description": .string(f.description)])
+            case .integer(let min, let max):
+                properties[f.name] = .object(["type": .string("integer"), "minimum": .int(min), "maximum": .int(max),
+                                              "description": .string(f.description)])
             }
         }
         return .object([
@@ -94,6 +99,7 @@ public struct ToolSpec: Sendable, Equatable {
         }
         var strings: [String: String] = [:]
         var arrays: [String: [String]] = [:]
+        var integers: [String: Int] = [:]
         for f in fields {
             guard let value = object[f.name], value != .null else {
                 if f.required { problems.append("missing field '\(f.name)'") }
@@ -119,10 +125,14 @@ public struct ToolSpec: Sendable, Equatable {
                     list.append(s)
                 }
                 arrays[f.name] = list
+            case .integer(let min, let max):
+                guard case .int(let i) = value else { problems.append("'\(f.name)' must be an integer"); continue }
+                if i < min || i > max { problems.append("'\(f.name)' must be from \(min) to \(max)") }
+                integers[f.name] = i
             }
         }
         guard problems.isEmpty else { throw ToolInputError(tool: name, problems: problems) }
-        return ToolInput(tool: name, strings: strings, arrays: arrays)
+        return ToolInput(tool: name, strings: strings, arrays: arrays, integers: integers)
     }
 
 }
@@ -132,7 +142,17 @@ public struct ToolInput: Sendable, Equatable {
     public var tool: String
     public var strings: [String: String]
     public var arrays: [String: [String]]
+    public var integers: [String: Int]
 
+    public init(tool: String, strings: [String: String], arrays: [String: [String]], integers: [String: Int] = [:]) {
+        self.tool = tool
+        self.strings = strings
+        self.arrays = arrays
+        self.integers = integers
+    }
+
+    /// The integer field `name` (nil when absent).
+    public func integer(_ name: String) -> Int? { integers[name] }
     /// The string field `name` ("" when absent).
     public func string(_ name: String) -> String { strings[name] ?? "" }
     /// The array field `name` (empty when absent).

@@ -35,4 +35,16 @@ public enum SystemRequirements {
         if needsRoot && !isRoot { return false }
         return tools.allSatisfy { which($0) != nil }
     }
+
+    /// The Python of the virtualenv holding the official MCP Python SDK (`mcp` from PyPI),
+    /// as `.ci/run` installs it: `LUNA_MCP_CLIENT_PYTHON`, else `/opt/luna-mcp-client/bin/python`.
+    public static var mcpClientPython: String {
+        ProcessInfo.processInfo.environment["LUNA_MCP_CLIENT_PYTHON"] ?? "/opt/luna-mcp-client/bin/python"
+    }
+
+    /// Whether the MCP client tests may run: the SDK's virtualenv is there (always true under `LUNA_SYSTEM_TESTS=1`,
+    /// so a missing one fails there instead of skipping).
+    public static var mcpClientAvailable: Bool {
+        required || FileManager.default.isExecutableFile(atPath: mcpClientPython)
+    }
 }

@@ -38,9 +38,19 @@ struct ToolAndRedactionTests {
                 case .string(let max): #expect(max > 0 && max <= 8000)
                 case .strings(let items, let len): #expect(items <= 32 && len <= 512)
                 case .choice(let values): #expect(!values.isEmpty)
+                case .integer(let min, let max): #expect(min <= max)
                 }
             }
             #expect(tool.inputSchema["additionalProperties"] == .bool(false))
+        }
+    }
+
+    @Test func integersAreWholeAndInRange() throws {
+        let spec = ToolSpec(name: "t", description: "", fields: [.init("n", .integer(min: 1, max: 10), "")])
+        #expect(try spec.validate(.object(["n": .int(3)])).integer("n") == 3)
+        #expect(spec.inputSchema["properties"]?["n"]?["maximum"] == .int(10))
+        for bad: JSONValue in [.int(0), .int(11), .string("3"), .double(2.5), .bool(true)] {
+            #expect(throws: ToolInputError.self) { try spec.validate(.object(["n": bad])) }
         }
     }
 

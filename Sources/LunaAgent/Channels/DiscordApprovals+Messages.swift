@@ -32,6 +32,10 @@ public enum DiscordMessages {
         if let finding = p.findingSummary {
             lines.append("**Finding:** " + DiscordText.clip(DiscordText.inert(r.redact(finding)), 200, note: more))
         }
+        if p.source.isInteractiveAgent {
+            // An interactive agent's proposal says so: the operator sees who asked before approving.
+            lines.append("**Proposed by:** \(DiscordText.inert(p.source.rawValue)) (an interactive agent through `luna mcp`)")
+        }
         lines.append("**Risk:** \(DiscordText.inert(p.risk))" + (p.skill.map { "   **Skill:** \(DiscordText.inert($0))" } ?? ""))
         lines.append("**Allowed by sudoers rule:** " + DiscordText.codeBlock(DiscordText.clip(r.redact(p.gateRule ?? "(none recorded)"), 250)))
         if let verify = p.verifyArgv {

@@ -25,15 +25,7 @@ extension ModelPlanner {
         guard call.arguments != nil else { return try refuse("the arguments are not valid JSON") }
         let input: ToolInput
         do { input = try spec.validate(call.arguments) } catch { return try refuse(error.problems.joined(separator: "; ")) }
-        for (field, value) in input.strings.sorted(by: { $0.key < $1.key }) + input.arrays.flatMap({ k, v in v.map { (k, $0) } }) {
-            let ns = value as NSString
-            if ModelText.mentionPattern.firstMatch(in: value, range: NSRange(location: 0, length: ns.length)) != nil {
-                return try refuse("'\(field)' contains a mention (@everyone, @here or <@…>); the model may not address people")
-            }
-            if value.contains("[REDACTED-") && (field == "argv" || field == "verify_argv" || field == "host") {
-                return try refuse("'\(field)' contains a redaction placeholder; the model never sees secrets and cannot use them")
-            }
-        }
+        if let refusal = UntrustedRequests.screen(input, who: "the model") { return try refuse(refusal) }
         switch spec.name {
         case PlannerTools.proposeAction.name:
             let host = input.string("host")
@@ -45,13 +37,7 @@ extension ModelPlanner {
             let verify = input.array("verify_argv")
             // The verification runs after the action without a second approval: it must be in the
             // host's declared read set (the gate checks this again for every proposal).
-            if !verify.isEmpty {
-                let v = gate.evaluate(host: host, argv: verify, runas: "root")
-                guard v.runsWithoutApproval else {
-                    return try refuse("verify_argv must be in the declared read set of \(host) for \(config.identity): "
-                                      + (v.outcome == .allowed ? (v.readSet?.reason ?? "not declared read-only") : v.reasons.joined(separator: "; ")))
-                }
-            }
+            if !verify.isEmpty, let refusal = verificationRefusal(host: host, verify: verify) { return try refuse(refusal) }
             let gated: Proposal
             do {
                 let promptHash = session.promptHash
@@ -78,21 +64,12 @@ extension ModelPlanner {
                 return try refuse("at most \(Self.maxInspectionsPerFinding) inspections per finding")
             }
             let argv = input.array("argv")
-            let verdict = gate.evaluate(host: hostName, argv: argv, runas: "root")
-            guard verdict.outcome == .allowed else {
-                return try refuse("the gate does not allow it for \(config.identity): " + verdict.reasons.joined(separator: "; "))
-            }
-            // Read-only is what the operator declared in the reference, never what a heuristic guessed.
-            guard verdict.runsWithoutApproval else {
-                return try refuse("inspect runs only commands in the declared read set of \(hostName): "
-                                  + (verdict.readSet?.reason ?? "not declared read-only"))
-            }
+            if let refusal = inspectionRefusal(host: hostName, argv: argv) { return try refuse(refusal) }
             session.inspections += 1
             result.inspections += 1
             do {
-                let r = try actionExecutor(host, runas: "root").run(argv, timeout: .seconds(config.commandTimeoutSeconds))
-                let output = Clip.utf8(r.stdoutText + (r.stderrText.isEmpty ? "" : "\n[stderr]\n" + r.stderrText), 4000)
-                return ("exit \(r.exitStatus)\n" + ModelText.dataBlock("command output", session.redactor.redact(output)), r.exitStatus != 0)
+                let inspection = try runInspection(host, argv: argv, redactor: session.redactor)
+                return (inspection.text, inspection.exitStatus != 0)
             } catch {
                 return ("could not run it: \(error)", true)
             }

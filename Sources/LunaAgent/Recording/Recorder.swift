@@ -168,6 +168,7 @@ public struct Recorder: Sendable {
         ]
         if let rule = p.gateRule { trailers.append("Rule: \(oneLine(rule))") }
         if let skill = p.skill { trailers.append("Skill: \(skill)") }
+        if p.source.isInteractiveAgent { trailers.append("Proposed-by: \(oneLine(p.source.rawValue))") }
         trailers.append("Digest: \(p.digest)")
         return title(p, outcome: outcome) + "\n\n" + wrap(body.joined(separator: " ")) + "\n\n" + trailers.joined(separator: "\n") + "\n"
     }
