@@ -9,8 +9,9 @@
 /// regular expression (`^…$`) whose variable part cannot contain a space.
 public enum SudoersCommand {
     /// The command allowing exactly `argv`: its path, then each argument escaped
-    /// the way sudoers(5) requires (`\,` `\:` `\=` `\\` `\#`, blanks as `\ `, and
-    /// the wildcard characters `* ? [ ] ! ^` as `\*` … so they match themselves),
+    /// the way sudoers(5) requires (`\,` `\:` `\=` `\#`, blanks as `\ `, the
+    /// wildcard characters `* ? [ ] ! ^` as `\*` … so they match themselves, and a
+    /// backslash as `\\\\`, since sudo then matches with fnmatch),
     /// or `PATH ""` (no arguments at all) for a bare program.
     ///
     /// - Returns: nil when sudoers cannot say it exactly: a relative or unusual
@@ -25,7 +26,11 @@ public enum SudoersCommand {
             for c in argument.unicodeScalars {
                 switch c {
                 case "\n", "\r", "\0": return nil
-                case "\\", ",", ":", "=", "#", " ", "\t", "*", "?", "[", "]", "!", "^":
+                case "\\":
+                    // The lexer reads `\\\\` as `\\`, which fnmatch (any backslash makes sudo
+                    // use it) reads as one literal backslash.
+                    word += "\\\\\\\\"
+                case ",", ":", "=", "#", " ", "\t", "*", "?", "[", "]", "!", "^":
                     word.unicodeScalars.append("\\")
                     word.unicodeScalars.append(c)
                 default:
