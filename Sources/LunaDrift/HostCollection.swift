@@ -61,12 +61,12 @@ public enum HostCollection {
     /// states to keep are returned (only for collections that were evaluated, `ok` or
     /// `drift`, so a failed run is counted again by the next one).
     ///
-    /// - Returns: The results in check order, and `(key, value)` pairs to store.
-    ///
     /// A check that needs root runs as `elevate` decides (``Elevation``); the
     /// default runs it as it is. Through sudo, a refusal by sudo itself (a password
     /// is required, the command is not allowed) makes the check `unavailable` with
     /// sudo's words: never `ok`, so it resolves nothing.
+    ///
+    /// - Returns: The results in check order, and `(key, value)` pairs to store.
     public static func check(_ checks: [any DriftCheck], host: String, executor: any Executor, references: References,
                              timeout: Duration, now: Date = Date(), state: (String) -> String?,
                              elevate: (_ check: any DriftCheck, _ argv: [String]) -> Elevation = { _, _ in .asIs }) throws(FleetError)

@@ -55,6 +55,42 @@ struct SudoersLineTests {
         #expect(AuthFailuresCheck.journalArgv(after: "cursor:s=1 --vacuum-size=1").last == "--since=-24h")
     }
 
+    /// Records what it was asked to run and answers as sudo does when it asks for a password.
+    final class PasswordSudo: Executor, @unchecked Sendable {
+        let host = "h"
+        var ran: [[String]] = []
+        func run(_ argv: [String], timeout: Duration) throws(FleetError) -> CommandResult {
+            ran.append(argv)
+            return CommandResult(exitStatus: 1, stderr: Data("sudo: a password is required\n".utf8))
+        }
+    }
+
+    @Test func aRefusedCollectionNeverRunsAndSudosOwnRefusalIsUnavailable() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("luna-el-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/sshd", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "pubkeyauthentication yes\n".write(toFile: dir + "/sshd/h", atomically: true, encoding: .utf8)
+        let refs = References(directory: dir)
+        let executor = PasswordSudo()
+        let refused = try HostCollection.check([SSHDCheck()], host: "h", executor: executor, references: refs, timeout: .seconds(5),
+                                               state: { _ in nil }, elevate: { _, _ in .refused("needs root — add X") }).results
+        #expect(refused.map(\.status) == [.unavailable] && refused[0].detail == "needs root — add X")
+        #expect(executor.ran.isEmpty, "a refused collection is not run at all")
+
+        let wrapped = SudoExecutor.wrap(SSHDCheck.argv, sudoPath: "/usr/bin/sudo", runas: "root")
+        let asked = try HostCollection.check([SSHDCheck()], host: "h", executor: executor, references: refs, timeout: .seconds(5),
+                                             state: { _ in nil }, elevate: { _, _ in .sudo(wrapped) }).results
+        #expect(executor.ran == [wrapped])
+        #expect(asked.map(\.status) == [.unavailable], "\(asked)")
+        #expect(asked[0].detail.hasSuffix("sudo refused it on the host: sudo: a password is required"), "\(asked[0].detail)")
+
+        // The command's own exit 1 is the command's, and so is sudo's text when it ran the command.
+        #expect(HostCollection.sudoRefusal(CommandResult(exitStatus: 1, stderr: Data("grep: x: No such file\n".utf8))) == nil)
+        #expect(HostCollection.sudoRefusal(CommandResult(exitStatus: 0, stderr: Data("sudo: a password is required\n".utf8))) == nil)
+        #expect(HostCollection.sudoRefusal(CommandResult(exitStatus: 1, stderr: Data(
+            "Sorry, user luna is not allowed to execute '/usr/sbin/sshd -T' as root on h.\n".utf8))) != nil)
+    }
+
     @Test(.enabled(if: SystemRequirements.available(tools: ["sudo", "visudo", "unshare", "mount", "useradd"], needsRoot: true)))
     func printedLinesParseAllowExactlyTheirCollectionAndAreInTheReadSet() throws {
         if getpwnam(Self.user) == nil {

@@ -30,9 +30,9 @@ extension AgentService {
             let why = verdict.readSet?.reason ?? verdict.reasons.first ?? verdict.outcome.rawValue
             guard let line = check.sudoersCommand(for: argv) else {
                 return .refused("needs root, and its collection \(argv.joined(separator: " ")) cannot be written as one "
-                    + "sudoers command; it is not run (\(why))")
+                    + "sudoers command, so it is not run (the gate: \(why))")
             }
-            return .refused("needs root — add \"\(line)\" to \(alias) in \(reference) (\(why))")
+            return .refused("needs root — add \"\(line)\" to \(alias) in \(reference) (the gate: \(why))")
         }
     }
 
