@@ -74,7 +74,8 @@ public final class SSHFarm: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "/etc/ssh/sshd_config.d", withIntermediateDirectories: true)
         // The machine's own host keys, as the package's postinst makes them (missing ones only).
-        if !FileManager.default.fileExists(atPath: "/etc/ssh/ssh_host_ed25519_key") {
+        try Self.machineSetup.withLock {
+            guard !FileManager.default.fileExists(atPath: "/etc/ssh/ssh_host_ed25519_key") else { return }
             let made = try ProcessRunner.run(["ssh-keygen", "-A"])
             guard made.exitStatus == 0 else { throw TestFailure("ssh-keygen -A: \(made.stderrText)") }
         }
@@ -138,7 +139,15 @@ public final class SSHFarm: @unchecked Sendable {
     }
 
     /// Creates `user` with /bin/sh and an unlocked (`*`) password: a locked one (`!`) fails PAM's account check.
-    static func ensureUser(_ user: String) throws {
+    public static func ensureUser(_ user: String) throws {
+        try machineSetup.withLock { try createUser(user) }
+    }
+
+    /// Serialises changes to the machine's accounts and keys: suites start farms in
+    /// parallel, and two `useradd` at once can fail on the passwd lock.
+    static let machineSetup = NSLock()
+
+    static func createUser(_ user: String) throws {
         if getpwnam(user) == nil {
             let made = try ProcessRunner.run(["useradd", "-m", "-s", "/bin/sh", user])
             guard made.exitStatus == 0 || made.exitStatus == 9 else { throw TestFailure("useradd: \(made.stderrText)") }

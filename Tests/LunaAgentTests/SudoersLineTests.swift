@@ -93,10 +93,7 @@ struct SudoersLineTests {
 
     @Test(.enabled(if: SystemRequirements.available(tools: ["sudo", "visudo", "unshare", "mount", "useradd"], needsRoot: true)))
     func printedLinesParseAllowExactlyTheirCollectionAndAreInTheReadSet() throws {
-        if getpwnam(Self.user) == nil {
-            let made = try ProcessRunner.run(["useradd", "-m", "-s", "/bin/sh", Self.user])
-            #expect(made.exitStatus == 0 || made.exitStatus == 9, "\(made.stderrText)")
-        }
+        try SSHFarm.ensureUser(Self.user)
         var cases = Self.collections().map { ($0.argv, $0.check.sudoersCommand(for: $0.argv)) }
         cases.append((Self.awkward, SudoersCommand.literal(Self.awkward)))
         let lines = Array(Set(cases.compactMap(\.1))).sorted()
