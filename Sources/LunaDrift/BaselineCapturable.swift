@@ -62,7 +62,7 @@ extension SSHDCheck: BaselineCapturable {
     public static let defaultKeywords = ["kbdinteractiveauthentication", "passwordauthentication", "permitemptypasswords",
                                          "permitrootlogin", "pubkeyauthentication", "x11forwarding"]
 
-    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { ["sshd", "-T"] }
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { SSHDCheck.argv }
 
     /// `keyword value` for each keyword of the current reference (or ``defaultKeywords``).
     public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {

@@ -19,6 +19,16 @@ public protocol DriftCheck: Sendable {
     var name: String { get }
     /// The reference kind: the folder under `configs/` holding per-host references.
     var referenceKind: String { get }
+    /// Whether the collection only works as root (host keys, `/etc/sudoers`, the
+    /// journal, a daemon's socket). Such a check names its program by absolute path
+    /// (luna's `PATH` on a stock host has no `/usr/sbin`), and the scan runs it
+    /// through `sudo -n -u root --` only when the host's declared read set allows
+    /// exactly that argv.
+    var needsRoot: Bool { get }
+    /// The sudoers command (program and arguments, as a `Cmnd_Alias` entry) that
+    /// allows exactly the collection `argv` of this check, or nil when sudoers cannot
+    /// say it without allowing more.
+    func sudoersCommand(for argv: [String]) -> String?
     /// Decides what to run on `host`, given its reference.
     func plan(host: String, references: References) -> CollectionPlan
     /// Compares the collected output with the reference.
@@ -31,6 +41,12 @@ public protocol DriftCheck: Sendable {
 }
 
 extension DriftCheck {
+    /// Unprivileged unless the check says otherwise.
+    public var needsRoot: Bool { false }
+
+    /// The argv itself, escaped for sudoers (``SudoersCommand/literal(_:)``).
+    public func sudoersCommand(for argv: [String]) -> String? { SudoersCommand.literal(argv) }
+
     /// A result saying the check cannot run, with the reason.
     public func unavailable(_ host: String, _ reason: String) -> CheckResult {
         CheckResult(host: host, check: name, status: .unavailable, detail: reason)

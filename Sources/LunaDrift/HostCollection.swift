@@ -1,6 +1,17 @@
 import Foundation
 import LunaFleet
 
+/// How a collection that needs root (``DriftCheck/needsRoot``) is run, as the
+/// caller decided it (the scan asks the gate for the host's declared read set).
+public enum Elevation: Sendable, Equatable {
+    /// As it is, as the transport's user (`execution = "direct"`: nothing is elevated).
+    case asIs
+    /// This argv instead: the collection wrapped in `sudo -n -u root --`.
+    case sudo([String])
+    /// Not at all: the check is `unavailable` for this reason (what to add where).
+    case refused(String)
+}
+
 /// Runs a host's read-only collections: in one round trip when the executor can
 /// batch (``BatchExecutor``, i.e. ssh), one by one otherwise (local).
 public enum HostCollection {
@@ -50,12 +61,18 @@ public enum HostCollection {
     /// states to keep are returned (only for collections that were evaluated, `ok` or
     /// `drift`, so a failed run is counted again by the next one).
     ///
+    /// A check that needs root runs as `elevate` decides (``Elevation``); the
+    /// default runs it as it is. Through sudo, a refusal by sudo itself (a password
+    /// is required, the command is not allowed) makes the check `unavailable` with
+    /// sudo's words: never `ok`, so it resolves nothing.
+    ///
     /// - Returns: The results in check order, and `(key, value)` pairs to store.
     public static func check(_ checks: [any DriftCheck], host: String, executor: any Executor, references: References,
-                             timeout: Duration, now: Date = Date(), state: (String) -> String?) throws(FleetError)
+                             timeout: Duration, now: Date = Date(), state: (String) -> String?,
+                             elevate: (_ check: any DriftCheck, _ argv: [String]) -> Elevation = { _, _ in .asIs }) throws(FleetError)
         -> (results: [CheckResult], states: [(key: String, value: String)]) {
         var results: [CheckResult?] = []
-        var pending: [(index: Int, check: any DriftCheck, argv: [String], reference: Baseline?, previous: String?)] = []
+        var pending: [(index: Int, check: any DriftCheck, argv: [String], spawn: [String], reference: Baseline?, previous: String?)] = []
         for check in checks {
             let previous = (check as? any StatefulDriftCheck).flatMap { state($0.stateKey(host: host)) }
             let plan = (check as? any StatefulDriftCheck).map { $0.plan(host: host, references: references, state: previous) }
@@ -63,13 +80,27 @@ public enum HostCollection {
             switch plan {
             case .done(let result): results.append(result)
             case .run(let argv, let reference):
-                pending.append((results.count, check, argv, reference, previous))
+                var spawn = argv
+                if check.needsRoot {
+                    switch elevate(check, argv) {
+                    case .asIs: break
+                    case .sudo(let wrapped): spawn = wrapped
+                    case .refused(let reason):
+                        results.append(check.unavailable(host, reason))
+                        continue
+                    }
+                }
+                pending.append((results.count, check, argv, spawn, reference, previous))
                 results.append(nil)
             }
         }
-        let outputs = try run(pending.map(\.argv), executor: executor, timeout: timeout)
+        let outputs = try run(pending.map(\.spawn), executor: executor, timeout: timeout)
         var states: [(key: String, value: String)] = []
         for (entry, output) in zip(pending, outputs) {
+            if entry.spawn != entry.argv, case .success(let out) = output, let refusal = sudoRefusal(out) {
+                results[entry.index] = entry.check.unavailable(host, "needs root, and sudo refused it on the host: \(refusal)")
+                continue
+            }
             let result = interpret(entry.check, host: host, argv: entry.argv, output: output, reference: entry.reference, now: now,
                                    previous: entry.previous)
             results[entry.index] = result
@@ -80,6 +111,20 @@ public enum HostCollection {
             }
         }
         return (results.compactMap { $0 }, states)
+    }
+
+    /// sudo's own refusal in a collection's result, or nil when sudo ran the command.
+    ///
+    /// sudo exits 1 when it runs nothing and says why on stderr, each line
+    /// starting `sudo: ` (`a password is required`, `command not found`, …) or
+    /// `Sorry, user … is not allowed …`.
+    public static func sudoRefusal(_ output: CommandResult) -> String? {
+        guard output.exitStatus == 1 else { return nil }
+        let lines = output.stderrText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("sudo: ") || $0.hasPrefix("Sorry, user ") }
+        guard !lines.isEmpty else { return nil }
+        let text = lines.prefix(3).joined(separator: "; ")
+        return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 
     /// Turns one collection's outcome into the check's result (as ``DriftCheck/run(host:executor:references:timeout:)`` does).

@@ -6,35 +6,81 @@ import Glibc
 #endif
 
 /// A throwaway estate of real `sshd -D -e` daemons on loopback addresses, for
-/// end-to-end tests and the scan benchmark (adapted from the Fleet tests' lab).
+/// end-to-end tests and the scan benchmark, each as stock as this machine allows.
 ///
-/// Each host has its own directory with a host key, an `sshd_config`, and a
-/// `bin/` folder first on the session's `PATH` (`SetEnv PATH=…`) holding an
-/// `sshd` wrapper: `sshd -T` on that "host" then reports *that daemon's* config
-/// (`-f <its config>`, `-h` a readable key, as the login user cannot read the
-/// real host key). Every other tool is the machine's own. All hosts share this
-/// machine's network namespace: `ss` shows every host the same listeners.
+/// Each host's sshd runs in a mount namespace of its own (`unshare --mount
+/// --propagation private`) where three bind mounts make it a host of its own:
+/// `/etc/ssh/sshd_config` is that host's copy of Debian's stock file
+/// (`/usr/share/openssh/sshd_config`), `/etc/ssh/sshd_config.d/` is that host's
+/// folder holding the farm's drop-in (`farm.conf`: ListenAddress, PidFile,
+/// AuthorizedKeysFile, AllowUsers, and room for the bench's parallel sessions),
+/// and `/etc/sudoers.d/` is that host's folder, empty until ``SSHFarmHost/installSudoers(_:)``
+/// puts a reference there (after `visudo -cf` passes). Everything a session
+/// starts — the login shell, `sudo`, `sshd -T` — sees that host's files, and
+/// the machine's real host keys, readable by root only. Nothing is hidden: the
+/// login user has a normal shell and sshd's default `PATH` (no `/usr/sbin`), so a
+/// check that needs root works only through sudo and the host's sudoers.
+///
+/// All hosts share this machine's network namespace (`ss` shows every host the
+/// same listeners) and its host keys (one known_hosts key for all of them).
 public final class SSHFarm: @unchecked Sendable {
     // @unchecked: `hosts` is only appended to by the creating test thread before
     // concurrent use; everything else is immutable after init.
     /// The login user (created with /bin/sh; `luna` here has nologin).
     public let user: String
-    /// The farm's temp dir.
+    /// The farm's folder: under /run, so every component of the authorized_keys
+    /// path is root's and not group- or world-writable (sshd's StrictModes, on as shipped).
     public let directory: String
     /// The client's private key (authorized on every host).
     public let clientKey: String
+    /// The machine's ed25519 host key line, which every farm host presents.
+    public let hostPublicKey: String
     public private(set) var hosts: [SSHFarmHost] = []
+
+    /// Debian's stock sshd_config, as the package ships it.
+    public static let stockConfig = "/usr/share/openssh/sshd_config"
+
+    /// Whether farm tests can run here, or must run (``SystemRequirements/required``):
+    /// root, sshd, ssh, sudo, visudo and a mount namespace. Never a fallback: without
+    /// them a farm test is skipped, and under `LUNA_SYSTEM_TESTS=1` it runs and fails.
+    public static var available: Bool {
+        SystemRequirements.required || unavailableReason == nil
+    }
+
+    /// Why the farm cannot run on this machine, or nil.
+    public static let unavailableReason: String? = {
+        guard SystemRequirements.isRoot else { return "the sshd farm needs root (sshd, useradd, mount namespaces)" }
+        for tool in ["sshd", "ssh", "ssh-keygen", "useradd", "sudo", "visudo", "unshare", "mount"] where SystemRequirements.which(tool) == nil {
+            return "the sshd farm needs \(tool)"
+        }
+        guard FileManager.default.fileExists(atPath: stockConfig) else { return "no stock sshd_config at \(stockConfig) (openssh-server)" }
+        guard let probe = try? ProcessRunner.run(["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/true"]) else {
+            return "unshare cannot be run"
+        }
+        return probe.exitStatus == 0 ? nil : "mount namespaces are not available here (unshare --mount: \(probe.stderrText))"
+    }()
 
     /// Creates the farm's folder, client key and login user.
     ///
     /// - Parameter user: The login user to create if missing (default `lunafleet`).
+    /// - Throws: ``TestFailure`` when the farm cannot run here (``unavailableReason``).
     public init(user: String = "lunafleet") throws {
+        if let reason = Self.unavailableReason { throw TestFailure(reason) }
         self.user = user
-        var template = Array("/tmp/lsf.XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp failed: errno \(errno)") }
+        var template = Array("/run/lsf.XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw TestFailure("mkdtemp under /run failed: errno \(errno)") }
         directory = String(cString: made)
         chmod(directory, 0o755)
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "/etc/ssh/sshd_config.d", withIntermediateDirectories: true)
+        // The machine's own host keys, as the package's postinst makes them (missing ones only).
+        try Self.machineSetup.withLock {
+            guard !FileManager.default.fileExists(atPath: "/etc/ssh/ssh_host_ed25519_key") else { return }
+            let made = try ProcessRunner.run(["ssh-keygen", "-A"])
+            guard made.exitStatus == 0 else { throw TestFailure("ssh-keygen -A: \(made.stderrText)") }
+        }
+        hostPublicKey = try String(contentsOfFile: "/etc/ssh/ssh_host_ed25519_key.pub", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         try Self.ensureUser(user)
         clientKey = directory + "/client_key"
         try Self.keygen(clientKey)
@@ -53,7 +99,7 @@ public final class SSHFarm: @unchecked Sendable {
         return host
     }
 
-    /// Writes a known_hosts file pinning each host to `key` (default: its real host key).
+    /// Writes a known_hosts file pinning each host to `key` (default: the machine's host key).
     ///
     /// - Returns: The file's path.
     @discardableResult
@@ -92,8 +138,16 @@ public final class SSHFarm: @unchecked Sendable {
         guard result.exitStatus == 0 else { throw TestFailure("ssh-keygen failed: \(result.stderrText)") }
     }
 
-    /// Creates `user` with /bin/sh and an unlocked (`*`) password, so sshd with UsePAM no accepts it.
-    static func ensureUser(_ user: String) throws {
+    /// Creates `user` with /bin/sh and an unlocked (`*`) password: a locked one (`!`) fails PAM's account check.
+    public static func ensureUser(_ user: String) throws {
+        try machineSetup.withLock { try createUser(user) }
+    }
+
+    /// Serialises changes to the machine's accounts and keys: suites start farms in
+    /// parallel, and two `useradd` at once can fail on the passwd lock.
+    static let machineSetup = NSLock()
+
+    static func createUser(_ user: String) throws {
         if getpwnam(user) == nil {
             let made = try ProcessRunner.run(["useradd", "-m", "-s", "/bin/sh", user])
             guard made.exitStatus == 0 || made.exitStatus == 9 else { throw TestFailure("useradd: \(made.stderrText)") }
@@ -107,14 +161,14 @@ public final class SSHFarm: @unchecked Sendable {
     }
 }
 
-/// One sshd of an ``SSHFarm``, run by ``ProcessRunner`` on a background thread.
+/// One sshd of an ``SSHFarm`` in its own mount namespace, run by ``ProcessRunner`` on a background thread.
 public final class SSHFarmHost: @unchecked Sendable {
     // @unchecked: `pid`, `finished` and `port` are only touched under `lock`; the rest is immutable.
     public let name: String
     public let address: String
-    /// The host's folder (config, keys, `bin/`).
+    /// The host's folder (its sshd_config, sshd_config.d/, sudoers.d/, authorized_keys).
     public let directory: String
-    /// Its public host key line (`ssh-ed25519 AAAA… comment`).
+    /// The public host key line it presents (`ssh-ed25519 AAAA… comment`): the machine's.
     public let hostPublicKey: String
     let user: String
     private let lock = NSLock()
@@ -124,29 +178,61 @@ public final class SSHFarmHost: @unchecked Sendable {
 
     /// The port sshd listens on.
     public var port: Int { lock.withLock { boundPort } }
-    /// The daemon's config file (edit it to change what `sshd -T` reports; no restart needed).
+    /// The host's `/etc/ssh/sshd_config` (Debian's stock text). It is bind-mounted:
+    /// edit it in place, since a file renamed over it is not what the host sees.
     public var configFile: String { directory + "/sshd_config" }
+    /// The host's `/etc/ssh/sshd_config.d/` (the stock config includes `*.conf` from it first).
+    public var dropInDirectory: String { directory + "/sshd_config.d" }
+    /// The host's `/etc/sudoers.d/`.
+    public var sudoersDirectory: String { directory + "/sudoers.d" }
 
     init(name: String, address: String, directory: String, farm: SSHFarm) throws {
         self.name = name
         self.address = address
         self.directory = directory
         self.user = farm.user
-        try FileManager.default.createDirectory(atPath: directory + "/bin", withIntermediateDirectories: true)
-        chmod(directory, 0o755)
-        chmod(directory + "/bin", 0o755)
-        try SSHFarm.keygen(directory + "/host_key")
-        try SSHFarm.keygen(directory + "/t_key")
-        chmod(directory + "/t_key", 0o644)
-        hostPublicKey = try String(contentsOfFile: directory + "/host_key.pub", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        hostPublicKey = farm.hostPublicKey
+        for folder in [directory, directory + "/sshd_config.d", directory + "/sudoers.d"] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            chmod(folder, 0o755)
+        }
+        try FileManager.default.copyItem(atPath: SSHFarm.stockConfig, toPath: directory + "/sshd_config")
+        chmod(directory + "/sshd_config", 0o644)
         try FileManager.default.copyItem(atPath: farm.clientKey + ".pub", toPath: directory + "/authorized_keys")
         chmod(directory + "/authorized_keys", 0o644)
-        let wrapper = "#!/bin/sh\nexec /usr/sbin/sshd -T -f '\(directory)/sshd_config' -h '\(directory)/t_key' 2>/dev/null\n"
-        try wrapper.write(toFile: directory + "/bin/sshd", atomically: true, encoding: .utf8)
-        chmod(directory + "/bin/sshd", 0o755)
         for _ in 0..<8 where try start(port: Int.random(in: 20000...59999)) { return }
         throw TestFailure("sshd on \(address) did not start: \(log)")
+    }
+
+    /// Writes `/etc/ssh/sshd_config.d/NAME.conf` on this host (read at the next `sshd -T` or login;
+    /// the farm's own drop-in is `farm.conf`, so a name sorting before it wins over it).
+    ///
+    /// - Parameters:
+    ///   - name: The drop-in's name without `.conf`.
+    ///   - text: Its sshd_config lines; nil removes it.
+    public func sshdDropIn(_ name: String, _ text: String?) throws {
+        let path = dropInDirectory + "/" + name + ".conf"
+        guard let text else { try? FileManager.default.removeItem(atPath: path); return }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o644)
+    }
+
+    /// Installs `text` as this host's `/etc/sudoers.d/luna`, as an operator would:
+    /// only after `visudo -cf` accepts it (never skipped), mode 0440.
+    ///
+    /// - Parameter text: The sudoers text (a reference written for ``SSHFarm/user``); nil removes it.
+    /// - Throws: ``TestFailure`` with visudo's words when it does not parse.
+    public func installSudoers(_ text: String?) throws {
+        let path = sudoersDirectory + "/luna"
+        guard let text else { try? FileManager.default.removeItem(atPath: path); return }
+        let candidate = directory + "/sudoers.candidate"
+        try text.write(toFile: candidate, atomically: true, encoding: .utf8)
+        chmod(candidate, 0o440)
+        let check = try ProcessRunner.run(["visudo", "-cf", candidate])
+        guard check.exitStatus == 0 else {
+            throw TestFailure("visudo -cf refused the sudoers for \(name): \(check.stdoutText)\(check.stderrText)")
+        }
+        guard rename(candidate, path) == 0 else { throw TestFailure("cannot install \(path): errno \(errno)") }
     }
 
     /// The host's authorized_keys file (for ``SSHFarm/user``; sshd reads it at each login).
@@ -180,30 +266,25 @@ public final class SSHFarmHost: @unchecked Sendable {
     }
 
     private func start(port: Int) throws -> Bool {
-        let config = """
+        // The farm's part of the host's configuration; the rest is the stock file.
+        // MaxStartups/MaxSessions: the bench connects to many hosts through one bastion at once.
+        let farmConfig = """
             ListenAddress \(address):\(port)
-            HostKey \(directory)/host_key
             PidFile \(directory)/sshd.pid
             AuthorizedKeysFile \(directory)/authorized_keys
-            StrictModes no
-            UsePAM no
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            PubkeyAuthentication yes
             AllowUsers \(user)
-            AllowTcpForwarding yes
-            UseDNS no
             MaxStartups 200
             MaxSessions 50
-            SetEnv PATH=\(directory)/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
 
             """
-        if !FileManager.default.fileExists(atPath: configFile) || port != self.port {
-            try config.write(toFile: configFile, atomically: true, encoding: .utf8)
-            chmod(configFile, 0o644)
-        }
+        try farmConfig.write(toFile: dropInDirectory + "/farm.conf", atomically: true, encoding: .utf8)
+        chmod(dropInDirectory + "/farm.conf", 0o644)
         lock.withLock { self.pid = 0; self.finished = nil }
-        let argv = ["/usr/sbin/sshd", "-D", "-e", "-f", configFile]
+        // unshare and sh exec in place, so the spawned pid is sshd's.
+        let mounts = [(configFile, "/etc/ssh/sshd_config"), (dropInDirectory, "/etc/ssh/sshd_config.d"),
+                      (sudoersDirectory, "/etc/sudoers.d")]
+        let script = mounts.map { "mount --bind '\($0.0)' '\($0.1)'" }.joined(separator: " && ") + " && exec /usr/sbin/sshd -D -e"
+        let argv = ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script]
         let thread = Thread { [self] in
             let outcome = try? ProcessRunner.run(argv, timeout: .seconds(3600), outputLimit: 1 << 20) { spawned in
                 self.lock.withLock { self.pid = spawned }

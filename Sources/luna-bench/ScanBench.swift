@@ -7,7 +7,8 @@ import LunaSystem
 import TestSupport
 
 /// `luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S]`: a scan of N real
-/// sshd "hosts" on loopback through a bastion, wall time vs the slowest single
+/// sshd "hosts" on loopback through a bastion (stock hosts: `sshd -T` through
+/// sudo and each host's installed sudoers), wall time vs the slowest single
 /// host, then the daemon's idle RSS and CPU between scans.
 func scanBench(_ args: [String]) throws {
     let count = Int(try option("--hosts", in: args, default: 30))
@@ -24,8 +25,13 @@ func scanBench(_ args: [String]) throws {
     for i in 1...count { hosts.append(try farm.start(name: "h\(i)", address: "127.0.1.\(i)")) }
     try farm.knownHosts("known_hosts", [(bastion, nil)] + hosts.map { ($0, nil) })
 
+    // Stock hosts: sshd -T reaches root only through each host's installed sudoers (its reference).
+    let sudoers = "Cmnd_Alias LUNA_READ = \(SSHDCheck.argv.joined(separator: " "))\n\(farm.user) ALL = (root) NOPASSWD: LUNA_READ\n"
     var files: [String: String] = [:]
     for h in hosts {
+        try h.installSudoers(sudoers)
+        try h.sshdDropIn("10-hardening", "PasswordAuthentication no\nX11Forwarding no\n")
+        files["configs/sudoers/luna-\(h.name)"] = sudoers
         files["configs/sshd/\(h.name)"] = "passwordauthentication no\npubkeyauthentication yes\nx11forwarding no\n"
         files["configs/files/\(h.name)"] = "/etc/passwd 0644 root:root\n/etc/shadow 0640 root:shadow\n"
         files["configs/ports/\(h.name)"] = "tcp \(h.address):\(h.port) sshd\n"
@@ -38,7 +44,8 @@ func scanBench(_ args: [String]) throws {
         ops_repo = "@ROOT@/repo"
         state_dir = "@ROOT@/state"
         scan_interval_seconds = 3600
-        execution = "direct"
+        identity = "\(farm.user)"
+        execution = "sudo"
 
         [ssh]
         identity_file = "\(farm.clientKey)"
@@ -85,6 +92,10 @@ func scanBench(_ args: [String]) throws {
     let busy = systemBusySeconds() - busyBefore
     let cpuAfter = processCPU()
     let reached = report.results.filter { $0.check == "reach" && $0.status == .ok }.count
+    let collected = report.results.filter { $0.check == "sshd" && ($0.status == .ok || $0.status == .drift) }
+    guard collected.count == count else {
+        throw BenchError(description: "sshd was not collected through sudo on every host: \(report.results.filter { $0.check == "sshd" && $0.status != .ok }.prefix(3).map(\.detail))")
+    }
     // CPU this process and its reaped children (the ssh clients) spent on that scan is printed below.
     _ = try timedScan(nil, cold: false)  // bring every ControlMaster up (they persist 60 s)
     let (warmSingle, _) = try timedScan([hosts[0].name], cold: false)

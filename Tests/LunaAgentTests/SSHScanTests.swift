@@ -13,12 +13,16 @@ import Glibc
 /// End to end over real sshd: a bastion (127.0.0.2) and two hosts (127.0.0.3, 127.0.0.4),
 /// every connection through the bastion with pinned host keys.
 ///
-/// All three sshd share this machine's network namespace, so `ss` on either host
-/// sees every listener of the machine: the drifted listener is bound to host
-/// a's own address (127.0.0.3) and the test asserts on that listener, which
-/// keeps it independent of listeners other processes open meanwhile.
+/// Each host is stock (`SSHFarm`: Debian's sshd_config in its own mount
+/// namespace, its reference installed as its sudoers after `visudo -cf`), and
+/// luna runs with `execution = "sudo"`: `sshd -T` reaches root only through
+/// the host's declared read set. All three sshd share this machine's network
+/// namespace, so `ss` on either host sees every listener of the machine: the
+/// drifted listener is bound to host a's own address (127.0.0.3) and the test
+/// asserts on that listener, which keeps it independent of listeners other
+/// processes open meanwhile.
 @Suite("Scan over ssh through a bastion", .serialized,
-       .enabled(if: SystemRequirements.available(tools: ["sshd", "ssh", "ssh-keygen", "useradd", "ss", "stat"], needsRoot: true)))
+       .enabled(if: SSHFarm.available, "needs root, sshd, sudo, visudo and mount namespaces (unshare --mount)"))
 struct SSHScanTests {
     /// The farm, an ops repo whose config names the farm, and a movable clock.
     final class World {
@@ -38,6 +42,8 @@ struct SSHScanTests {
                 a = try farm.start(name: "a", address: "127.0.0.3")
                 b = try farm.start(name: "b", address: "127.0.0.4")
                 try farm.knownHosts("known_hosts", [(bastion, nil), (a, nil), (b, nil)])
+                // The operator's hardening, in the drop-in folder the stock config includes first.
+                for host in [a, b] { try host.sshdDropIn("10-hardening", "X11Forwarding no\n") }
                 // A scanned test path: a root-owned tool, not SUID.
                 for name in ["a", "b"] {
                     try FileManager.default.createDirectory(atPath: farm.directory + "/scanned/" + name, withIntermediateDirectories: true)
@@ -59,14 +65,20 @@ struct SSHScanTests {
 
                     """
                 }.joined(separator: "\n")
+                // Each host's reference is its installed sudoers: sshd -T through sudo.
+                let sudoers = "Cmnd_Alias LUNA_READ = /usr/sbin/sshd -T\n\(user) ALL = (root) NOPASSWD: LUNA_READ\n"
+                for host in [a, b] { try host.installSudoers(sudoers) }
                 ops = try TemporaryOpsRepo(files: [
                     "configs/files/a": "\(farm.directory)/scanned/a/tool 0755 root:root\n",
                     "configs/files/b": "\(farm.directory)/scanned/b/tool 0755 root:root\n",
+                    "configs/sudoers/luna-a": sudoers,
+                    "configs/sudoers/luna-b": sudoers,
                 ], config: """
                     [luna]
                     ops_repo = "@ROOT@/repo"
                     state_dir = "@ROOT@/state"
-                    execution = "direct"
+                    identity = "\(user)"
+                    execution = "sudo"
                     command_timeout_seconds = 60
 
                     [scan]
@@ -153,8 +165,8 @@ struct SSHScanTests {
         // Drift on host a: a new listener on a's address, a SUID bit on the scanned tool, X11Forwarding on.
         let listener = try Listener(address: world.a.address)
         chmod(world.tool, 0o4755)
-        let original = try String(contentsOfFile: world.a.configFile, encoding: .utf8)
-        try (original + "X11Forwarding yes\n").write(toFile: world.a.configFile, atomically: true, encoding: .utf8)
+        // The hardening drop-in is gone: the stock file's X11Forwarding yes applies again.
+        try world.a.sshdDropIn("10-hardening", nil)
         let subjects: Set = ["+tcp \(world.a.address):\(listener.port)", "\(world.tool) mode", "x11forwarding"]
 
         let found = try agent.scanner.scan()
@@ -179,7 +191,7 @@ struct SSHScanTests {
         // Undo all three: each resolves.
         listener.close()
         chmod(world.tool, 0o755)
-        try original.write(toFile: world.a.configFile, atomically: true, encoding: .utf8)
+        try world.a.sshdDropIn("10-hardening", "X11Forwarding no\n")
         let undone = try agent.scanner.scan()
         #expect(Self.events(undone, "a", subjects) == subjects.map { "resolved " + $0 }.sorted(), "\(undone.text)")
         #expect(try agent.ledger.findings().filter { $0.host == "a" && subjects.contains($0.subject) }.isEmpty)

@@ -17,6 +17,9 @@ struct SudoersScanTests {
             [luna]
             ops_repo = "@ROOT@/repo"
             state_dir = "@ROOT@/state"
+            # The test runs as root: the check reads the files itself (with "sudo" it
+            # would need its line in the reference's LUNA_READ, PrivilegedCollectionTests).
+            execution = "direct"
             [[hosts]]
             name = "localhost"
             groups = [\(groups.map { "\"\($0)\"" }.joined(separator: ", "))]

@@ -35,9 +35,9 @@ struct AuthLogRotationTests {
 
     @Test func argvStartsAfterTheLinesReadAndAlwaysPrintsLineOne() {
         let first = AuthFailuresCheck.logArgv(file: file, from: .init(lines: 0))
-        #expect(first.prefix(3) == ["sed", "-n", "-e"] && first.suffix(2) == ["--", file])
-        #expect(first[3].hasPrefix("1p;1,${") && first[3].hasSuffix("};$="))
-        #expect(AuthFailuresCheck.logArgv(file: file, from: .init(lines: 41, fingerprint: fpA))[3].hasPrefix("1p;42,${"))
+        #expect(first.prefix(4) == ["/usr/bin/sed", "--sandbox", "-n", "-e"] && first.suffix(2) == ["--", file])
+        #expect(first[4].hasPrefix("1p;1,${") && first[4].hasSuffix("};$="))
+        #expect(AuthFailuresCheck.logArgv(file: file, from: .init(lines: 41, fingerprint: fpA))[4].hasPrefix("1p;42,${"))
     }
 
     @Test func firstRunCountsEveryLineOnce() throws {

@@ -19,7 +19,7 @@ struct HandshakeFailureReasonTests {
 /// The forced-command handshake against a real sshd on 127.0.0.6, with `ssh` run by the local executor
 /// (as the check runs it from the scanning host).
 @Suite("forced-command handshake, live", .serialized,
-       .enabled(if: SystemRequirements.available(tools: ["sshd", "ssh", "ssh-keygen", "useradd"], needsRoot: true)))
+       .enabled(if: SSHFarm.available, "needs root, sshd, sudo, visudo and mount namespaces (unshare --mount)"))
 struct HandshakeLiveTests {
     let local = LocalExecutor()
 

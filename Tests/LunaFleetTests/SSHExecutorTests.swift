@@ -93,7 +93,7 @@ struct SSHCommandLineTests {
 /// Real sshd on 127.0.0.2 (target) and 127.0.0.3 (bastion).
 @Suite(
     "SSHExecutor against a real sshd", .serialized,
-    .enabled(if: SystemRequirements.available(tools: ["sshd", "ssh-keygen", "useradd"], needsRoot: true)))
+    .enabled(if: SSHFarm.available, "needs root, sshd, sudo, visudo and mount namespaces (unshare --mount)"))
 struct SSHExecutorSystemTests {
     static let awkward = ["a b", "it's", "\"dq\"", "$HOME", "a;b", "*", "", "`id`", "$(id)", "back\\slash", "%h:%p", "-n"]
 

@@ -43,13 +43,24 @@ extension CurationService {
         }
         let refs = references
         var changes: [BaselineChange] = []
-        var pending: [(index: Int, check: any BaselineCapturable, argv: [String], current: Baseline?)] = []
+        var pending: [(index: Int, check: any BaselineCapturable, argv: [String], elevated: Bool, current: Baseline?)] = []
+        // A capture that needs root goes through the read set like the check's own collection.
+        let elevate = collectionElevation(host)
         for check in selected {
             let relative = "configs/\(check.referenceKind)/\(host.name)"
             var change = BaselineChange(host: host.name, check: check.name, path: relative, added: [], removed: [])
             do {
                 let current = try refs.load(kind: check.referenceKind, host: host.name)
-                pending.append((changes.count, check, try check.captureArgv(host: host.name, current: current), current))
+                var argv = try check.captureArgv(host: host.name, current: current)
+                var elevated = false
+                if check.needsRoot {
+                    switch elevate(check, argv) {
+                    case .asIs: break
+                    case .sudo(let wrapped): argv = wrapped; elevated = true
+                    case .refused(let reason): throw AgentError(.invalid, reason)
+                    }
+                }
+                pending.append((changes.count, check, argv, elevated, current))
             } catch {
                 change.problem = "\(error)"
             }
@@ -59,6 +70,9 @@ extension CurationService {
         let outputs = try HostCollection.run(pending.map(\.argv), executor: executor, timeout: .seconds(config.commandTimeoutSeconds))
         for (entry, output) in zip(pending, outputs) {
             do {
+                if entry.elevated, case .success(let out) = output, let refusal = HostCollection.sudoRefusal(out) {
+                    throw AgentError(.invalid, "needs root, and sudo refused it on the host: \(refusal)")
+                }
                 let lines = try entry.check.capture(output: output.get(), current: entry.current)
                 let new = Set(lines)
                 let old = Set(entry.current?.lines.map(\.text) ?? [])

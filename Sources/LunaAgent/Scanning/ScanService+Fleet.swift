@@ -115,7 +115,8 @@ extension ScanService {
         func collectKeepingState() throws(FleetError) -> [CheckResult] {
             let (results, states) = try HostCollection.check(selected, host: host.name, executor: executor, references: references,
                                                              timeout: timeout, now: environment.now(),
-                                                             state: { key in try? ledger.value(key) })
+                                                             state: { key in try? ledger.value(key) },
+                                                             elevate: collectionElevation(host))
             for (key, value) in states {
                 do { try ledger.setValue(key, value) } catch { environment.log("cannot save check state \(key): \(error)") }
             }

@@ -10,7 +10,7 @@ import LunaCodec
 /// `sshd-session` messages after the cursor it saved last time (the last 24
 /// hours on the first run) and keeps the new cursor.
 ///
-/// From a log file it runs one GNU `sed -n` (an argv, no shell; see
+/// From a log file it runs one GNU `sed --sandbox -n` (an argv, no shell; see
 /// ``logArgv(file:from:)``) that prints the file's first line as it is, one
 /// word (`sudo` or `ssh`) for each failed attempt after the lines already read,
 /// and the file's line count last, so the output stays small on a busy host.
@@ -55,15 +55,49 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
             if let file = settings.logFile {
                 return .run(argv: Self.logArgv(file: file, from: Self.position(state, file: file)), reference: baseline)
             }
-            var argv = ["journalctl", "--no-pager", "-o", "short-iso", "--show-cursor",
-                        "SYSLOG_IDENTIFIER=sudo", "SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session"]
-            if let state, state.hasPrefix("cursor:") {
-                argv.append("--after-cursor=" + state.dropFirst("cursor:".count))
-            } else {
-                argv.append("--since=-24h")
-            }
-            return .run(argv: argv, reference: baseline)
+            return .run(argv: Self.journalArgv(after: state), reference: baseline)
         }
+    }
+
+    /// Reading the journal or `/var/log/auth.log` needs root (or the `adm` group).
+    public var needsRoot: Bool { true }
+
+    /// The journal reader, and the words of its collection before the window.
+    static let journalctl = "/usr/bin/journalctl"
+    static let journalArguments = ["--no-pager", "-o", "short-iso", "--show-cursor",
+                                   "SYSLOG_IDENTIFIER=sudo", "SYSLOG_IDENTIFIER=sshd", "SYSLOG_IDENTIFIER=sshd-session"]
+    /// The characters of a journal cursor (`s=…;i=…;b=…;m=…;t=…;x=…`): a saved
+    /// state with anything else (it came from the host) is not passed on.
+    static let cursorRegex = "[0-9a-z=;]+"
+
+    /// The journal collection after the saved cursor, else for the last 24 hours.
+    static func journalArgv(after state: String?) -> [String] {
+        var argv = [journalctl] + journalArguments
+        let cursor = state.flatMap { $0.hasPrefix("cursor:") ? String($0.dropFirst("cursor:".count)) : nil } ?? ""
+        if !cursor.isEmpty,
+           cursor.unicodeScalars.allSatisfy({ ($0 >= "0" && $0 <= "9") || ($0 >= "a" && $0 <= "z") || $0 == "=" || $0 == ";" }) {
+            argv.append("--after-cursor=" + cursor)
+        } else {
+            argv.append("--since=-24h")
+        }
+        return argv
+    }
+
+    /// A regular expression: the collection's window (a cursor, a line number)
+    /// changes every scan, and the regex lets exactly that part vary, never into
+    /// another argument (its variable part has no space).
+    public func sudoersCommand(for argv: [String]) -> String? {
+        if argv.first == Self.journalctl {
+            return SudoersCommand.regex(path: Self.journalctl, argumentsRegex: SudoersCommand.regexLiteral(arguments: Self.journalArguments)
+                                        + " (--since=-24h|--after-cursor=\(Self.cursorRegex))")
+        }
+        if argv.first == Self.sed, argv.count == 7, let file = argv.last {
+            let (before, after) = Self.sedScript
+            let script = SudoersCommand.regexLiteral(before) + "[0-9]+" + SudoersCommand.regexLiteral(after)
+            return SudoersCommand.regex(path: Self.sed, argumentsRegex: SudoersCommand.regexLiteral(arguments: ["--sandbox", "-n", "-e"])
+                                        + " " + script + " -- " + SudoersCommand.regexLiteral(file))
+        }
+        return nil
     }
 
     /// Compares as if there were no saved state (a log file is read from its start).
@@ -174,7 +208,7 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
     static let sedSSHLine = #"/ sshd\(\[\|:\|-session\[\)/"#
     static let sedSSHFailure = #"/Failed \(password\|publickey\|keyboard-interactive[^[:space:]]*\|none\|hostbased\) for /"#
 
-    /// The argv reading `file` after `position`: GNU `sed -n -e SCRIPT -- FILE`.
+    /// The argv reading `file` after `position`: GNU `sed --sandbox -n -e SCRIPT -- FILE`.
     ///
     /// It prints line 1 as it is (for the rotation check; never counted as
     /// such), then `sudo` or `ssh` for each failed attempt on lines N+1… (line
@@ -182,11 +216,20 @@ public struct AuthFailuresCheck: StatefulDriftCheck {
     /// file's line count (`$=`). An empty file prints nothing. `z` empties the
     /// pattern space whatever its bytes, so non-UTF-8 lines are counted too.
     static func logArgv(file: String, from position: LogPosition) -> [String] {
-        let script = "1p;\(position.lines + 1),${"
+        let (before, after) = sedScript
+        return [sed, "--sandbox", "-n", "-e", before + String(position.lines + 1) + after, "--", file]
+    }
+
+    /// GNU sed; `--sandbox` refuses the script's `e`, `r` and `w` commands, so the
+    /// read set knows it for a reader.
+    static let sed = "/usr/bin/sed"
+
+    /// The script of ``logArgv(file:from:)`` around the first line to count.
+    static var sedScript: (before: String, after: String) {
+        ("1p;", ",${"
             + "\(sedSudoLine){\(sedSudoFailure){z;s/^/sudo/p}};"
             + "\(sedSudoLine)!{\(sedSSHLine){\(sedSSHFailure){z;s/^/ssh/p}}}"
-            + "};$="
-        return ["sed", "-n", "-e", script, "--", file]
+            + "};$=")
     }
 
     /// What one read of a log file found.

@@ -11,6 +11,8 @@ import LunaFleet
 public struct ContainersCheck: DriftCheck {
     public let name = "containers"
     public let referenceKind = "containers"
+    /// Needs root: the engine's socket is root's (the docker group is root by another name).
+    public var needsRoot: Bool { true }
 
     public init() {}
 
@@ -39,7 +41,7 @@ public struct ContainersCheck: DriftCheck {
     public func plan(host: String, references: References) -> CollectionPlan {
         switch reference(host: host, references: references, Self.settings) {
         case .failure(let box): return .done(box.result)
-        case .success(let (baseline, s)): return .run(argv: [s.engine, "ps", "-a", "--format", "json"], reference: baseline)
+        case .success(let (baseline, s)): return .run(argv: ["/usr/bin/" + s.engine, "ps", "-a", "--format", "json"], reference: baseline)
         }
     }
 

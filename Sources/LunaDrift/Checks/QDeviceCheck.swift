@@ -8,13 +8,15 @@ import LunaFleet
 public struct QDeviceCheck: DriftCheck {
     public let name = "qdevice"
     public let referenceKind = "qdevice"
+    /// Needs root: the qdevice daemon's socket is root's.
+    public var needsRoot: Bool { true }
 
     public init() {}
 
     public func plan(host: String, references: References) -> CollectionPlan {
         switch reference(host: host, references: references, Self.server) {
         case .failure(let box): return .done(box.result)
-        case .success(let (baseline, _)): return .run(argv: ["corosync-qdevice-tool", "-s"], reference: baseline)
+        case .success(let (baseline, _)): return .run(argv: ["/usr/sbin/corosync-qdevice-tool", "-s"], reference: baseline)
         }
     }
 

@@ -8,6 +8,8 @@ import LunaFleet
 public struct QuorumCheck: DriftCheck {
     public let name = "quorum"
     public let referenceKind = "quorum"
+    /// Needs root: corosync answers its quorum service to root (or to a uidgid its configuration names).
+    public var needsRoot: Bool { true }
 
     public init() {}
 
@@ -20,7 +22,7 @@ public struct QuorumCheck: DriftCheck {
     public func plan(host: String, references: References) -> CollectionPlan {
         switch reference(host: host, references: references, Self.limits) {
         case .failure(let box): return .done(box.result)
-        case .success(let (baseline, _)): return .run(argv: ["corosync-quorumtool", "-s"], reference: baseline)
+        case .success(let (baseline, _)): return .run(argv: ["/usr/sbin/corosync-quorumtool", "-s"], reference: baseline)
         }
     }
 

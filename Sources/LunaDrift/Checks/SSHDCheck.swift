@@ -12,6 +12,10 @@ import LunaFleet
 public struct SSHDCheck: DriftCheck {
     public let name = "sshd"
     public let referenceKind = "sshd"
+    /// `sshd -T` reads the host keys, which only root can.
+    public var needsRoot: Bool { true }
+    /// The collection: sshd's effective settings.
+    public static let argv = ["/usr/sbin/sshd", "-T"]
 
     public init() {}
 
@@ -20,7 +24,7 @@ public struct SSHDCheck: DriftCheck {
         case .failure(let box): return .done(box.result)
         case .success(let baseline):
             do { _ = try Self.expectations(baseline) } catch { return .done(failed(host, "bad reference: \(error)")) }
-            return .run(argv: ["sshd", "-T"], reference: baseline)
+            return .run(argv: Self.argv, reference: baseline)
         }
     }
 

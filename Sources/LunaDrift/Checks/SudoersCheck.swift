@@ -23,7 +23,11 @@ public struct SudoersCheck: DriftCheck {
         self.groups = groups
     }
 
-    static let argv = ["grep", "-r", "-a", "-H", "-Z", "", "/etc/sudoers", "/etc/sudoers.d"]
+    /// Reading `/etc/sudoers` and its includes needs root.
+    public var needsRoot: Bool { true }
+
+    /// Every line (`^` matches each, empty ones too) of every file, with its file name.
+    public static let argv = ["/usr/bin/grep", "-r", "-a", "-H", "-Z", "-e", "^", "--", "/etc/sudoers", "/etc/sudoers.d"]
 
     public func plan(host: String, references: References) -> CollectionPlan {
         let path = references.directory + "/sudoers/luna-" + host
