@@ -47,13 +47,13 @@ public struct Daemon: Sendable {
     public func recover() throws -> Ledger.Recovery {
         let recovery = try agent.ledger.recoverExecuting()
         for id in try agent.gating.gateLeftoverProposals() {
-            agent.environment.log("proposal \(id) was left ungated when luna stopped; gated now")
+            agent.environment.log(.warning, "proposal \(id) was left ungated when luna stopped; gated now")
         }
         for id in recovery.interrupted {
-            agent.environment.log("proposal \(id) was executing when luna stopped; marked interrupted, not re-run")
+            agent.environment.log(.warning, "proposal \(id) was executing when luna stopped; marked interrupted, not re-run")
         }
         for id in recovery.endedUnobserved {
-            agent.environment.log("proposal \(id)'s action ran to completion after luna stopped (exit status unknown); marked interrupted, not re-run")
+            agent.environment.log(.warning, "proposal \(id)'s action ran to completion after luna stopped (exit status unknown); marked interrupted, not re-run")
         }
         return recovery
     }
@@ -63,11 +63,11 @@ public struct Daemon: Sendable {
     func recordingNotices() -> [String] {
         let notices: [String]
         do { notices = try agent.ledger.takeRecordingNotices() } catch {
-            agent.environment.log("cannot read the recorder's notices: \(error)")
+            agent.environment.log(.error, "cannot read the recorder's notices: \(error)")
             return []
         }
         for line in notices {
-            agent.environment.log(line)
+            agent.environment.log(.warning, line)
             for channel in channels { channel.notice(line) }
         }
         return notices
@@ -105,7 +105,7 @@ public struct Daemon: Sendable {
     public func start(now: Date) throws -> State {
         let stillRunning = try recover().stillRunning.count
         // The memory files are the source of truth: reconcile the index at start.
-        do { try agent.curation.reconcileMemory() } catch { agent.environment.log("memory reconcile failed: \(error)") }
+        do { try agent.curation.reconcileMemory() } catch { agent.environment.log(.error, "memory reconcile failed: \(error)") }
         notifier.notify("READY=1\nSTATUS=started; first scan")
         return State(nextScan: now, nextPoll: now.addingTimeInterval(approvalPoll.seconds), stillRunning: stillRunning)
     }

@@ -113,7 +113,7 @@ public struct ChannelContext: Sendable {
     /// The wall clock (the agent's environment's).
     public let now: @Sendable () -> Date
     /// The agent's log, each line prefixed with the channel's name.
-    public let log: @Sendable (String) -> Void
+    public let log: AgentLog
     /// What hides secrets in text that leaves the host (computed per use: `.env` may change).
     public let redactor: @Sendable () -> Redactor
     /// The process environment, for credentials (`CREDENTIALS_DIRECTORY`).
@@ -128,8 +128,7 @@ public struct ChannelContext: Sendable {
         outbox = ChannelOutbox(ledger: agent.ledger, channel: name)
         proposals = ProposalView(ledger: agent.ledger)
         now = agent.environment.now
-        let log = agent.environment.log
-        self.log = { line in log(name + ": " + line) }
+        log = agent.environment.log.prefixed(name + ": ")
         redactor = { agent.redactor() }
         self.environment = environment
         http = agent.environment.http

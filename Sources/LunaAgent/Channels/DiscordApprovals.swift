@@ -78,7 +78,7 @@ public final class DiscordApprovals: ApprovalChannel {
         return try make(settings: settings, context: ChannelContext(agent: agent, name: channel, environment: environment))
     }
 
-    func log(_ line: String) { context.log(line) }
+    var log: AgentLog { context.log }
 
     // MARK: The loop's hooks
 
@@ -115,13 +115,13 @@ public final class DiscordApprovals: ApprovalChannel {
     public func report(_ scan: ScanReport?) {
         guard let scan, let text = DiscordMessages.drift(scan, at: context.now(), redactor: context.redactor()) else { return }
         do { try outbox.enqueue(.drift, proposalID: nil, content: text) } catch {
-            log("could not queue the drift report: \(error)")
+            log(.error, "could not queue the drift report: \(error)")
         }
     }
 
     public func notice(_ text: String) {
         do { try outbox.enqueue(.notice, proposalID: nil, content: DiscordMessages.notice(text)) } catch {
-            log("cannot queue the notice: \(error)")
+            log(.error, "cannot queue the notice: \(error)")
         }
     }
 
@@ -257,7 +257,7 @@ public final class DiscordApprovals: ApprovalChannel {
         let key = "deleted." + messageID
         guard try outbox.value(key) == nil else { return }
         try outbox.setValue(key, Timestamp.string(context.now()))
-        log("the approval message \(messageID) for proposal \(proposal.map(String.init) ?? "?") was deleted on Discord; "
+        log(.warning, "the approval message \(messageID) for proposal \(proposal.map(String.init) ?? "?") was deleted on Discord; "
             + "decide it with `luna approve/deny \(proposal.map(String.init) ?? "ID")`")
     }
 
@@ -282,7 +282,7 @@ public final class DiscordApprovals: ApprovalChannel {
             let emoji = s.decision == .approve ? Self.approveEmoji : Self.denyEmoji
             if try outbox.recordSignal(proposalID: pid, userID: s.user, signal: s.decision.rawValue, source: s.source, counted: isOperator),
                !isOperator {
-                log("ignored \(s.source == "reaction" ? emoji : "reply '\(s.decision == .approve ? "approve" : "deny")'") on proposal \(pid) from user \(s.user): "
+                log(.warning, "ignored \(s.source == "reaction" ? emoji : "reply '\(s.decision == .approve ? "approve" : "deny")'") on proposal \(pid) from user \(s.user): "
                     + (settings.operatorIDs.isEmpty ? "operator_ids is empty, so nobody may decide" : "not in operator_ids"))
             }
             if isOperator { counted.append(s) }
@@ -307,12 +307,12 @@ public final class DiscordApprovals: ApprovalChannel {
         }
         do {
             try context.sink.decide(pid, decision, approver: approver, reason: reason)
-            log("proposal \(pid) \(decision.rawValue) by \(approver)")
+            log(.debug, "proposal \(pid) \(decision.rawValue) by \(approver)")
         } catch let error as AgentError where error.kind == .expired {
-            log("\(error)")
+            log(.warning, "\(error)")
             try outbox.enqueue(.notice, proposalID: pid, content: DiscordMessages.expired(pid))
         } catch let error as AgentError where error.kind == .conflict {
-            log("proposal \(pid) not decided again: \(error)")
+            log(.info, "proposal \(pid) not decided again: \(error)")
         }
     }
 }
