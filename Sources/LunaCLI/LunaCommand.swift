@@ -73,7 +73,7 @@ enum LunaCommand {
 }
 
 /// What every command may need: the configuration and the state, loaded on demand.
-struct Context {
+struct Context: Sendable {
     var configPath: String
     var stateDirectory: String?
 
