@@ -1,4 +1,5 @@
 import Foundation
+import LunaSystem
 import Synchronization
 
 /// What a failed exchange with a channel means for the next one.
@@ -111,6 +112,19 @@ public final class ChannelBackoff: Sendable {
     public func attempt(at now: Date, force: Bool, outbox: ChannelOutbox, log: AgentLog,
                         classify: (any Error) -> ChannelFailure, pollIn: () -> TimeInterval,
                         _ exchange: () throws -> Void) -> Bool {
+        attempt(at: now, force: force, outbox: outbox, leveled: { log($0, $1) }, classify: classify, pollIn: pollIn, exchange)
+    }
+
+    /// ``attempt(at:force:outbox:log:classify:pollIn:_:)`` with a log that takes lines without their level.
+    public func attempt(at now: Date, force: Bool, outbox: ChannelOutbox, log: (String) -> Void,
+                        classify: (any Error) -> ChannelFailure, pollIn: () -> TimeInterval,
+                        _ exchange: () throws -> Void) -> Bool {
+        attempt(at: now, force: force, outbox: outbox, leveled: { log($1) }, classify: classify, pollIn: pollIn, exchange)
+    }
+
+    private func attempt(at now: Date, force: Bool, outbox: ChannelOutbox, leveled log: (LogLevel, String) -> Void,
+                         classify: (any Error) -> ChannelFailure, pollIn: () -> TimeInterval,
+                         _ exchange: () throws -> Void) -> Bool {
         guard isDue(at: now, force: force) else { return false }
         do {
             try exchange()
