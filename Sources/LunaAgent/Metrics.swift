@@ -109,7 +109,7 @@ public struct MetricsFile: Sendable {
     }
 
     /// A label value escaped as the exposition format requires: backslash, double quote and line feed.
-    static func escape(_ value: String) -> String {
+    public static func escape(_ value: String) -> String {
         var out = ""
         for c in value.unicodeScalars {
             switch c {
@@ -122,8 +122,12 @@ public struct MetricsFile: Sendable {
         return out
     }
 
+    /// A sample value to the millisecond (the stored times' precision), without trailing zeros.
     static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(format: "%.3f", value)
+        var text = String(format: "%.3f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text == "-0" ? "0" : text
     }
 
     /// Writes the textfile when one is configured.

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import LunaAgent
 import LunaConfig
+import LunaFleet
 import LunaStore
 import LunaSystem
 import Testing
@@ -307,5 +308,59 @@ struct LivenessTests {
         #expect(seen.count == 2 && seen[0] == seen[1], "no ping while the step hung: \(seen)")
         let pings = notify.messages().filter { $0 == "WATCHDOG=1" }.count
         #expect(pings >= 10, "pings before and after the hang: \(pings)")
+    }
+}
+
+@Suite("operating: the metrics textfile", .serialized)
+struct MetricsTests {
+    func scanned(_ edit: (inout LunaConfiguration) -> Void = { _ in }) throws -> (OperatingDaemon, Daemon, String) {
+        let o = OperatingDaemon()
+        let path = o.estate.ops.root + "/textfile/luna.prom"
+        try FileManager.default.createDirectory(atPath: o.estate.ops.root + "/textfile", withIntermediateDirectories: true)
+        let d = try o.daemon {
+            $0.operations.metricsTextfile = path
+            edit(&$0)
+        }
+        var state = try d.start(now: o.clock.now)
+        _ = try d.step(&state, now: o.clock.now, shouldStop: { false })
+        return (o, d, path)
+    }
+
+    @Test func afterAScanTheGaugesSayWhatIsOpenAndPending() throws {
+        let (o, _, path) = try scanned()
+        defer { o.estate.remove() }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = Set(text.split(separator: "\n").map(String.init))
+        for line in ["luna_check_status{host=\"localhost\",check=\"files\",status=\"drift\"} 1",
+                     "luna_check_status{host=\"localhost\",check=\"files\",status=\"ok\"} 0",
+                     "luna_open_findings{host=\"localhost\",check=\"files\"} 1",
+                     "luna_pending_approvals 1",
+                     "luna_oldest_pending_approval_age_seconds 0",
+                     "luna_host_reachable{host=\"localhost\"} 1",
+                     "luna_model_tokens_today 0",
+                     "# TYPE luna_last_scan_timestamp_seconds gauge",
+                     "# TYPE luna_last_successful_scan_timestamp_seconds gauge",
+                     "# TYPE luna_last_scan_duration_seconds gauge"] {
+            #expect(lines.contains(line), "missing \(line) in:\n\(text)")
+        }
+        #expect(!text.contains("counter"), "gauges only")
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o644, "node_exporter reads it whatever luna's umask")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: o.estate.ops.root + "/textfile") == ["luna.prom"], "no temporary file left")
+    }
+
+    @Test func labelValuesAreEscapedAsTheFormatRequires() {
+        #expect(MetricsFile.escape("a\\b\"c\nd") == "a\\\\b\\\"c\\nd")
+    }
+
+    @Test(.enabled(if: SystemRequirements.available(tools: ["promtool"]),
+                   "promtool (Debian package prometheus) is not installed; LUNA_SYSTEM_TESTS=1 makes this a failure"))
+    func promtoolAcceptsTheTextfile() throws {
+        let (o, _, path) = try scanned()
+        defer { o.estate.remove() }
+        let promtool = try #require(SystemRequirements.which("promtool"), "promtool is not installed (Debian package prometheus)")
+        let check = try ProcessRunner.run(["/bin/sh", "-c", "\"$0\" check metrics < \"$1\"", promtool, path], timeout: .seconds(60))
+        #expect(check.exitStatus == 0, "promtool check metrics: \(check.stdoutText)\(check.stderrText)")
+        #expect(check.stderrText.isEmpty && check.stdoutText.isEmpty, "no lint warning either: \(check.stdoutText)\(check.stderrText)")
     }
 }
