@@ -364,3 +364,82 @@ struct MetricsTests {
         #expect(check.stderrText.isEmpty && check.stdoutText.isEmpty, "no lint warning either: \(check.stdoutText)\(check.stderrText)")
     }
 }
+
+@Suite("operating: reload on SIGHUP", .serialized)
+struct ReloadTests {
+    func setInterval(_ estate: Estate, _ seconds: Int) throws {
+        let text = try String(contentsOfFile: estate.ops.config, encoding: .utf8)
+        let changed = text.replacingOccurrences(of: "scan_interval_seconds = \\d+", with: "scan_interval_seconds = \(seconds)",
+                                                options: .regularExpression)
+        try changed.write(toFile: estate.ops.config, atomically: true, encoding: .utf8)
+    }
+
+    @Test func aReloadReadsTheNewConfigurationAndKeepsTheOldOneWhenTheNewOneIsInvalid() throws {
+        let o = OperatingDaemon()
+        defer { o.estate.remove() }
+        let estate = o.estate
+        var d = try o.daemon()
+        d.configure = { try estate.configuration() }
+        try setInterval(estate, 20)
+        d = d.reloaded()
+        #expect(d.agent.config.scanIntervalSeconds == 20)
+        #expect(o.lines.at(.info).contains { $0.hasPrefix("configuration reloaded from ") }, "\(o.lines.all)")
+        let good = try String(contentsOfFile: estate.ops.config, encoding: .utf8)
+        try (good + "\n[luna\n").write(toFile: estate.ops.config, atomically: true, encoding: .utf8)
+        d = d.reloaded()
+        #expect(d.agent.config.scanIntervalSeconds == 20, "the previous configuration stays in force")
+        let error = try #require(o.lines.at(.error).last)
+        #expect(error.hasPrefix("reload failed, the previous configuration stays in force: ") && error.contains("luna.toml:"), "\(error)")
+    }
+
+    @Test func theLoopTakesAReloadBetweenSteps() throws {
+        let estate = try Estate()
+        defer { estate.remove() }
+        try setInterval(estate, 60)
+        let wall = TestClock()
+        let mono = ManualClock()
+        let sleeps = Mutex(0)
+        let environment = AgentEnvironment(now: { wall.now }, log: { _ in },
+                                           sleep: { d in sleeps.withLock { $0 += 1 }; wall.advance(d.seconds); mono.advance(d) },
+                                           clock: mono,
+                                           shouldStop: { sleeps.withLock { $0 } >= 2400 },
+                                           takeReload: { sleeps.withLock { $0 } == 400 })
+        let agent = try Agent(config: try estate.configuration(), environment: environment)
+        let daemon = Daemon(agent: agent, approvalPoll: .seconds(5), configure: { try estate.configuration() })
+        try setInterval(estate, 300)   // read only at the reload, 100 s in
+        var cycles = 0
+        try daemon.run(once: false) { _ in cycles += 1 }
+        // Scans at 0, 60 and 120 s on the old interval, then every 300 s: 420 s; 600 s ends the run.
+        #expect(cycles == 4 || cycles == 5, "\(cycles) cycles")
+    }
+
+    @Test func sighupReloadsTheRunningDaemonInsteadOfEndingIt() throws {
+        let estate = try Estate()
+        defer { estate.remove() }
+        let path = estate.ops.root + "/daemon.err"
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: LunaBinary.path)
+        child.arguments = ["--config", estate.ops.config, "run"]
+        child.standardOutput = FileHandle.nullDevice
+        child.standardError = try #require(FileHandle(forWritingAtPath: path))
+        try child.run()
+        defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) }; child.waitUntilExit() }
+        func waitFor(_ text: String) -> Bool {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                if ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").contains(text) { return true }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            return false
+        }
+        #expect(waitFor("scan: 1 host"))
+        try setInterval(estate, 20)
+        kill(child.processIdentifier, SIGHUP)
+        #expect(waitFor("configuration reloaded from "), "\((try? String(contentsOfFile: path, encoding: .utf8)) ?? "")")
+        #expect(child.isRunning, "SIGHUP does not end luna")
+        kill(child.processIdentifier, SIGTERM)
+        child.waitUntilExit()
+        #expect(child.terminationReason == .exit && child.terminationStatus == 0)
+    }
+}
