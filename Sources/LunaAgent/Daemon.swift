@@ -105,6 +105,16 @@ public struct Daemon: Sendable {
         return problem
     }
 
+    /// What to say when luna's HOME cannot be seen (a `luna` user made earlier with HOME under
+    /// `/home`, which the unit's `ProtectHome=yes` hides): ssh finds no `~/.ssh`, git no `~/.gitconfig`.
+    public static func homeWarning(_ home: String?) -> String? {
+        guard let home, !home.isEmpty else { return nil }
+        var isDirectory: ObjCBool = false
+        guard !FileManager.default.fileExists(atPath: home, isDirectory: &isDirectory) || !isDirectory.boolValue else { return nil }
+        return "HOME \(home) cannot be seen" + (home.hasPrefix("/home/") ? " (the unit's ProtectHome=yes hides /home)" : "")
+            + ": ssh finds no ~/.ssh and git no ~/.gitconfig there; give luna the HOME /var/lib/luna (usermod -d /var/lib/luna luna)"
+    }
+
     /// Logs each decision recorded since the last one logged, from any channel (the CLI's in another process too).
     func logDecisions() {
         do {
@@ -199,6 +209,7 @@ public struct Daemon: Sendable {
         let stillRunning = try recover().stillRunning.count
         // The memory files are the source of truth: reconcile the index at start.
         do { try agent.curation.reconcileMemory() } catch { agent.environment.log(.error, "memory reconcile failed: \(error)") }
+        if let warning = Self.homeWarning(ProcessInfo.processInfo.environment["HOME"]) { log(.warning, warning) }
         if let last = try agent.ledger.lastScanStartedAt() {
             try recordMissed(from: ScanSchedule(agent.config).nextScan(after: last), now: now, because: "luna was not running")
         }

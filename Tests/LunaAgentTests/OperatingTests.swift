@@ -443,3 +443,13 @@ struct ReloadTests {
         #expect(child.terminationReason == .exit && child.terminationStatus == 0)
     }
 }
+
+@Suite("operating: a HOME the service cannot see")
+struct HomeWarningTests {
+    @Test func aHomeUnderAHiddenHomeIsWarnedAbout() throws {
+        let warning = try #require(Daemon.homeWarning("/home/luna-\(UUID().uuidString)"))
+        #expect(warning.contains("ProtectHome=yes") && warning.contains("usermod -d /var/lib/luna luna"), "\(warning)")
+        #expect(Daemon.homeWarning(FileManager.default.temporaryDirectory.path) == nil)
+        #expect(Daemon.homeWarning(nil) == nil)
+    }
+}
