@@ -20,8 +20,10 @@ public struct Daemon: Sendable {
     public var approvalPoll: Duration
     /// The configured approval channels besides the CLI (from the ``ChannelRegistry``).
     public var channels: [any ApprovalChannel]
-    /// Whether each cycle's events are logged (the daemon; `luna run --once` prints the report instead).
-    public var logsEvents = true
+    /// Whether this is the service: it logs each cycle's events and records the scheduled
+    /// scans that did not run. `luna run --once` (false) prints the report instead, and a
+    /// cycle run by hand is not a schedule that was missed.
+    public var supervised = true
     /// Re-reads the configuration on a reload request; nil: a reload is refused with a log line.
     public var configure: (@Sendable () throws -> LunaConfiguration)?
     /// The channels of a reloaded agent.
@@ -210,7 +212,7 @@ public struct Daemon: Sendable {
         // The memory files are the source of truth: reconcile the index at start.
         do { try agent.curation.reconcileMemory() } catch { agent.environment.log(.error, "memory reconcile failed: \(error)") }
         if let warning = Self.homeWarning(ProcessInfo.processInfo.environment["HOME"]) { log(.warning, warning) }
-        if let last = try agent.ledger.lastScanStartedAt() {
+        if supervised, let last = try agent.ledger.lastScanStartedAt() {
             try recordMissed(from: ScanSchedule(agent.config).nextScan(after: last), now: now, because: "luna was not running")
         }
         // Decisions made before this start are history: only new ones are logged.
@@ -243,7 +245,7 @@ public struct Daemon: Sendable {
         }
         if now >= state.nextScan {
             // A scan due more than one schedule step ago: the ones in between did not run.
-            if let missed = try recordMissed(from: state.nextScan, now: now, because: "the loop was busy or the machine was suspended past the scheduled time") {
+            if supervised, let missed = try recordMissed(from: state.nextScan, now: now, because: "the loop was busy or the machine was suspended past the scheduled time") {
                 step.problems.append(missed)
             }
             defer {
@@ -255,14 +257,14 @@ public struct Daemon: Sendable {
                 var cycle = try agent.cycle(shouldStop: shouldStop)
                 cycle.notices += recordingNotices()
                 step.cycle = cycle
-                if logsEvents { events.cycle(cycle, seconds: agent.environment.now().timeIntervalSince(now)) }
+                if supervised { events.cycle(cycle, seconds: agent.environment.now().timeIntervalSince(now)) }
             } catch {
                 // A failed cycle is told and recorded, and the next one runs on schedule.
                 let problem = try agent.ledger.recordScanProblem(.failed, dueAt: now, detail: "\(error)")
                 tell(problem)
                 step.problems.append(problem)
             }
-            if logsEvents { logDecisions() }
+            if supervised { logDecisions() }
             writeMetrics(now: agent.environment.now())
             // Every channel: one message for this scan's changes, then post new proposals and read decisions now.
             for channel in channels { channel.report(step.cycle?.scan); channel.tick(force: true) }
@@ -288,7 +290,7 @@ public struct Daemon: Sendable {
             if !step.executed.isEmpty || !step.recorded.isEmpty || !step.notices.isEmpty || !step.expired.isEmpty {
                 for channel in channels { channel.tick(force: true) }
             }
-            if logsEvents {
+            if supervised {
                 events.expired(step.expired)
                 for id in step.recorded { log(.info, "proposal \(id)'s outcome recorded in the ops repo") }
                 logDecisions()

@@ -16,7 +16,7 @@ enum RunCommand {
         // SIGHUP (`systemctl reload luna`) re-reads the same file with the same options.
         var daemon = Daemon(agent: agent, registry: try ChannelRegistry(agent: agent), configure: { try context.configuration() })
         // The daemon logs events (the journal); one cycle run by hand prints its report instead.
-        daemon.logsEvents = !once
+        daemon.supervised = !once
         let recovery = try daemon.recover()
         for id in recovery.interrupted {
             emit("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
