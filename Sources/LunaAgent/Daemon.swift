@@ -255,7 +255,8 @@ public struct Daemon: Sendable {
             }
             do {
                 var cycle = try agent.cycle(shouldStop: shouldStop)
-                cycle.notices += recordingNotices()
+                if supervised { events.notices(cycle.notices) }
+                cycle.notices += recordingNotices()   // logged as they are taken
                 step.cycle = cycle
                 if supervised { events.cycle(cycle, seconds: agent.environment.now().timeIntervalSince(now)) }
             } catch {

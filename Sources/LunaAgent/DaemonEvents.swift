@@ -16,7 +16,8 @@ struct DaemonEvents {
 
     func shown(_ text: String) -> String { redactor.redact(text) }
 
-    /// The cycle's events.
+    /// The cycle's events (its notices are logged where they are taken: the recorder's by the daemon, skills' here
+    /// through ``notices(_:)``).
     func cycle(_ report: CycleReport, seconds: TimeInterval) {
         if let scan = report.scan { self.scan(scan, seconds: seconds) }
         for p in report.proposed {
@@ -31,7 +32,6 @@ struct DaemonEvents {
         for (id, what, why) in report.unplanned { log(.info, "no plan for finding \(id) \(shown(what)): \(shown(why))") }
         expired(report.expired)
         for id in report.recorded { log(.info, "proposal \(id)'s outcome recorded in the ops repo") }
-        for notice in report.notices where !notice.isEmpty { log(.info, shown(notice)) }
     }
 
     /// The scan summary, each check that failed, and each finding event.
@@ -63,6 +63,11 @@ struct DaemonEvents {
         for case .ongoing(let k, let item) in scan.reminders {
             log(.info, "finding still open: \(shown(k.host))/\(shown(k.check)): \(shown(item.summary))")
         }
+    }
+
+    /// Skill suspensions and new drafts, once.
+    func notices(_ lines: [String]) {
+        for line in lines where !line.isEmpty { log(.info, shown(line)) }
     }
 
     /// Proposals that expired without a decision.
