@@ -8,7 +8,7 @@ public enum ChannelFailure: Sendable, Equatable {
     case retry
     /// Try again at `until`, without counting a failure (a rate limit the service announced).
     case wait(until: Date)
-    /// Stop calling the service until luna restarts (a rejected token or permission).
+    /// Stop calling the service until luna restarts or reloads its configuration (a rejected token or permission).
     case halt
 }
 
@@ -137,7 +137,7 @@ public final class ChannelBackoff: Sendable {
             switch failure {
             case .halt:
                 _ = try? outbox.failed(halted: true, error: "\(error)", nextAttempt: nil)
-                log(.error, "halted until luna restarts: \(error)")
+                log(.error, "halted until luna restarts or reloads (systemctl reload luna): \(error)")
             case .wait:
                 log(.info, "rate limited, next attempt at \(next.map(Timestamp.string) ?? "?"): \(error)")
             case .retry:
