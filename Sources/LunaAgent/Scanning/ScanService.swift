@@ -56,7 +56,7 @@ public struct ScanService: AgentService {
     /// shows and plans as if unwaived) and the error is logged with its line.
     func currentWaivers() -> Waivers {
         do { return try Waivers.load(opsRepo: config.opsRepo) } catch {
-            environment.log("\(error) — no finding is waived until it is fixed")
+            environment.log(.error, "\(error) — no finding is waived until it is fixed")
             return Waivers()
         }
     }
