@@ -74,6 +74,12 @@ public final class Agent: AgentService {
             .map { ($0.0.id, "\($0.0.host)/\($0.0.check): \($0.0.summary)", $0.1) }
         if shouldStop() { return report }
         report.executed = try execution.executeApproved(shouldStop: shouldStop)
+        // The scan ran before the fixes: what a fix resolved is reported as fixed, not as drift.
+        for id in report.executed {
+            guard let p = try ledger.proposal(id), (p.outcome ?? p.state) == .succeeded,
+                  let findingID = p.findingID, let f = try ledger.finding(findingID) else { continue }
+            report.scan?.fixed[FindingKey(host: f.host, check: f.check, subject: f.subject)] = id
+        }
         report.recorded = try recorder.recordPending().map(\.0)
         // The model's pass over new skill drafts, after recording, outside any transaction
         // (Curation/SkillRefiner.swift); on a stop request the drafts stay queued for the next cycle.

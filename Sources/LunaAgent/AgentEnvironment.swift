@@ -20,8 +20,10 @@ public struct AgentEnvironment: Sendable {
     public var http: @Sendable (_ maxResponseBytes: Int) -> HTTPClient
     /// The executor that reaches a host.
     public var executor: @Sendable (HostConfig, LunaConfiguration) throws -> any Executor
-    /// Where progress and problems are written (the journal, under systemd); the default renders each line inert.
-    public var log: @Sendable (String) -> Void
+    /// Where events and problems are written, each with its level (the journal, under systemd).
+    public var log: AgentLog
+    /// Whether a reload of the configuration was requested since the last call (SIGHUP by default, see `ReloadSignal`).
+    public var takeReload: @Sendable () -> Bool
     /// Runs once before a scan fans out to its ssh hosts (opens the bastion's
     /// shared connection); injected so tests of other parts connect to nothing.
     public var prepareFleet: @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void
@@ -30,21 +32,22 @@ public struct AgentEnvironment: Sendable {
 
     public init(now: @escaping @Sendable () -> Date = SystemClock.now,
                 executor: @escaping @Sendable (HostConfig, LunaConfiguration) throws -> any Executor = AgentEnvironment.defaultExecutor,
-                log: @escaping @Sendable (String) -> Void = { line in
-                    // One line each, inert: a log line quotes host data and errors, and lands on a terminal or the journal.
-                    FileHandle.standardError.write(Data(("luna: " + InertText.render(line) + "\n").utf8))
-                },
+                log: (@Sendable (String) -> Void)? = nil,
                 prepareFleet: @escaping @Sendable (LunaConfiguration, _ log: @Sendable (String) -> Void) -> Void = AgentEnvironment.openBastion,
                 sleep: @escaping @Sendable (Duration) -> Void = AgentEnvironment.realSleep,
                 clock: any Clock<Duration> = ContinuousClock(),
                 shouldStop: @escaping @Sendable () -> Bool = { StopSignal.isRequested },
-                http: @escaping @Sendable (_ maxResponseBytes: Int) -> HTTPClient = { HTTPClient(maxResponseBytes: $0) }) {
+                http: @escaping @Sendable (_ maxResponseBytes: Int) -> HTTPClient = { HTTPClient(maxResponseBytes: $0) },
+                takeReload: @escaping @Sendable () -> Bool = { ReloadSignal.take() }) {
         self.clock = clock
         self.shouldStop = shouldStop
         self.http = http
         self.now = now
         self.executor = executor
-        self.log = log
+        // A plain closure gets the lines without their levels (tests); by default standard
+        // error, with sd-daemon priority prefixes when it is the journal.
+        self.log = log.map { AgentLog(lines: $0) } ?? AgentLog.stream()
+        self.takeReload = takeReload
         self.prepareFleet = prepareFleet
         self.sleep = sleep
     }

@@ -12,6 +12,9 @@ public struct ScanReport: Sendable {
     public var waived: [FindingKey: Waiver] = [:]
     /// Waivers that lapsed and were told for the first time with this scan.
     public var lapsed: [Waiver] = []
+    /// Findings this scan saw that a proposal executed later in the same cycle fixed
+    /// (verified, and the check run again no longer reports them), with the proposal.
+    public var fixed: [FindingKey: Int64] = [:]
 
     public init(results: [CheckResult], events: [FindingEvent], reminders: [FindingEvent] = []) {
         self.results = results
@@ -40,10 +43,14 @@ public struct ScanReport: Sendable {
         var lastHost = ""
         for r in results {
             if r.host != lastHost { out += "\(shown(r.host))\n"; lastHost = r.host }
+            func fix(_ item: DriftItem) -> Int64? { fixed[FindingKey(host: r.host, check: r.check, subject: item.subject)] }
+            // Drift this cycle's fix resolved is shown as fixed, not as the drift the scan saw before it.
+            let fixedItems = r.items.filter { fix($0) != nil }.count
+            let allFixed = r.status == .drift && !r.items.isEmpty && fixedItems == r.items.count
             let mark: String
             switch r.status {
             case .ok: mark = "ok         "
-            case .drift: mark = "DRIFT      "
+            case .drift: mark = allFixed ? "fixed      " : "DRIFT      "
             case .unavailable: mark = "unavailable"
             case .error: mark = "ERROR      "
             }
@@ -51,6 +58,7 @@ public struct ScanReport: Sendable {
             var shownMark = mark
             if r.status == .drift, waivedItems == r.items.count { shownMark = "waived     " }
             var firstLine = r.status == .drift ? "\(r.items.count) difference\(r.items.count == 1 ? "" : "s")" : shown(r.detail)
+            if allFixed { firstLine += " fixed in this cycle" }
             if r.status == .drift, waivedItems > 0 { firstLine += " (\(waivedItems) waived)" }
             out += "  \(shownMark) \(shown(r.check).padding(toLength: 9, withPad: " ", startingAt: 0)) \(firstLine)\n"
             if r.status == .drift {
@@ -61,7 +69,7 @@ public struct ScanReport: Sendable {
                     }
                 }
                 for item in r.items {
-                    let note = waiver(r, item).map { " — " + shown($0.shown) } ?? ""
+                    let note = waiver(r, item).map { " — " + shown($0.shown) } ?? fix(item).map { " — fixed by proposal \($0)" } ?? ""
                     out += "                         \(shown(item.summary))\(note)\n"
                 }
             }
@@ -73,6 +81,8 @@ public struct ScanReport: Sendable {
             case .resolved(let k): "  resolved  \(shown(k.host))/\(shown(k.check)): \(shown(k.subject))"
             case .ongoing: nil
             }
+        } + fixed.sorted { $0.value < $1.value }.map { k, id in
+            "  fixed     \(shown(k.host))/\(shown(k.check)): \(shown(k.subject)) (proposal \(id))"
         }
         out += changes.isEmpty ? "No change since the last scan.\n" : "Changes since the last scan:\n" + changes.joined(separator: "\n") + "\n"
         // Reminders: ongoing findings not reported for reminder_hours.

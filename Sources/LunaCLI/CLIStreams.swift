@@ -1,4 +1,5 @@
 import Foundation
+import LunaSystem
 
 /// Where the CLI reads and writes: the process's standard streams, or a test's buffers.
 ///
@@ -16,15 +17,18 @@ public struct CLIStreams: Sendable {
     public var readInput: @Sendable () -> Data
     /// Whether standard error is a terminal (where a scan shows its progress line).
     public var errorIsTerminal: Bool
+    /// Whether standard error is the journal (`JOURNAL_STREAM` names it), where log lines carry sd-daemon priority prefixes.
+    public var errorIsJournal: Bool
 
     public init(writeOutput: @escaping @Sendable (String) -> Void,
                 writeError: @escaping @Sendable (String) -> Void,
                 readInput: @escaping @Sendable () -> Data,
-                errorIsTerminal: Bool) {
+                errorIsTerminal: Bool, errorIsJournal: Bool = false) {
         self.writeOutput = writeOutput
         self.writeError = writeError
         self.readInput = readInput
         self.errorIsTerminal = errorIsTerminal
+        self.errorIsJournal = errorIsJournal
     }
 
     /// The process's own stdout (buffered, as `print` writes it), stderr and stdin.
@@ -33,7 +37,8 @@ public struct CLIStreams: Sendable {
             writeOutput: { print($0, terminator: "") },
             writeError: { FileHandle.standardError.write(Data($0.utf8)) },
             readInput: { FileHandle.standardInput.readDataToEndOfFile() },
-            errorIsTerminal: isatty(STDERR_FILENO) == 1
+            errorIsTerminal: isatty(STDERR_FILENO) == 1,
+            errorIsJournal: JournalStream.isJournal(fd: STDERR_FILENO)
         )
     }
 

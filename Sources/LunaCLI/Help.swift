@@ -88,7 +88,13 @@ extension CommandDefinition {
 
             A proposal found `executing` at start (luna was killed mid-action) becomes
             `interrupted` and is never re-run on its own. Under systemd (Type=notify) it
-            sends READY=1, STATUS= and WATCHDOG=1. SIGTERM or SIGINT stop it between steps.
+            sends READY=1, STATUS= and WATCHDOG=1. SIGTERM or SIGINT stop it between steps;
+            SIGHUP re-reads the configuration between steps (an invalid file is logged and
+            the previous one stays in force).
+
+            The loop logs events to standard error, one line each ([log] level; with
+            priorities when it is the journal): scans, findings, proposals, decisions,
+            executions, missed or failed scans. The full report is `luna scan`.
             """,
         options: [Option("--once", "run one cycle and print its report, then exit"),
                   Option("--json", #"with --once: the cycle as JSON {"results","events","proposed","unplanned","executed","recorded","notices","interrupted","recordingBlocked",…}"#)],

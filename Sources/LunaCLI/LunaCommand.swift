@@ -4,6 +4,7 @@ import LunaConfig
 import LunaDrift
 import LunaModel
 import LunaStore
+import LunaSystem
 import LunaText
 
 /// The `luna` command as a library: the executable is a thin `main` over it, and tests run it in process.
@@ -82,7 +83,7 @@ enum LunaCommand {
 }
 
 /// What every command may need: the configuration and the state, loaded on demand.
-struct Context {
+struct Context: Sendable {
     var configPath: String
     var stateDirectory: String?
 
@@ -97,17 +98,22 @@ struct Context {
 
     /// The Agent over the configured state directory.
     func agent() throws -> Agent {
-        try Agent(config: configuration(), environment: Self.environment())
+        let config = try configuration()
+        return try Agent(config: config, environment: Self.environment(logLevel: config.operations.logLevel))
     }
 
     /// The Agent's side effects as by default, its log written to this run's stderr.
     ///
     /// The streams are taken now: the Agent logs from its scan and execution
     /// threads too, where the run's task-local binding is not visible.
-    static func environment() -> AgentEnvironment {
+    ///
+    /// - Parameter logLevel: The least severe line written (`[log] level`).
+    static func environment(logLevel: LogLevel = .info) -> AgentEnvironment {
         let streams = CLIStreams.current
-        // One line each, inert, exactly as the Agent's default log writes it.
-        return AgentEnvironment(log: { line in streams.writeError("luna: " + InertText.render(line) + "\n") })
+        var environment = AgentEnvironment()
+        // One line each, inert; with sd-daemon priority prefixes when stderr is the journal.
+        environment.log = AgentLog.stream(threshold: logLevel, journal: streams.errorIsJournal, streams.writeError)
+        return environment
     }
 }
 

@@ -14,9 +14,12 @@ enum RunCommand {
         try StateDirectory.prepare(config.stateDirectory, configFile: config.file)
         let lock = try RunLock(stateDirectory: config.stateDirectory)
         defer { withExtendedLifetime(lock) {} }
-        let agent = try Agent(config: config, environment: Context.environment())
+        let agent = try Agent(config: config, environment: Context.environment(logLevel: config.operations.logLevel))
         Daemon.installSignalHandlers()
-        let daemon = Daemon(agent: agent, registry: try ChannelRegistry(agent: agent))
+        // SIGHUP (`systemctl reload luna`) re-reads the same file with the same options.
+        var daemon = Daemon(agent: agent, registry: try ChannelRegistry(agent: agent), configure: { try context.configuration() })
+        // The daemon logs events (the journal); one cycle run by hand prints its report instead.
+        daemon.supervised = !once
         let recovery = try daemon.recover()
         for id in recovery.interrupted where !json {
             emit("Proposal \(id) was executing when luna last stopped: marked interrupted, not re-run. See: luna show \(id)")
@@ -28,7 +31,8 @@ enum RunCommand {
             emit("Proposal \(id) is still running (pid \(pid)) from before luna last stopped: left executing, not re-run; it is resolved when it ends.")
         }
         fflush(nil)
-        try daemon.run(once: once) { report in
+        let last = try daemon.run(once: once) { report in
+            guard once else { return }
             if json {
                 try? printJSON(CycleJSON(report, agent: agent, recovery: recovery))
             } else {
@@ -36,6 +40,8 @@ enum RunCommand {
             }
             fflush(nil)
         }
+        // A cycle that failed is recorded and logged (above); by hand it is also the exit status.
+        if once, last?.problems.contains(where: { $0.kind == .failed }) == true { return Exit.error }
         // One cycle that could not commit its outcomes is not a success: the block is printed above.
         if once, let block = try agent.ledger.recordingBlock() {
             // Told once in the report; every later --once still says why it exits 1.

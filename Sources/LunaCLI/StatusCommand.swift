@@ -34,6 +34,8 @@ enum StatusCommand {
         var recording: RecordingBlock?
         /// Proposals whose action still runs from before luna last stopped (left `executing`).
         var executing: [Int64]
+        /// Scheduled scans that did not run and scan cycles that failed, in the last 7 days (at most 20, oldest first).
+        var scanProblems: [ScanProblem]
     }
 
     static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
@@ -59,7 +61,8 @@ enum StatusCommand {
         let status = Status(channels: channels, pending: pending, lastScan: try agent.ledger.lastScanAt(),
                             lastError: lastError.map { "\($0.channel) at \($0.lastErrorAt ?? "?"): \($0.lastError ?? "")" },
                             model: try agent.modelUsageToday(), recording: try agent.ledger.recordingBlock(),
-                            executing: try agent.ledger.proposals(state: .executing).map(\.id))
+                            executing: try agent.ledger.proposals(state: .executing).map(\.id),
+                            scanProblems: try agent.ledger.scanProblems(since: agent.environment.now().addingTimeInterval(-7 * 86_400), limit: 20))
         if json {
             try printJSON(status)
             return Exit.ok
@@ -74,6 +77,12 @@ enum StatusCommand {
         }
         emit("Last scan: \(shown(status.lastScan ?? "never"))")
         emit("Last error: \(shown(status.lastError ?? "none"))")
+        if status.scanProblems.isEmpty {
+            emit("Scheduled scans: ok (none missed or failed in the last 7 days)")
+        } else {
+            emit("Scheduled scans: \(status.scanProblems.count) problem\(status.scanProblems.count == 1 ? "" : "s") in the last 7 days:")
+            for p in status.scanProblems { emit("  \(shown(p.at))  \(shown(p.text))") }
+        }
         if let block = status.recording {
             emit("Recording: blocked since \(shown(block.since)): \(shown(block.reason))")
         } else {

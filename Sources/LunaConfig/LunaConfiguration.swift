@@ -101,6 +101,8 @@ public struct LunaConfiguration: Sendable {
     public var readOnlyAliases: [String] = ["LUNA_READ"]
     /// `[skills] stale_after_days`: an approved skill unused this long is shown `stale` (still used).
     public var skillStaleAfterDays: Int = 90
+    /// `[log]`, `[digest]` and `[metrics]`: how the daemon reports on itself.
+    public var operations = OperationsSettings()
 
     /// The host called `name`, or nil when it is not in the inventory.
     public func host(_ name: String) -> HostConfig? { hosts.first { $0.name == name } }
@@ -131,7 +133,8 @@ public struct LunaConfiguration: Sendable {
         let absolute = Self.absolute(path, relativeTo: FileManager.default.currentDirectoryPath)
         let root = TableReader(try TOML.load(path: absolute))
         let folder = (absolute as NSString).deletingLastPathComponent
-        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "channels", "discord", "llm", "ssh", "scan", "policy", "skills"])
+        try root.checkKnownKeys(["luna", "approvals", "git", "hosts", "channels", "discord", "llm", "ssh", "scan", "policy", "skills",
+                                "log", "digest", "metrics"])
 
         guard let luna = try root.table("luna") else { throw root.error(nil, "missing table [luna]") }
         try luna.checkKnownKeys(["ops_repo", "state_dir", "scan_interval_seconds", "identity", "execution",
@@ -232,6 +235,7 @@ public struct LunaConfiguration: Sendable {
         config.channels = try ChannelSections.parse(root: root, folder: folder, kinds: channelKinds)
         config.readOnlyAliases = readOnlyAliases
         config.skillStaleAfterDays = staleAfter
+        config.operations = try OperationsSettings.parse(root: root, folder: folder)
         return config
     }
 

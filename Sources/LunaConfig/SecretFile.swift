@@ -65,7 +65,7 @@ public enum SecretFile {
     }
 
     /// Finds a secret: the systemd credential `name` when `$CREDENTIALS_DIRECTORY`
-    /// holds it (`LoadCredential=`/`SetCredential=`), otherwise the file at `file`.
+    /// holds it (`LoadCredential=`) and it is not blank, otherwise the file at `file`.
     ///
     /// Both sources go through ``read(path:)`` and its mode and owner checks.
     ///
@@ -87,7 +87,9 @@ public enum SecretFile {
                     message: "invalid credential name '\(name)': it must be a plain file name", kind: .invalidValue)
             }
             let candidate = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-            if FileManager.default.fileExists(atPath: candidate) {
+            // A blank credential is the unit's `SetCredential=name:\n` default for a credential file
+            // that is not there (so an unused one need not exist): it holds no secret and counts as absent.
+            if FileManager.default.fileExists(atPath: candidate), !isBlank(candidate) {
                 return try read(path: candidate)
             }
         }
@@ -96,6 +98,12 @@ public enum SecretFile {
     }
 
     // MARK: Helpers
+
+    /// Whether the file holds nothing but white space (at most a few bytes of it).
+    static func isBlank(_ path: String) -> Bool {
+        guard let bytes = try? SystemFile.contents(path, limit: 64), bytes.count < 64 else { return false }
+        return bytes.allSatisfy { $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
+    }
 
     private static func failure(_ path: String, _ message: String, kind: ConfigError.Kind) -> ConfigError {
         ConfigError(file: path, position: .wholeFile, message: message, kind: kind)

@@ -42,3 +42,29 @@ public enum StopSignal {
     /// Forgets a request, so a test can run a loop again in the same process.
     public static func reset() { stopRequested.store(false, ordering: .relaxed) }
 }
+
+/// Set by SIGHUP; taken between steps.
+private let reloadRequested = Atomic<Bool>(false)
+
+/// A request to re-read the configuration (SIGHUP, as `systemctl reload` sends it), taken by the loop between steps.
+///
+/// The same async-signal-safe pattern as ``StopSignal``: the handler only stores
+/// into a lock-free atomic; ``take()`` reads and clears it, so one SIGHUP is one reload.
+public enum ReloadSignal {
+    /// Installs the SIGHUP handler and unblocks the signal (by default SIGHUP would end the process).
+    public static func install() {
+        _ = reloadRequested.load(ordering: .relaxed)
+        let handler: @convention(c) (Int32) -> Void = { _ in reloadRequested.store(true, ordering: .relaxed) }
+        signal(SIGHUP, handler)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGHUP)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// Whether a reload was requested since the last call; clears the request.
+    public static func take() -> Bool { reloadRequested.exchange(false, ordering: .relaxed) }
+
+    /// Requests a reload from code, as the signal would.
+    public static func request() { reloadRequested.store(true, ordering: .relaxed) }
+}

@@ -48,3 +48,43 @@ public enum SystemFile {
         return try readAll(fd, path: path, limit: limit)
     }
 }
+
+extension SystemFile {
+    /// Replaces `path` with `bytes` atomically: written to a temporary file in the
+    /// same directory (named `.<name>.tmp`, so a collector globbing `*.prom` never
+    /// reads it half written), given `mode` whatever the umask, flushed, then renamed over `path`.
+    ///
+    /// - Throws: ``SystemError`` of the failing call; the temporary file is removed.
+    public static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws(SystemError) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = (directory.isEmpty ? "" : directory) + "/." + name + ".tmp"
+        unlink(temporary)   // a leftover from a crash
+        let fd = try SystemCall.check("open", path: temporary) {
+            open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+        }
+        do {
+            try SystemCall.check("fchmod", path: temporary) { fchmod(fd, mode) }
+            var offset = 0
+            while offset < bytes.count {
+                let n = try SystemCall.check("write", path: temporary) {
+                    bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+                }
+                offset += n
+            }
+            try SystemCall.check("fsync", path: temporary) { fsync(fd) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        close(fd)
+        do {
+            try SystemCall.check("rename", path: path) { rename(temporary, path) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+}

@@ -37,6 +37,9 @@ public final class LunaProcess: @unchecked Sendable {
     /// The output written so far.
     public var output: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
 
+    /// The standard error written so far (the daemon's log).
+    public var errorOutput: String { (try? String(contentsOfFile: stdoutPath + ".err", encoding: .utf8)) ?? "" }
+
     /// Whether it has exited (reaping it if so).
     public var hasExited: Bool {
         if status != nil { return true }

@@ -42,6 +42,11 @@ struct EndToEndTests {
         let second = try estate.spawned(["run", "--once"])
         #expect(second.status == 0, "\(second.err)")
         #expect(try estate.mode() == 0o600)
+        // The scan of this cycle ran before the fix: the report says fixed, not DRIFT.
+        #expect(!second.out.contains("DRIFT"), "\(second.out)")
+        #expect(second.out.contains("fixed       files     1 difference fixed in this cycle"), "\(second.out)")
+        #expect(second.out.contains("— fixed by proposal 1"))
+        #expect(second.out.contains("  fixed     localhost/files: "))
 
         let show = try estate.spawned(["show", "1", "--json"])
         let record = try #require(try JSONSerialization.jsonObject(with: Data(show.out.utf8)) as? [String: Any])

@@ -139,7 +139,7 @@ struct NothingLostTests {
         func waitFor(_ what: String, _ condition: () throws -> Bool) throws {
             let deadline = Date().addingTimeInterval(30)
             while try !condition() {
-                if Date() > deadline || daemon.hasExited { throw TestFailure("\(what); daemon output:\n\(daemon.output)") }
+                if Date() > deadline || daemon.hasExited { throw TestFailure("\(what); daemon output:\n\(daemon.output)\(daemon.errorOutput)") }
                 Thread.sleep(forTimeInterval: 0.2)
             }
         }
@@ -147,7 +147,9 @@ struct NothingLostTests {
         try waitFor("the block was not told") { try estate.luna("status").out.contains("Recording: blocked since") }
         Thread.sleep(forTimeInterval: 1)
         #expect(!daemon.hasExited, "a git lock does not stop monitoring")
-        #expect(daemon.output.components(separatedBy: "Recording outcomes in the ops repo is blocked").count == 2, "told once: \(daemon.output)")
+        // The daemon logs events (stderr, the journal under systemd), not reports.
+        let log = daemon.errorOutput
+        #expect(log.components(separatedBy: "Recording outcomes in the ops repo is blocked").count == 2, "told once: \(log)")
         try FileManager.default.removeItem(atPath: lock)
         try waitFor("the outcome was not recorded after the lock cleared") { try estate.ops.git("log", "-1", "--format=%B").contains("Outcome: succeeded") }
         try waitFor("status did not clear") { try estate.luna("status").out.contains("Recording: ok") }

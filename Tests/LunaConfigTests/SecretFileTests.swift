@@ -95,4 +95,16 @@ struct SecretFileTests {
         }
         #expect(bad.message.contains("invalid credential name"))
     }
+
+    @Test(arguments: ["", "\n"])
+    func aBlankCredentialIsTheUnitsDefaultForAMissingFileAndCountsAsAbsent(_ blank: String) throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path + "/creds", withIntermediateDirectories: true)
+        // What `SetCredential=llm-key:\n` beside `LoadCredential=llm-key:/etc/luna/llm-key` leaves when the file is not there.
+        try directory.write("creds/llm-key", blank, mode: 0o400)
+        let file = try directory.write("key", "from-file\n")
+        let environment = ["CREDENTIALS_DIRECTORY": directory.path + "/creds"]
+        #expect(try SecretFile.resolve(credential: "llm-key", file: file, environment: environment) == "from-file")
+        #expect(try SecretFile.resolve(credential: "llm-key", file: nil, environment: environment) == nil, "no secret, not an empty one")
+    }
 }

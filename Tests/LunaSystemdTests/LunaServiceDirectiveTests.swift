@@ -26,6 +26,11 @@ struct LunaServiceDirectiveTests {
         ("NoNewPrivileges", "yes"),
         ("UMask", "0077"),
         ("ExecStart", "/usr/local/bin/luna run --config /etc/luna/luna.toml --state-dir /var/lib/luna"),
+        // SIGHUP: Luna re-reads luna.toml between steps (ReloadTests).
+        ("ExecReload", "/bin/kill -HUP $MAINPID"),
+        ("MemoryMax", "1G"),
+        ("TasksMax", "512"),
+        ("OOMPolicy", "stop"),
     ])
     func directiveHasValue(key: String, expected: String) {
         #expect(unit.values(key) == [expected], "\(key)= in [Service]")
@@ -62,6 +67,18 @@ struct LunaServiceDirectiveTests {
     @Test(arguments: ["discord-token:/etc/luna/discord-token", "llm-key:/etc/luna/llm-key"])
     func credentialIsLoaded(_ credential: String) {
         #expect(unit.values("LoadCredential").contains(credential))
+    }
+
+    /// A credential whose file is not there must not stop the start: the blank
+    /// `SetCredential=` is its default (and Luna reads a blank one as absent).
+    @Test(arguments: ["discord-token", "llm-key"])
+    func credentialIsOptional(_ name: String) {
+        #expect(unit.values("SetCredential").contains(name + ":\\n"), "SetCredential=\(name):\\n in [Service]")
+    }
+
+    @Test func documentationPointsAtLunasDocs() {
+        let docs = unit.values("Documentation", in: "Unit")
+        #expect(!docs.isEmpty && docs.allSatisfy { $0.contains("/doc/luna/") }, "\(docs)")
     }
 
     @Test(arguments: ["/srv/luna/ops", "/var/lib/luna"])

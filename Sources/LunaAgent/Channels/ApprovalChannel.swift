@@ -32,6 +32,8 @@ public protocol ApprovalChannel: Sendable {
     func announce(outcome proposal: Proposal, execution: ExecutionRecord?) throws
     /// Tells the operator something once (a blocked recorder, a repaired ops repo); never throws.
     func notice(_ text: String)
+    /// Sends the daily digest (``Digest``); never throws.
+    func digest(_ text: String)
     /// Tells what a scan changed (nothing when there is nothing to say); never throws.
     func report(_ scan: ScanReport?)
     /// Runs an exchange when due (`force`: now, unless backing off or halted); never throws.
@@ -43,6 +45,9 @@ public protocol ApprovalChannel: Sendable {
 }
 
 extension ApprovalChannel {
+    /// By default a digest is a notice.
+    public func digest(_ text: String) { notice(text) }
+
     /// The round every channel makes, in this order: publish what awaits approval,
     /// collect decisions, announce the decisions and outcomes not yet announced here.
     ///
@@ -113,7 +118,7 @@ public struct ChannelContext: Sendable {
     /// The wall clock (the agent's environment's).
     public let now: @Sendable () -> Date
     /// The agent's log, each line prefixed with the channel's name.
-    public let log: @Sendable (String) -> Void
+    public let log: AgentLog
     /// What hides secrets in text that leaves the host (computed per use: `.env` may change).
     public let redactor: @Sendable () -> Redactor
     /// The process environment, for credentials (`CREDENTIALS_DIRECTORY`).
@@ -128,8 +133,7 @@ public struct ChannelContext: Sendable {
         outbox = ChannelOutbox(ledger: agent.ledger, channel: name)
         proposals = ProposalView(ledger: agent.ledger)
         now = agent.environment.now
-        let log = agent.environment.log
-        self.log = { line in log(name + ": " + line) }
+        log = agent.environment.log.prefixed(name + ": ")
         redactor = { agent.redactor() }
         self.environment = environment
         http = agent.environment.http

@@ -1,4 +1,5 @@
 import Foundation
+import LunaSystem
 import Synchronization
 
 /// What a failed exchange with a channel means for the next one.
@@ -7,7 +8,7 @@ public enum ChannelFailure: Sendable, Equatable {
     case retry
     /// Try again at `until`, without counting a failure (a rate limit the service announced).
     case wait(until: Date)
-    /// Stop calling the service until luna restarts (a rejected token or permission).
+    /// Stop calling the service until luna restarts or reloads its configuration (a rejected token or permission).
     case halt
 }
 
@@ -108,14 +109,27 @@ public final class ChannelBackoff: Sendable {
     ///   - pollIn: Seconds to the next scheduled poll after a success.
     ///   - exchange: The channel's round.
     /// - Returns: Whether an exchange ran and succeeded.
+    public func attempt(at now: Date, force: Bool, outbox: ChannelOutbox, log: AgentLog,
+                        classify: (any Error) -> ChannelFailure, pollIn: () -> TimeInterval,
+                        _ exchange: () throws -> Void) -> Bool {
+        attempt(at: now, force: force, outbox: outbox, leveled: { log($0, $1) }, classify: classify, pollIn: pollIn, exchange)
+    }
+
+    /// ``attempt(at:force:outbox:log:classify:pollIn:_:)`` with a log that takes lines without their level.
     public func attempt(at now: Date, force: Bool, outbox: ChannelOutbox, log: (String) -> Void,
                         classify: (any Error) -> ChannelFailure, pollIn: () -> TimeInterval,
                         _ exchange: () throws -> Void) -> Bool {
+        attempt(at: now, force: force, outbox: outbox, leveled: { log($1) }, classify: classify, pollIn: pollIn, exchange)
+    }
+
+    private func attempt(at now: Date, force: Bool, outbox: ChannelOutbox, leveled log: (LogLevel, String) -> Void,
+                         classify: (any Error) -> ChannelFailure, pollIn: () -> TimeInterval,
+                         _ exchange: () throws -> Void) -> Bool {
         guard isDue(at: now, force: force) else { return false }
         do {
             try exchange()
             succeeded(at: now, nextPollIn: pollIn())
-            do { try outbox.succeeded() } catch { log("cannot record the channel's health: \(error)") }
+            do { try outbox.succeeded() } catch { log(.error, "cannot record the channel's health: \(error)") }
             return true
         } catch {
             let failure = classify(error)
@@ -123,13 +137,13 @@ public final class ChannelBackoff: Sendable {
             switch failure {
             case .halt:
                 _ = try? outbox.failed(halted: true, error: "\(error)", nextAttempt: nil)
-                log("halted until luna restarts: \(error)")
+                log(.error, "halted until luna restarts or reloads (systemctl reload luna): \(error)")
             case .wait:
-                log("rate limited, next attempt at \(next.map(Timestamp.string) ?? "?"): \(error)")
+                log(.info, "rate limited, next attempt at \(next.map(Timestamp.string) ?? "?"): \(error)")
             case .retry:
                 _ = try? outbox.failed(halted: false, error: "\(error)", nextAttempt: next)
                 let wait = next.map { Int($0.timeIntervalSince(now)) } ?? 0
-                log("unavailable (attempt \(failures), next in \(wait) s): \(error)")
+                log(.warning, "unavailable (attempt \(failures), next in \(wait) s): \(error)")
             }
             return false
         }

@@ -92,5 +92,10 @@ extension ChannelOutbox {
         DROP TABLE discord_signals;
         DROP TABLE discord_outbox;
         """),
+        // A message that answers someone (a stranger's ✅, a reply on a decided card) is a
+        // reply to *their* message, not to the card of its proposal.
+        Migration("channels-003-reply-to", """
+        ALTER TABLE channel_outbox ADD COLUMN reply_to TEXT;
+        """),
     ]
 }

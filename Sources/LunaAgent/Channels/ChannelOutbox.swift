@@ -29,6 +29,8 @@ public struct ChannelOutboxItem: Sendable, Equatable {
     public var setupDone: Bool
     /// The proposal status the posted card last showed.
     public var shownStatus: String?
+    /// The message this one answers, when it is not the card of its proposal.
+    public var replyTo: String? = nil
 }
 
 /// How an approval channel is doing.
@@ -81,21 +83,24 @@ public struct ChannelOutbox: Sendable {
         ChannelOutboxItem(id: row.int("id") ?? 0, kind: ChannelMessageKind(rawValue: row.string("kind") ?? "") ?? .notice,
                           proposalID: row.int("proposal_id"), content: row.string("content") ?? "", nonce: row.string("nonce") ?? "",
                           externalID: row.string("external_id"), setupDone: (row.int("setup_done") ?? 0) != 0,
-                          shownStatus: row.string("shown_status"))
+                          shownStatus: row.string("shown_status"), replyTo: row.string("reply_to"))
     }
 
     // MARK: The outbox
 
     /// Queues a message; at most one of each kind per proposal.
     ///
+    /// - Parameter replyTo: The message it answers, when not its proposal's card (then it
+    ///   takes no proposal, so any number of answers can be queued).
     /// - Returns: Whether a new item was queued.
     @discardableResult
-    public func enqueue(_ kind: ChannelMessageKind, proposalID: Int64?, content: String) throws -> Bool {
+    public func enqueue(_ kind: ChannelMessageKind, proposalID: Int64?, content: String, replyTo: String? = nil) throws -> Bool {
         var bytes = [UInt8](repeating: 0, count: 8)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
         let nonce = "luna" + bytes.map { String(format: "%02x", $0) }.joined()
-        try db.run("INSERT OR IGNORE INTO channel_outbox(channel, kind, proposal_id, content, nonce, created_at) VALUES (?,?,?,?,?,?)",
-                   [name, .text(kind.rawValue), proposalID.map { .integer($0) } ?? .null, .text(content), .text(nonce), .text(stamp)])
+        try db.run("INSERT OR IGNORE INTO channel_outbox(channel, kind, proposal_id, content, nonce, created_at, reply_to) VALUES (?,?,?,?,?,?,?)",
+                   [name, .text(kind.rawValue), proposalID.map { .integer($0) } ?? .null, .text(content), .text(nonce), .text(stamp),
+                    replyTo.map { .text($0) } ?? .null])
         return db.changes == 1
     }
 

@@ -48,7 +48,7 @@ public enum DiscordMessages {
                          + (expect.map { "must print: " + DiscordText.clip(DiscordText.inert($0), 80) } ?? "")
                          + (cut ? "\n**The verification is too long to show here: review it with `luna show \(p.id)` before approving.**" : ""))
         }
-        lines.append("**Expires:** \(p.expiresAt ?? "never") (UTC)   **Digest:** \(p.digest.prefix(23))…")
+        lines.append("**Expires:** \(when(p.expiresAt) ?? "never")   **Digest:** \(p.digest.prefix(23))…")
         lines.append("Approve: react ✅ or reply `approve` to this message. Deny: react ❌ or reply `deny <reason>`. "
                      + "Only the configured operators count; ✅ and ❌ together deny.")
         return DiscordText.clip(lines.joined(separator: "\n"), DiscordText.contentLimit)
@@ -59,7 +59,7 @@ public enum DiscordMessages {
         let who = a.channel == DiscordApprovals.channel && Snowflake.isValid(a.approver)
             ? "<@\(a.approver)> (\(a.approver))" : DiscordText.inert(a.approver)
         let verb = a.decision == .approve ? "✅ Proposal #\(p.id) approved" : "❌ Proposal #\(p.id) denied"
-        var text = "\(verb) by \(who) via \(DiscordText.inert(a.channel)) at \(a.at)."
+        var text = "\(verb) by \(who) via \(DiscordText.inert(a.channel)) at \(when(a.at) ?? DiscordText.inert(a.at))."
         if let reason = a.reason { text += "\nReason: " + DiscordText.clip(DiscordText.inert(reason), 500) }
         if a.decision == .approve { text += "\nIt runs at the next approval poll; the outcome follows here." }
         return DiscordText.clip(text, DiscordText.contentLimit)
@@ -101,12 +101,48 @@ public enum DiscordMessages {
                                 + DiscordText.codeBlock(body), DiscordText.contentLimit)
     }
 
-    /// A decided card: a status line on top, the how-to line replaced, so an old card never looks open.
+    /// A UTC stamp as Discord shows it: the absolute time in UTC and, beside it, a
+    /// `<t:…:R>` timestamp each reader's client renders relative ("in 58 minutes"); nil for nil.
+    public static func when(_ stamp: String?) -> String? {
+        guard let stamp else { return nil }
+        guard let date = Timestamp.date(stamp) else { return DiscordText.inert(stamp) + " (UTC)" }
+        return "\(DiscordText.inert(stamp)) (UTC, <t:\(Int(date.timeIntervalSince1970.rounded(.down))):R>)"
+    }
+
+    /// A decided card, rewritten to its final state: the status in the title and on top,
+    /// the how-to line replaced, so an old card never looks open.
     public static func decidedCard(_ content: String, status: String) -> String {
+        let shown = DiscordText.inert(status)
         let body = content.components(separatedBy: "\n")
-            .map { $0.hasPrefix("Approve: react") ? "Decided: reactions and replies on this message are no longer read." : $0 }
+            .map { line -> String in
+                if line.hasPrefix("Approve: react") { return "Decided: reactions and replies on this message are no longer read." }
+                if line.hasPrefix("**Luna proposal #"), line.hasSuffix(" — approval needed") {
+                    return String(line.dropLast(" — approval needed".count)) + " — \(shown)"
+                }
+                if line.hasPrefix("**Expires:**") { return line.replacingOccurrences(of: "**Expires:**", with: "**Was to expire:**") }
+                return line
+            }
             .joined(separator: "\n")
-        return DiscordText.clip("**Status: \(DiscordText.inert(status))**\n" + body, DiscordText.contentLimit)
+        return DiscordText.clip("**Status: \(shown)**\n" + body, DiscordText.contentLimit)
+    }
+
+    /// The answer to a decision signal from someone who is not an operator.
+    public static func ignored(_ id: Int64, user: String, what: String, noOperators: Bool) -> String {
+        let who = Snowflake.isValid(user) ? "user \(user)" : "this user"
+        return "🚫 Not counted: \(DiscordText.inert(what)) on proposal #\(id) from \(who) changes nothing — "
+            + (noOperators ? "no operator is configured (`operator_ids` is empty), so nobody can decide on Discord."
+                           : "only the configured operators decide. The proposal still awaits an operator's decision.")
+    }
+
+    /// The answer to `approve` or `deny` on a card that is already decided.
+    public static func alreadyDecided(_ p: Proposal, _ a: ApprovalRecord?) -> String {
+        let status = DiscordText.inert((p.outcome ?? p.state).rawValue)
+        var text = "Proposal #\(p.id) is already **\(status)**"
+        if let a {
+            let who = a.channel == DiscordApprovals.channel && Snowflake.isValid(a.approver) ? "user \(a.approver)" : DiscordText.inert(a.approver)
+            text += " (\(a.decision.rawValue) by \(who) via \(DiscordText.inert(a.channel)) at \(when(a.at) ?? DiscordText.inert(a.at)))"
+        }
+        return DiscordText.clip(text + "; this reply changes nothing.", DiscordText.contentLimit)
     }
 
     /// The notice that a proposal expired before its decision arrived.
@@ -114,6 +150,16 @@ public enum DiscordMessages {
         "⌛ Proposal #\(id) expired before it was decided; it can no longer be approved and did not run."
     }
 
-    /// A notice from the recorder (a blocked ops repo, a repair), told once.
-    public static func notice(_ text: String) -> String { "⚠️ " + text }
+    /// A notice (a blocked ops repo, a repair, a missed or failed scan), told once: redacted and inert.
+    public static func notice(_ text: String, redactor: Redactor) -> String {
+        DiscordText.clip("⚠️ " + DiscordText.inert(redactor.redact(text)), DiscordText.contentLimit)
+    }
+
+    /// The daily digest: its first line as the title, the rest redacted in a code block (inert).
+    public static func digest(_ text: String, redactor: Redactor) -> String {
+        var lines = text.components(separatedBy: "\n")
+        let title = lines.isEmpty ? "Luna daily digest" : lines.removeFirst()
+        let body = DiscordText.clip(redactor.redact(lines.joined(separator: "\n")), 1800, note: "see `luna status`")
+        return DiscordText.clip("📋 **\(DiscordText.inert(title))**\n" + DiscordText.codeBlock(body), DiscordText.contentLimit)
+    }
 }

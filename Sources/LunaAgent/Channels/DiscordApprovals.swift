@@ -78,7 +78,7 @@ public final class DiscordApprovals: ApprovalChannel {
         return try make(settings: settings, context: ChannelContext(agent: agent, name: channel, environment: environment))
     }
 
-    func log(_ line: String) { context.log(line) }
+    var log: AgentLog { context.log }
 
     // MARK: The loop's hooks
 
@@ -115,13 +115,19 @@ public final class DiscordApprovals: ApprovalChannel {
     public func report(_ scan: ScanReport?) {
         guard let scan, let text = DiscordMessages.drift(scan, at: context.now(), redactor: context.redactor()) else { return }
         do { try outbox.enqueue(.drift, proposalID: nil, content: text) } catch {
-            log("could not queue the drift report: \(error)")
+            log(.error, "could not queue the drift report: \(error)")
         }
     }
 
     public func notice(_ text: String) {
-        do { try outbox.enqueue(.notice, proposalID: nil, content: DiscordMessages.notice(text)) } catch {
-            log("cannot queue the notice: \(error)")
+        do { try outbox.enqueue(.notice, proposalID: nil, content: DiscordMessages.notice(text, redactor: context.redactor())) } catch {
+            log(.error, "cannot queue the notice: \(error)")
+        }
+    }
+
+    public func digest(_ text: String) {
+        do { try outbox.enqueue(.notice, proposalID: nil, content: DiscordMessages.digest(text, redactor: context.redactor())) } catch {
+            log(.error, "cannot queue the digest: \(error)")
         }
     }
 
@@ -175,13 +181,13 @@ public final class DiscordApprovals: ApprovalChannel {
     /// Posts what is queued and adds the ✅ ❌ reactions to cards.
     func flush() throws {
         for item in try outbox.unsent() {
-            var replyTo: String?
+            var replyTo = item.replyTo
             if item.kind == .proposal {
                 guard let pid = item.proposalID, try context.proposals.proposal(pid)?.state == .awaitingApproval else {
                     try outbox.drop(item.id) // decided or expired before it could be posted
                     continue
                 }
-            } else if let pid = item.proposalID {
+            } else if replyTo == nil, let pid = item.proposalID {
                 guard let parent = try outbox.item(.proposal, proposalID: pid)?.externalID else { continue }
                 replyTo = parent
             }
@@ -208,6 +214,8 @@ public final class DiscordApprovals: ApprovalChannel {
         var decision: Decision
         var reason: String?
         var source: String
+        /// The reply's message, or the card a reaction is on.
+        var messageID: String? = nil
     }
 
     /// Reads reactions and replies, and decides what the operators decided.
@@ -226,7 +234,7 @@ public final class DiscordApprovals: ApprovalChannel {
                     break
                 }
                 for user in users where user != bot {
-                    signals[p.id, default: []].append(Signal(user: user, decision: decision, reason: nil, source: "reaction"))
+                    signals[p.id, default: []].append(Signal(user: user, decision: decision, reason: nil, source: "reaction", messageID: messageID))
                 }
             }
         }
@@ -236,7 +244,14 @@ public final class DiscordApprovals: ApprovalChannel {
                 newest = m.id
                 // Only a reply to a card counts, and only for that proposal.
                 guard !m.authorIsBot, m.authorID != bot, let ref = m.referencedMessageID,
-                      let pid = try outbox.proposal(forCard: ref), let s = Self.parseReply(m.content, user: m.authorID) else { continue }
+                      let pid = try outbox.proposal(forCard: ref), var s = Self.parseReply(m.content, user: m.authorID) else { continue }
+                s.messageID = m.id
+                // A decision on a card already decided changes nothing: say so on Discord, where it was made.
+                if let p = try context.proposals.proposal(pid), p.state != .awaitingApproval {
+                    try answer(m.id, DiscordMessages.alreadyDecided(p, try context.proposals.approval(pid)))
+                    log(.info, "reply '\(s.decision == .approve ? "approve" : "deny")' from user \(s.user) on proposal \(pid), already \((p.outcome ?? p.state).rawValue): not counted")
+                    continue
+                }
                 signals[pid, default: []].append(s)
             }
         }
@@ -257,8 +272,16 @@ public final class DiscordApprovals: ApprovalChannel {
         let key = "deleted." + messageID
         guard try outbox.value(key) == nil else { return }
         try outbox.setValue(key, Timestamp.string(context.now()))
-        log("the approval message \(messageID) for proposal \(proposal.map(String.init) ?? "?") was deleted on Discord; "
+        log(.warning, "the approval message \(messageID) for proposal \(proposal.map(String.init) ?? "?") was deleted on Discord; "
             + "decide it with `luna approve/deny \(proposal.map(String.init) ?? "ID")`")
+    }
+
+    /// Queues one answer to the message `messageID` (once, even when the message is read again after a crash).
+    func answer(_ messageID: String, _ content: String, key: String? = nil) throws {
+        let key = "answered." + (key ?? messageID)
+        guard try outbox.value(key) == nil else { return }
+        try outbox.enqueue(.notice, proposalID: nil, content: content, replyTo: messageID)
+        try outbox.setValue(key, Timestamp.string(context.now()))
     }
 
     /// `approve`, or `deny [reason]`, as the whole reply (case-insensitive); anything else is chatter.
@@ -282,8 +305,14 @@ public final class DiscordApprovals: ApprovalChannel {
             let emoji = s.decision == .approve ? Self.approveEmoji : Self.denyEmoji
             if try outbox.recordSignal(proposalID: pid, userID: s.user, signal: s.decision.rawValue, source: s.source, counted: isOperator),
                !isOperator {
-                log("ignored \(s.source == "reaction" ? emoji : "reply '\(s.decision == .approve ? "approve" : "deny")'") on proposal \(pid) from user \(s.user): "
-                    + (settings.operatorIDs.isEmpty ? "operator_ids is empty, so nobody may decide" : "not in operator_ids"))
+                let what = s.source == "reaction" ? emoji : "reply '\(s.decision == .approve ? "approve" : "deny")'"
+                let why = settings.operatorIDs.isEmpty ? "operator_ids is empty, so nobody may decide" : "not in operator_ids"
+                log(.warning, "ignored \(what) on proposal \(pid) from user \(s.user): \(why)")
+                // Said on Discord too, so a stranger's ✅ never makes a card look approved.
+                if let message = s.messageID {
+                    try answer(message, DiscordMessages.ignored(pid, user: s.user, what: what, noOperators: settings.operatorIDs.isEmpty),
+                               key: "\(message).\(s.user).\(s.source).\(s.decision.rawValue)")
+                }
             }
             if isOperator { counted.append(s) }
         }
@@ -307,12 +336,12 @@ public final class DiscordApprovals: ApprovalChannel {
         }
         do {
             try context.sink.decide(pid, decision, approver: approver, reason: reason)
-            log("proposal \(pid) \(decision.rawValue) by \(approver)")
+            log(.debug, "proposal \(pid) \(decision.rawValue) by \(approver)")
         } catch let error as AgentError where error.kind == .expired {
-            log("\(error)")
+            log(.warning, "\(error)")
             try outbox.enqueue(.notice, proposalID: pid, content: DiscordMessages.expired(pid))
         } catch let error as AgentError where error.kind == .conflict {
-            log("proposal \(pid) not decided again: \(error)")
+            log(.info, "proposal \(pid) not decided again: \(error)")
         }
     }
 }

@@ -19,7 +19,7 @@ public struct CurationService: AgentService {
     public func reconcileMemory() throws -> MemoryStore.ReindexReport {
         let now = Timestamp.string(environment.now())
         let report = try memory.reindex(now: now)
-        for problem in report.problems { environment.log("memory note skipped: \(problem)") }
+        for problem in report.problems { environment.log(.warning, "memory note skipped: \(problem)") }
         // Skill stats, suspensions and rejections come back from skills/ (state in git).
         try skillRegistry.sync(directory: config.skillsDirectory, now: now)
         return report
@@ -28,7 +28,7 @@ public struct CurationService: AgentService {
     /// The approved skill files minus suspended and retired skills: what the planner uses.
     public func usableSkills() throws -> SkillLibrary {
         let library = try skillRegistry.sync(directory: config.skillsDirectory, now: Timestamp.string(environment.now()))
-        for problem in library.problems { environment.log("skill skipped: \(problem)") }
+        for problem in library.problems { environment.log(.warning, "skill skipped: \(problem)") }
         return try skillRegistry.usable(library)
     }
 

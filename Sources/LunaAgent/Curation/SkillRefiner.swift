@@ -70,7 +70,7 @@ public struct SkillRefiner: AgentService {
             guard let c = try modelClient(sleep: sleep) else { return done }
             client = c
         } catch {
-            environment.log("skill drafts: the model is not asked: \(error)")
+            environment.log(.warning, "skill drafts: the model is not asked: \(error)")
             for q in queued { try keep(q, "the model was not asked: \(error)") }
             return done
         }
@@ -103,7 +103,7 @@ public struct SkillRefiner: AgentService {
                 try ledger.recordModelCall(findingID: findingID, provider: llm.provider, model: llm.model, status: error.kind.rawValue,
                                            attempts: error.attempts, usage: TokenUsage(), stopReason: nil, promptHash: promptHash,
                                            error: error.description, purpose: "distill", skill: q.name)
-                environment.log("skill draft \(q.name): the model call failed: \(error)")
+                environment.log(.warning, "skill draft \(q.name): the model call failed: \(error)")
                 try keep(q, "the model call failed: \(error)")
                 continue
             }
@@ -125,7 +125,7 @@ public struct SkillRefiner: AgentService {
             if let refusal {
                 try ledger.recordRefusal(findingID: findingID, tool: DistillTools.draftSkill.name, reason: refusal.reason,
                                          input: refusal.input, proposalID: p.id)
-                environment.log("skill draft \(q.name): the model's draft was refused: \(refusal.reason)")
+                environment.log(.warning, "skill draft \(q.name): the model's draft was refused: \(refusal.reason)")
                 let note = "the model's draft was refused: \(refusal.reason); Luna's deterministic draft stays"
                 try registry.keepDeterministic(q.name, note: note, now: Timestamp.string(environment.now()))   // no-op when the registry kept it
                 outcome = .kept(try registry.record(q.name)?.distillNote ?? note)

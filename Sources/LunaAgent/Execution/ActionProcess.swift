@@ -58,7 +58,7 @@ extension ExecutionService {
         do {
             try ledger.recordActionProcess(proposalID, ActionProcess.current(pid))
         } catch {
-            environment.log("proposal \(proposalID): could not store the action's pid \(pid): \(error); a restart would not see it running")
+            environment.log(.error, "proposal \(proposalID): could not store the action's pid \(pid): \(error); a restart would not see it running")
         }
     }
 }

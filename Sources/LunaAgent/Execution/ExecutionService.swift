@@ -100,6 +100,14 @@ public struct ExecutionService: AgentService {
             checkResolved: recheck?.resolved, checkDetail: recheck?.detail, state: to,
             summary: "exit \(result.map { String($0.exitStatus) } ?? "none")" + (verifyPassed.map { $0 ? ", verified" : ", verification failed" } ?? "")
                 + (recheck.map { $0.resolved ? ", finding resolved" : ", the finding persists" } ?? "")))
-        environment.log("proposal \(p.id) \(to.rawValue)")
+        environment.log(succeeded ? .info : .warning, "proposal \(p.id) on \(p.host) \(to.rawValue): " + Self.outcomeSummary(result?.exitStatus, verifyPassed, recheck?.resolved, failure))
+    }
+
+    /// The outcome in a few words for the log line: the exit status, the verification, the re-check.
+    static func outcomeSummary(_ exit: Int32?, _ verified: Bool?, _ resolved: Bool?, _ failure: String?) -> String {
+        var parts = [failure.map { "not started: \($0)" } ?? "exit \(exit.map(String.init) ?? "none")"]
+        if let verified { parts.append(verified ? "verified" : "verification failed") }
+        if let resolved { parts.append(resolved ? "finding resolved" : "the finding persists") }
+        return parts.joined(separator: ", ")
     }
 }

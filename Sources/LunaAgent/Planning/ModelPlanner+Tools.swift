@@ -16,7 +16,7 @@ extension ModelPlanner {
             try ledger.recordRefusal(findingID: finding.id, tool: call.name.isEmpty ? "(none)" : String(call.name.prefix(64)),
                                      reason: reason, input: shown, proposalID: proposal)
             result.refusals.append("\(call.name): \(reason)")
-            environment.log("model request refused (\(call.name)) for finding \(finding.id): \(reason)")
+            environment.log(.warning, "model request refused (\(call.name)) for finding \(finding.id): \(reason)")
             return ("refused: \(reason)", true)
         }
         guard let spec = PlannerTools.all.first(where: { $0.name == call.name }) else {
@@ -102,7 +102,7 @@ extension ModelPlanner {
                 _ = try repo.commit(files: [path: safe], message: message)
             } catch {
                 // A locked or failing ops repo must not stop the cycle (scanning and gating go on).
-                environment.log("runbook for finding \(finding.id) not committed: \(error)")
+                environment.log(.error, "runbook for finding \(finding.id) not committed: \(error)")
                 return ("the runbook could not be committed to the ops repo: \(error)", true)
             }
             result.runbooks.append(path)

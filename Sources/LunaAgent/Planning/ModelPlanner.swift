@@ -124,7 +124,7 @@ public struct ModelPlanner: Planner, AgentService {
                 let day = usage.day
                 if try ledger.value("model.budget_notice") != day {
                     try ledger.setValue("model.budget_notice", day)
-                    environment.log("model planner stopped: today's \(usage.tokens) tokens reached the daily budget of \(llm.dailyTokenBudget)")
+                    environment.log(.warning, "model planner stopped: today's \(usage.tokens) tokens reached the daily budget of \(llm.dailyTokenBudget)")
                 }
                 result.unplannedReason = "over the daily token budget (\(usage.tokens) of \(llm.dailyTokenBudget) tokens used today); the model was not asked"
                 break

@@ -68,7 +68,7 @@ extension ScanService {
     func collect(hosts: [HostConfig], checks: [String]?,
                  progress: (@Sendable (_ done: Int, _ total: Int, _ host: String) -> Void)? = nil) -> [CheckResult] {
         let finished = Mutex(0)
-        if hosts.contains(where: { $0.transport == .ssh }) { environment.prepareFleet(config, environment.log) }
+        if hosts.contains(where: { $0.transport == .ssh }) { environment.prepareFleet(config, environment.log.lines(at: .warning)) }
         let slots = Mutex<[[CheckResult]]>(Array(repeating: [], count: hosts.count))
         let limit = DispatchSemaphore(value: max(1, config.fleet.maxParallel))
         let group = DispatchGroup()
@@ -118,7 +118,7 @@ extension ScanService {
                                                              state: { key in try? ledger.value(key) },
                                                              elevate: collectionElevation(host))
             for (key, value) in states {
-                do { try ledger.setValue(key, value) } catch { environment.log("cannot save check state \(key): \(error)") }
+                do { try ledger.setValue(key, value) } catch { environment.log(.error, "cannot save check state \(key): \(error)") }
             }
             return results
         }

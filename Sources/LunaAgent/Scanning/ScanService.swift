@@ -56,7 +56,7 @@ public struct ScanService: AgentService {
     /// shows and plans as if unwaived) and the error is logged with its line.
     func currentWaivers() -> Waivers {
         do { return try Waivers.load(opsRepo: config.opsRepo) } catch {
-            environment.log("\(error) — no finding is waived until it is fixed")
+            environment.log(.error, "\(error) — no finding is waived until it is fixed")
             return Waivers()
         }
     }
@@ -95,7 +95,7 @@ public struct ScanService: AgentService {
             let open = try ledger.openFindings().filter { $0.key.host == host.name && $0.key.check == name }
             try ledger.finishScan(scanID, results: results, events: FindingReconciler.reconcile(results: results, open: open))
         } catch {
-            environment.log("cannot store the re-check of finding \(finding.id): \(error)")
+            environment.log(.error, "cannot store the re-check of finding \(finding.id): \(error)")
         }
         guard result.status == .ok || result.status == .drift, !result.partial else {
             return (false, "the \(name) check could not confirm the fix (\(result.status.rawValue): \(Clip.characters(Recorder.oneLine(result.detail), 200)))")

@@ -188,5 +188,18 @@ extension Ledger {
         ALTER TABLE executions ADD COLUMN pid INTEGER;
         ALTER TABLE executions ADD COLUMN pid_start_ticks INTEGER;
         """, supersedes: ["009-active-proposal-and-action-pid"]),
+        // Liveness of the checker itself: every scheduled scan that did not run (luna was down,
+        // or a step overran) and every scan cycle that failed, so `luna status`, the channels and
+        // the daily digest can say so instead of staying silent.
+        Migration("ledger-006-scan-problems", """
+        CREATE TABLE scan_problems(
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK(kind IN ('missed','failed')),
+            due_at TEXT NOT NULL,
+            scans INTEGER NOT NULL DEFAULT 1,
+            detail TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        """),
     ]
 }
