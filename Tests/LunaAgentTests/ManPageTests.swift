@@ -23,7 +23,8 @@ struct ManPageTests {
             #expect(man.out.contains(".SS " + ManPage.roff(d.name)), "\(d.name) has a section")
             for o in d.options { #expect(man.out.contains(".B " + ManPage.roff(o.flag)), "\(d.name) \(o.flag)") }
         }
-        #expect(man.out.unicodeScalars.allSatisfy(\.isASCII), "roff input stays ASCII")
+        let ascii = man.out.unicodeScalars.allSatisfy { $0.isASCII }
+        #expect(ascii, "roff input stays ASCII")
     }
 
     @Test(.enabled(if: SystemRequirements.available(tools: ["groff"])))
