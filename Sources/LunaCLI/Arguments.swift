@@ -13,6 +13,8 @@ struct Arguments {
     /// Everything after a bare `--`, untouched.
     private(set) var afterDashes: [String]?
     let command: String
+    /// The options already taken, so a second one left over is named as a repeat, not as unknown.
+    private var taken: Set<String> = []
 
     init(_ argv: [String], command: String) {
         if let dash = argv.firstIndex(of: "--") {
@@ -34,10 +36,12 @@ struct Arguments {
                 }
                 let v = words[i + 1]
                 words.removeSubrange(i...(i + 1))
+                taken.insert(name)
                 return v
             }
             if w.hasPrefix(name + "=") {
                 words.remove(at: i)
+                taken.insert(name)
                 return String(w.dropFirst(name.count + 1))
             }
         }
@@ -48,6 +52,7 @@ struct Arguments {
     mutating func flag(_ name: String) -> Bool {
         guard let i = words.firstIndex(of: name) else { return false }
         words.remove(at: i)
+        taken.insert(name)
         return true
     }
 
@@ -62,6 +67,10 @@ struct Arguments {
     /// Fails on anything left over.
     func finish() throws {
         if let w = words.first {
+            let name = String(w.split(separator: "=", maxSplits: 1).first ?? Substring(w))
+            if taken.contains(name) {
+                throw UsageError(message: "\(name) was given more than once; `luna \(command)` takes one", command: command)
+            }
             throw UsageError(message: w.hasPrefix("-") ? "unknown option \(w)" : "unexpected argument '\(w)'", command: command)
         }
     }

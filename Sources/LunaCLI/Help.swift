@@ -9,34 +9,42 @@ enum Help {
     /// The command list's line width: a summary of one line in the hand-kept list this replaced still fits on one.
     static let listWidth = 86
 
-    /// `luna --help`: what luna is, the command list from ``LunaCommand/definitions``, global options, exit statuses.
-    static var main: String {
-        """
+    /// What luna is, the first paragraph of `luna --help` and of the man page.
+    static let intro = """
         luna — a supervised operations agent: finds drift, proposes exact actions,
         checks them against the luna allowlist, runs only what you approved, and
         commits every outcome with its reason.
-
-        Usage: luna [--config PATH] [--state-dir DIR] COMMAND [OPTIONS]
-
-        Commands:
-        \(LunaCommand.definitions.map(\.listEntry).joined(separator: "\n"))
-
-        Global options:
-          --config PATH     the configuration (default /etc/luna/luna.toml)
-          --state-dir DIR   the state directory (default: state_dir from the
-                            configuration, else /var/lib/luna)
-          -h, --help        help; every command takes --help too
-          -V, --version     Luna's version and the libcurl and SQLite it runs with
-
-        Exit status:
-          0  success; `scan`: no drift; `allowed`: sudo would allow it; `check`: no problem
-          1  `scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan;
-             `check`: problems found
-          2  error: bad usage, bad configuration or reference, unknown, expired or
-             already-decided proposal, another `luna run` holds the lock, I/O failure
-          3  `scan`: nothing was checked (no host enables the checks asked for, or
-             every check lacked its reference or tool)
         """
+
+    /// The options every command takes, before the command.
+    static let globalOptions: [CommandDefinition.Option] = [
+        .init("--config PATH", "the configuration (default /etc/luna/luna.toml)"),
+        .init("--state-dir DIR", "the state directory (default: state_dir from the configuration, else /var/lib/luna)"),
+        .init("-h, --help", "help; every command takes --help too"),
+        .init("-V, --version", "Luna's version and the libcurl and SQLite it runs with"),
+    ]
+
+    /// What each exit status means, for every command.
+    static let exitStatuses: [(Int, String)] = [
+        (0, "success; `scan`: no drift; `allowed`: sudo would allow it; `check`: no problem"),
+        (1, "`scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan; `check`: problems found"),
+        (2, "error: bad usage, bad configuration or reference, unknown, expired or already-decided proposal, another `luna run` holds the lock, I/O failure"),
+        (3, "`scan`: nothing was checked (no host enables the checks asked for, or every check lacked its reference or tool)"),
+    ]
+
+    /// `luna --help`: what luna is, the command list from ``LunaCommand/definitions``, global options, exit statuses.
+    static var main: String {
+        let options = globalOptions.map { o in
+            "  " + o.flag.padding(toLength: 16, withPad: " ", startingAt: 0) + "  "
+                + wrapped(o.help.split(separator: " ").map(String.init), firstColumn: 20, indent: 20, joiner: "")
+        }
+        let statuses = exitStatuses.map { code, text in
+            "  \(code)  " + wrapped(text.split(separator: " ").map(String.init), firstColumn: 5, indent: 5, joiner: "")
+        }
+        return intro + "\n\nUsage: luna [--config PATH] [--state-dir DIR] COMMAND [OPTIONS]\n\nCommands:\n"
+            + LunaCommand.definitions.map(\.listEntry).joined(separator: "\n")
+            + "\n\nGlobal options:\n" + options.joined(separator: "\n")
+            + "\n\nExit status:\n" + statuses.joined(separator: "\n")
     }
 
     /// `luna COMMAND --help`, or nil for a name that is not a command.
@@ -379,14 +387,27 @@ extension CommandDefinition {
         run: { try BaselineCommand.run(&$0, $1) })
 
     static let help = CommandDefinition(
-        name: "help", synopsis: "[COMMAND]",
-        summary: "this text, or a command's",
-        usage: ["luna help [COMMAND]"],
-        details: "Prints the command list and the global options, or the help of COMMAND (the same as `luna COMMAND --help`).",
-        examples: ["luna help scan"],
+        name: "help", synopsis: "[COMMAND] [--man|--bash-completion]",
+        summary: "this text, or a command's; the man page and the bash completion",
+        usage: ["luna help [COMMAND]", "luna help --man", "luna help --bash-completion"],
+        details: """
+            Prints the command list and the global options, or the help of COMMAND (the
+            same as `luna COMMAND --help`). The man page (docs/luna.1) and the bash
+            completion are made from the same command definitions.
+            """,
+        options: [
+            Option("--man", "the man page, roff (man -l docs/luna.1 reads the shipped copy)"),
+            Option("--bash-completion", "the bash completion script"),
+        ],
+        examples: ["luna help scan", "luna help --man > /usr/local/share/man/man1/luna.1",
+                   "luna help --bash-completion > /usr/share/bash-completion/completions/luna"],
         run: { args, _ in
+            if args.flag("--man") { try args.finish(); emit(ManPage.text, terminator: ""); return Exit.ok }
+            if args.flag("--bash-completion") { try args.finish(); emit(BashCompletion.text, terminator: ""); return Exit.ok }
             let topic = try? args.positional("a command")
-            emit(topic.flatMap(Help.text(for:)) ?? Help.main)
+            guard let topic else { emit(Help.main); return Exit.ok }
+            guard let text = Help.text(for: topic) else { throw UsageError(message: "unknown command '\(topic)'", command: "help") }
+            emit(text)
             return Exit.ok
         })
 

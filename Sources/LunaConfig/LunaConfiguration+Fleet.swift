@@ -67,6 +67,16 @@ public struct SSHSettings: Sendable, Equatable {
     public var maxParallel: Int
     /// Where ControlMaster sockets live (default `<state_dir>/ssh`; at most 66 bytes).
     public var controlDirectory: String
+    /// How many ssh hosts (in inventory order) keep their master connection between
+    /// scans, so the next scan is warm; the rest connect afresh each scan (`[ssh] warm_hosts`).
+    public var warmHosts: Int = SSHSettings.defaultWarmHosts
+
+    /// The default number of warm masters, sized for this machine: an idle ssh client
+    /// master holds about 6 MiB, and together they may take 2% of the memory (8 to 256).
+    public static var defaultWarmHosts: Int {
+        let budget = Double(ProcessInfo.processInfo.physicalMemory) * 0.02 / Double(6 << 20)
+        return min(256, max(8, Int(budget)))
+    }
 }
 
 /// Luna's fleet settings: the `[ssh]` section and the `[scan]` section (schedule and reminders).
@@ -114,7 +124,7 @@ public struct FleetSettings: Sendable, Equatable {
         }
         if let ssh = try root.table("ssh") {
             try ssh.checkKnownKeys(["identity_file", "known_hosts", "bastion_address", "bastion_port", "bastion_user",
-                                    "connect_timeout_seconds", "max_parallel", "control_dir"])
+                                    "connect_timeout_seconds", "max_parallel", "control_dir", "warm_hosts"])
             let identityFile = LunaConfiguration.absolute(try ssh.string("identity_file"), relativeTo: folder)
             let knownHosts = LunaConfiguration.absolute(try ssh.optionalString("known_hosts") ?? "configs/known_hosts", relativeTo: opsRepo)
             var bastion: SSHHostSettings?
@@ -141,7 +151,8 @@ public struct FleetSettings: Sendable, Equatable {
                 identityFile: identityFile, knownHostsFile: knownHosts, bastion: bastion,
                 connectTimeoutSeconds: try ssh.optionalInt("connect_timeout_seconds", in: 1...300) ?? 10,
                 maxParallel: try ssh.optionalInt("max_parallel", in: 1...256) ?? Self.defaultParallel,
-                controlDirectory: control)
+                controlDirectory: control,
+                warmHosts: try ssh.optionalInt("warm_hosts", in: 0...4096) ?? SSHSettings.defaultWarmHosts)
         }
         return settings
     }

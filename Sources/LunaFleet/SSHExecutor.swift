@@ -6,7 +6,7 @@ import Foundation
 /// quoted by ``RemoteCommand`` for the remote login shell. Every connection is
 /// pinned: `BatchMode`, `StrictHostKeyChecking=yes` against one known_hosts file,
 /// one identity, and `-F /dev/null` so no user or system ssh config can interfere.
-/// Connections are multiplexed (`ControlMaster=auto`, `ControlPersist=60`), so the
+/// Connections are multiplexed (`ControlMaster=auto`, `ControlPersist` from ``SSHOptions``), so the
 /// handshake (and the bastion hop) is paid once a minute, not once per command.
 ///
 /// The bastion is reached with a `ProxyCommand` running a second `ssh -W %h:%p`
@@ -167,15 +167,18 @@ public struct SSHExecutor: Executor {
         }
         switch sharing {
         case .master:
-            argv += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(directory)/%C", "-o", "ControlPersist=60"]
+            argv += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(directory)/%C", "-o", "ControlPersist=\(Self.persistSeconds(options.controlPersist))"]
         case .bastionMaster:
-            argv += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(bastionSocket(directory, hop))", "-o", "ControlPersist=60"]
+            argv += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(bastionSocket(directory, hop))", "-o", "ControlPersist=\(Self.persistSeconds(options.bastionPersist))"]
         case .bastionClient:
             argv += ["-o", "ControlMaster=no", "-o", "ControlPath=\(bastionSocket(directory, hop))"]
         }
         argv += ["-p", String(hop.port), "-l", hop.user]
         return argv
     }
+
+    /// `ControlPersist` in whole seconds, at least 1 (0 would mean "for ever").
+    static func persistSeconds(_ d: Duration) -> Int { max(1, Int(d.components.seconds)) }
 
     /// This process's environment without an ssh agent, so only the pinned key is offered.
     static func clientEnvironment() -> [String: String] {

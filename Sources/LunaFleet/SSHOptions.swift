@@ -16,6 +16,11 @@ public struct SSHOptions: Sendable, Equatable {
     public var controlDirectory: String
     /// The TCP connect timeout for each hop.
     public var connectTimeout: Duration
+    /// How long this host's ControlMaster lives idle (`ControlPersist`): longer than the
+    /// scan interval keeps the next scan warm (no handshake); 60 s by default.
+    public var controlPersist: Duration
+    /// How long the bastion's shared master lives idle.
+    public var bastionPersist: Duration
 
     /// Creates options.
     ///
@@ -28,8 +33,11 @@ public struct SSHOptions: Sendable, Equatable {
     ///   - connectTimeout: The per-hop connect timeout (default 10 s).
     public init(
         sshPath: String = "/usr/bin/ssh", identityFile: String, knownHostsFile: String, bastion: SSHTarget? = nil,
-        controlDirectory: String, connectTimeout: Duration = .seconds(10)
+        controlDirectory: String, connectTimeout: Duration = .seconds(10),
+        controlPersist: Duration = .seconds(60), bastionPersist: Duration = .seconds(60)
     ) {
+        self.controlPersist = controlPersist
+        self.bastionPersist = bastionPersist
         self.sshPath = sshPath
         self.identityFile = identityFile
         self.knownHostsFile = knownHostsFile

@@ -15,6 +15,8 @@ struct CLIEdgesTests {
         #expect(help.status == 0 && help.out.contains("Commands:") && !help.err.contains("missing a command"))
         let scanHelp = LunaCLITestRunner.run(["--config", "/nonexistent.toml", "scan", "--help"])
         #expect(scanHelp.status == 0 && scanHelp.out.hasPrefix("Usage: luna scan"))
+        let twice = LunaCLITestRunner.run(["allowed", "--host", "a", "--host", "b", "--", "/bin/true"])
+        #expect(twice.status == 2 && twice.err.contains("--host was given more than once; `luna allowed` takes one"), "\(twice.err)")
         let unknown = LunaCLITestRunner.run(["--bogus"])
         #expect(unknown.status == 2 && unknown.err.contains("Run 'luna --help' for usage.") && !unknown.err.contains("luna  --help"))
     }

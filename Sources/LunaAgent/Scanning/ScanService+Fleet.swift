@@ -20,11 +20,24 @@ extension AgentEnvironment {
     ///
     /// - Throws: `AgentError` when the host has no address or there is no `[ssh]` section.
     public static func sshExecutor(_ host: HostConfig, _ config: LunaConfiguration) throws -> SSHExecutor {
-        guard let options = try sshOptions(config), let endpoint = host.ssh else {
+        guard var options = try sshOptions(config), let endpoint = host.ssh else {
             throw AgentError(.invalid, "host \(host.name) uses ssh but the configuration has no [ssh] section or address")
         }
+        if isWarm(host, config) { options.controlPersist = warmPersist(config) }
         return SSHExecutor(target: SSHTarget(host: host.name, address: endpoint.address, port: endpoint.port, user: endpoint.user),
                            options: options, outputLimit: config.outputLimitBytes)
+    }
+
+    /// Whether `host` keeps its master between scans: the first `[ssh] warm_hosts` ssh hosts of the inventory.
+    public static func isWarm(_ host: HostConfig, _ config: LunaConfiguration) -> Bool {
+        guard let warm = config.fleet.ssh?.warmHosts, warm > 0 else { return false }
+        return config.hosts.filter { $0.transport == .ssh }.prefix(warm).contains { $0.name == host.name }
+    }
+
+    /// A warm master outlives the scan interval by a minute, so the next scan finds it; one
+    /// idle longer than that (the daemon stopped, the interval grew) closes itself.
+    public static func warmPersist(_ config: LunaConfiguration) -> Duration {
+        .seconds(config.scanIntervalSeconds + 60)
     }
 
     /// The `[ssh]` section as executor options (nil without one); creates the control directory (0700).
@@ -35,7 +48,8 @@ extension AgentEnvironment {
         return SSHOptions(
             identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile,
             bastion: ssh.bastion.map { SSHTarget(host: "bastion", address: $0.address, port: $0.port, user: $0.user) },
-            controlDirectory: ssh.controlDirectory, connectTimeout: .seconds(ssh.connectTimeoutSeconds))
+            controlDirectory: ssh.controlDirectory, connectTimeout: .seconds(ssh.connectTimeoutSeconds),
+            controlPersist: .seconds(60), bastionPersist: ssh.warmHosts > 0 ? warmPersist(config) : .seconds(60))
     }
 
     /// Opens the bastion's shared connection before a scan fans out (see
