@@ -6,7 +6,7 @@ import LunaFleet
 import LunaSystem
 import TestSupport
 
-/// `luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S]`: a scan of N real
+/// `luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S] [--peer]`: a scan of N real
 /// sshd "hosts" on loopback through a bastion (stock hosts: `sshd -T` through
 /// sudo and each host's installed sudoers), wall time vs the slowest single
 /// host, then the daemon's idle RSS and CPU between scans.
@@ -15,14 +15,16 @@ func scanBench(_ args: [String]) throws {
     let parallel = Int(try option("--parallel", in: args, default: 32))
     let idleSeconds = try option("--idle-seconds", in: args, default: 20)
     guard geteuid() == 0 else { throw BenchError(description: "scan needs root (it starts sshd instances and a login user)") }
-    guard count <= 200 else { throw BenchError(description: "--hosts at most 200") }
+    guard count <= 1000 else { throw BenchError(description: "--hosts at most 1000") }
+    let sampled = Int(try option("--singles", in: args, default: 30))
 
     let farm = try SSHFarm()
     defer { farm.shutdown() }
-    print("scan: starting a bastion and \(count) sshd hosts on 127.0.1.x …")
-    let bastion = try farm.start(name: "bastion", address: "127.0.1.250")
+    print("scan: starting a bastion and \(count) sshd hosts on 127.0.x.y …")
+    let bastion = try farm.start(name: "bastion", address: "127.0.9.250")
     var hosts: [SSHFarmHost] = []
-    for i in 1...count { hosts.append(try farm.start(name: "h\(i)", address: "127.0.1.\(i)")) }
+    // 250 hosts per /24: 127.0.1.1 … 127.0.1.250, 127.0.2.1 …
+    for i in 1...count { hosts.append(try farm.start(name: "h\(i)", address: "127.0.\(1 + (i - 1) / 250).\((i - 1) % 250 + 1)")) }
     try farm.knownHosts("known_hosts", [(bastion, nil)] + hosts.map { ($0, nil) })
 
     // Stock hosts: sshd -T reaches root only through each host's installed sudoers (its reference).
@@ -77,7 +79,8 @@ func scanBench(_ args: [String]) throws {
     }
 
     var singles: [Double] = []
-    for h in hosts {
+    // Each host alone, cold: the first --singles hosts (every host's alone time is the same shape).
+    for h in hosts.prefix(max(1, sampled)) {
         let (seconds, report) = try timedScan([h.name], cold: true)
         guard report.results.first(where: { $0.check == "reach" })?.status == .ok else {
             throw BenchError(description: "\(h.name) not reached: \(report.text)")
@@ -100,6 +103,8 @@ func scanBench(_ args: [String]) throws {
     _ = try timedScan(nil, cold: false)  // bring every ControlMaster up (they persist 60 s)
     let (warmSingle, _) = try timedScan([hosts[0].name], cold: false)
     let (warmWall, _) = try timedScan(nil, cold: false)
+    // Peak memory: this process (the scan runs in it, as in the daemon) and the warm ssh masters.
+    let masters = sshMasters(controlDirectory: farm.directory + "/c")
     print(String(format: "scan: single host, cold (new ssh connection via the bastion): median %.2f s, slowest %.2f s", median, slowest))
     print(String(format: "scan: all %d hosts at once (max_parallel %d), cold: %.2f s wall = %.2f× the slowest single host (target ≤ 1.5×); %d/%d reached",
                  count, parallel, wall, wall / slowest, reached, count))
@@ -116,6 +121,12 @@ func scanBench(_ args: [String]) throws {
     print(String(format: "scan: the whole machine was busy %.2f CPU-s during it (luna, ssh clients, %d sshd and their sessions) = %.2f s on %.0f cores: the floor any schedule has here; wall = %.2f× max(slowest single, floor)",
                  busy, count + 1, busy / cores, cores, wall / floor))
     print(String(format: "scan: warm (ControlMaster up): one host %.2f s, all %d hosts %.2f s", warmSingle, count, warmWall))
+    print(String(format: "scan: peak memory: luna (this process, VmHWM) %.1f MiB; %d warm ssh masters %.1f MiB RSS together (%.1f MiB each)",
+                 Double(rssKiB(getpid(), "VmHWM:")) / 1024, masters.count, Double(masters.rssKiB) / 1024,
+                 masters.count == 0 ? 0 : Double(masters.rssKiB) / 1024 / Double(masters.count)))
+    if args.contains("--peer") {
+        try ansiblePeer(farm: farm, bastion: bastion, hosts: hosts, parallel: parallel, lunaCold: wall, lunaWarm: warmWall)
+    }
 
     // The daemon between scans: `luna run` with a one-hour interval, sampled after its first scan.
     let luna = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("luna").path
@@ -199,4 +210,76 @@ func processCPU() -> (own: Double, children: Double, total: Double) {
     func secs(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
     let own = secs(me.ru_utime) + secs(me.ru_stime), children = secs(kids.ru_utime) + secs(kids.ru_stime)
     return (own, children, own + children)
+}
+
+/// The peer, side by side on the same farm in the same run: ansible-core (from PyPI, in
+/// the benchmark's own virtualenv, never a dependency of Luna) running one ad-hoc
+/// `command` module call per host through the same bastion with its own ControlPersist,
+/// cold (a fresh control directory) and warm, against Luna's full scan of every enabled check.
+func ansiblePeer(farm: SSHFarm, bastion: SSHFarmHost, hosts: [SSHFarmHost], parallel: Int, lunaCold: Double, lunaWarm: Double) throws {
+    let venv = ProcessInfo.processInfo.environment["LUNA_BENCH_ANSIBLE_VENV"] ?? "/opt/luna-bench-ansible"
+    let version = "2.17.7"
+    let ansible = venv + "/bin/ansible"
+    if !FileManager.default.isExecutableFile(atPath: ansible) {
+        print("scan: peer: installing ansible-core \(version) into \(venv) (PyPI) …")
+        for argv in [["python3", "-m", "venv", venv], [venv + "/bin/pip", "install", "-q", "ansible-core==\(version)"]] {
+            let r = try ProcessRunner.run(argv, timeout: .seconds(900))
+            guard r.exitStatus == 0 else { throw BenchError(description: "\(argv.joined(separator: " ")) failed: \(r.stderrText)") }
+        }
+    }
+    let dir = farm.directory + "/ansible"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let knownHosts = farm.directory + "/known_hosts"
+    let proxy = "ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\(knownHosts) -o IdentitiesOnly=yes "
+        + "-i \(farm.clientKey) -p \(bastion.port) -l \(farm.user) -W %h:%p \(bastion.address)"
+    var inventory = "[farm]\n"
+    for h in hosts { inventory += "\(h.name) ansible_host=\(h.address) ansible_port=\(h.port)\n" }
+    inventory += """
+        [farm:vars]
+        ansible_user=\(farm.user)
+        ansible_ssh_private_key_file=\(farm.clientKey)
+        ansible_python_interpreter=/usr/bin/python3
+        ansible_ssh_common_args='-F /dev/null -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\(knownHosts) -o IdentitiesOnly=yes -o ProxyCommand="\(proxy)"'
+
+        """
+    try inventory.write(toFile: dir + "/hosts.ini", atomically: true, encoding: .utf8)
+    var round = 0
+    func run(cold: Bool) throws -> Double {
+        if cold { round += 1 }
+        var env = ProcessInfo.processInfo.environment
+        env["ANSIBLE_HOST_KEY_CHECKING"] = "True"
+        env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = dir + "/cp\(round)"
+        env["ANSIBLE_SSH_ARGS"] = "-o ControlMaster=auto -o ControlPersist=60s"
+        env["ANSIBLE_LOCAL_TEMP"] = dir + "/tmp"
+        env["ANSIBLE_FORKS"] = String(parallel)
+        env["ANSIBLE_GATHERING"] = "explicit"
+        let start = ContinuousClock.now
+        let r = try ProcessRunner.run([ansible, "farm", "-i", dir + "/hosts.ini", "-m", "command", "-a", "/bin/true", "-o"],
+                                      environment: env, timeout: .seconds(900))
+        let elapsed = ContinuousClock.now - start
+        let ok = r.stdoutText.split(separator: "\n").filter { $0.contains("CHANGED") || $0.contains("SUCCESS") }.count
+        guard r.exitStatus == 0, ok == hosts.count else {
+            throw BenchError(description: "ansible reached \(ok)/\(hosts.count) hosts (exit \(r.exitStatus)): \(r.stdoutText.suffix(600)) \(r.stderrText.suffix(600))")
+        }
+        return elapsed.seconds
+    }
+    let cold = try run(cold: true)
+    let warm = try run(cold: false)
+    print(String(format: "scan: peer ansible-core %@, one ad-hoc `command /bin/true` per host, forks %d: cold %.2f s, warm %.2f s", version, parallel, cold, warm))
+    print(String(format: "scan: side by side, %d hosts: Luna's full scan (ports, sshd through sudo, files) cold %.2f s vs ansible %.2f s = %.2f×; warm %.2f s vs %.2f s = %.2f×",
+                 hosts.count, lunaCold, cold, lunaCold / cold, lunaWarm, warm, lunaWarm / warm))
+}
+
+/// The ssh master processes serving sockets in `controlDirectory`, and their resident memory together.
+func sshMasters(controlDirectory: String) -> (count: Int, rssKiB: Int) {
+    var count = 0, rss = 0
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(entry), let cmd = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(entry)/cmdline")) else { continue }
+        let argv = String(decoding: cmd, as: UTF8.self).split(separator: "\0")
+        // A forked master renames itself `ssh: <socket> [mux]`.
+        guard let first = argv.first, first.hasPrefix("ssh: "), first.hasSuffix("[mux]"), first.contains(controlDirectory + "/") else { continue }
+        count += 1
+        rss += rssKiB(pid)
+    }
+    return (count, rss)
 }
