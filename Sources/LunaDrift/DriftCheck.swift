@@ -114,6 +114,7 @@ public enum CheckCatalog {
     public static let all: [any DriftCheck] = [
         PortsCheck(), SSHDCheck(), FileModeCheck(), ServicesCheck(),
         SudoersCheck(),
+        SudoAuditCheck(),
         AuthFailuresCheck(),
         SUIDCheck(),
         CronCheck(),
