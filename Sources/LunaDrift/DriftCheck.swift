@@ -115,6 +115,7 @@ public enum CheckCatalog {
         PortsCheck(), SSHDCheck(), FileModeCheck(), ServicesCheck(),
         SudoersCheck(),
         SudoAuditCheck(),
+        SecretsCheck(),
         AuthFailuresCheck(),
         SUIDCheck(),
         CronCheck(),
