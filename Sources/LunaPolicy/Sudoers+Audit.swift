@@ -58,7 +58,7 @@ extension Sudoers {
         for spec in userSpecs where userListOutcomes(spec.users, ctx).contains(.allow) {
             for p in spec.privileges where hostListOutcomes(p.hosts, ctx).contains(.allow) {
                 for cs in p.commands {
-                    let runas = runasText(cs)
+                    let runas = runasText(cs, default: settings.runasDefault)
                     let tags = cs.tags.sorted { $0.key < $1.key }.map { ($0.value ? $0.key : "NO" + $0.key) + ": " }.joined()
                     let prefix = runas + " " + tags
                     // Per rule: runas and tags.
@@ -85,9 +85,9 @@ extension Sudoers {
             .sorted { ($0.file, $0.line) < ($1.file, $1.line) }
     }
 
-    /// `(root)`, `(ALL : ALL)`, `(runas default)` as the listing shows it.
-    func runasText(_ cs: CmndSpec) -> String {
-        guard cs.runasUsers != nil || cs.runasGroups != nil else { return "(root)" }
+    /// `(root)`, `(ALL : ALL)`, or the runas default, as the listing shows it.
+    func runasText(_ cs: CmndSpec, default runasDefault: String) -> String {
+        guard cs.runasUsers != nil || cs.runasGroups != nil else { return "(" + runasDefault + ")" }
         var text = "(" + render(cs.runasUsers ?? [], .runas)
         if let g = cs.runasGroups { text += " : " + render(g, .runas) }
         return text + ")"
