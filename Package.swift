@@ -36,18 +36,20 @@ let package = Package(
         .target(name: "LunaCodec"),
         .target(name: "LunaPolicy", dependencies: ["LunaCodec", "LunaText", "LunaSystem"]),
         .target(name: "LunaFleet", dependencies: ["LunaSystem"]),
-        .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy", "LunaCodec"]),
+        // The secret shapes: the Redactor (text leaving the host) and the scan (files an operator or Luna would commit).
+        .target(name: "LunaSecrets"),
+        .target(name: "LunaDrift", dependencies: ["LunaFleet", "LunaPolicy", "LunaCodec", "LunaSecrets"]),
         .target(name: "LunaMemory", dependencies: ["LunaStore", "LunaPolicy", "LunaText", "LunaCodec"]),
-        .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText", "LunaSystem", "LunaCodec"]),
+        .target(name: "LunaModel", dependencies: ["LunaHTTP", "LunaText", "LunaSystem", "LunaCodec", "LunaSecrets"]),
         .target(name: "LunaDiscord", dependencies: ["LunaHTTP", "LunaText", "LunaSystem", "LunaCodec"]),
         // The Model Context Protocol over stdio: framing, JSON-RPC, version negotiation; tools come from a provider.
         .target(name: "LunaMCP", dependencies: ["LunaCodec", "LunaText"]),
         .target(
             name: "LunaAgent",
-            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaDiscord", "LunaText", "LunaSystem", "LunaCodec"]
+            dependencies: ["LunaStore", "LunaHTTP", "LunaConfig", "LunaPolicy", "LunaFleet", "LunaDrift", "LunaMemory", "LunaModel", "LunaSecrets", "LunaDiscord", "LunaText", "LunaSystem", "LunaCodec"]
         ),
         // The commands, parsing and output of `luna`; the only user of Agent. A library so tests run commands in process.
-        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaMCP", "LunaConfig", "LunaDrift", "LunaMemory", "LunaModel", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem", "LunaCodec"]),
+        .target(name: "LunaCLI", dependencies: ["LunaAgent", "LunaMCP", "LunaConfig", "LunaDrift", "LunaMemory", "LunaModel", "LunaSecrets", "LunaPolicy", "LunaStore", "LunaText", "LunaSystem", "LunaCodec"]),
         .executableTarget(name: "luna", dependencies: ["LunaCLI"]),
         .executableTarget(name: "luna-bench", dependencies: ["LunaPolicy", "LunaConfig", "LunaStore", "LunaAgent", "LunaMemory", "LunaSystem", "TestSupport"]),
 
@@ -61,9 +63,9 @@ let package = Package(
         .testTarget(name: "LunaHTTPTests", dependencies: ["LunaHTTP", "TestSupport"]),
         .testTarget(name: "LunaConfigTests", dependencies: ["LunaConfig", "LunaModel", "TestSupport"]),
         .testTarget(name: "LunaPolicyTests", dependencies: ["LunaPolicy", "LunaCodec", "TestSupport"]),
-        .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LunaDriftTests", dependencies: ["LunaDrift", "LunaFleet", "LunaPolicy", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LunaMemoryTests", dependencies: ["LunaMemory", "LunaStore", "LunaCodec", "TestSupport"]),
-        .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "LunaCodec", "TestSupport"]),
+        .testTarget(name: "LunaModelTests", dependencies: ["LunaModel", "LunaSecrets", "LunaCodec", "TestSupport"]),
         .testTarget(name: "LunaMCPTests", dependencies: ["LunaMCP", "LunaCodec"]),
         .testTarget(name: "LunaDiscordTests", dependencies: ["LunaDiscord", "LunaHTTP", "LunaCodec", "TestSupport"]),
         .testTarget(name: "LunaFleetTests", dependencies: ["LunaFleet", "TestSupport"]),

@@ -114,6 +114,8 @@ public enum CheckCatalog {
     public static let all: [any DriftCheck] = [
         PortsCheck(), SSHDCheck(), FileModeCheck(), ServicesCheck(),
         SudoersCheck(),
+        SudoAuditCheck(),
+        SecretsCheck(),
         AuthFailuresCheck(),
         SUIDCheck(),
         CronCheck(),

@@ -232,6 +232,36 @@ struct SSHScanTests {
         #expect(mismatch.results.first { $0.host == "b" && $0.check == "reach" }?.status == .ok)
     }
 
+    @Test("the secrets and sudoaudit checks on a remote host, through the bastion")
+    func secretsAndSudoauditOverSSH() throws {
+        let world = try World()
+        defer { world.remove() }
+        let app = world.farm.directory + "/scanned/a/app"
+        try FileManager.default.createDirectory(atPath: app, withIntermediateDirectories: true)
+        chmod(app, 0o755)
+        let password = "Pa" + "ss-" + SecretsHygieneTests.filler(14)
+        FileManager.default.createFile(atPath: app + "/.env", contents: Data("DB_PASSWORD=\(password)\n".utf8),
+                                       attributes: [.posixPermissions: 0o640])
+        FileManager.default.createFile(atPath: app + "/docker-compose.yml",
+                                       contents: Data("services:\n  db:\n    environment:\n      - DB_PASSWORD=\(password)\n".utf8),
+                                       attributes: [.posixPermissions: 0o644])
+        try world.ops.write("configs/secrets/a", "dir \(app) root:root\n")
+        // The reference grew an argument wildcard: luna may read any file as root.
+        try world.ops.write("configs/sudoers/luna-a", "Cmnd_Alias LUNA_READ = /usr/sbin/sshd -T\n\(world.farm.user) ALL = (root) NOPASSWD: LUNA_READ, /usr/bin/cat /var/log/*\n")
+        let agent = try world.agent { config in
+            for i in config.hosts.indices where config.hosts[i].name == "a" { config.hosts[i].checks = ["secrets", "sudoaudit"] }
+        }
+        let report = try agent.scanner.scan(hosts: ["a"])
+        let secrets = report.results.first { $0.check == "secrets" }
+        #expect(secrets?.status == .drift, "\(secrets?.detail ?? "none")")
+        #expect(secrets?.items.map(\.subject).sorted() == ["\(app)/.env mode", "\(app)/docker-compose.yml DB_PASSWORD"], "\(secrets?.detail ?? "")")
+        #expect(secrets?.detail.contains("\(app)/docker-compose.yml:4: DB_PASSWORD: the value of a secret-named key") == true, "\(secrets?.detail ?? "")")
+        #expect(secrets?.detail.contains(password) == false)
+        let audit = report.results.first { $0.check == "sudoaudit" }
+        #expect(audit?.status == .drift, "\(audit?.detail ?? "none")")
+        #expect(audit?.detail.contains("luna-a:2: (root) NOPASSWD: /usr/bin/cat /var/log/* — a wildcard in the arguments") == true, "\(audit?.detail ?? "")")
+    }
+
     @Test("luna baseline diff and capture through the CLI")
     func baselineCommands() throws {
         let world = try World()

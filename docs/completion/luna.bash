@@ -8,7 +8,7 @@ _luna() {
     case "$prev" in
         --config) COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
         --state-dir|--dir) COMPREPLY=( $(compgen -d -- "$cur") ); return 0 ;;
-        --check) COMPREPLY=( $(compgen -W "ports sshd files services sudoers auth suid cron handshake tls disk memory containers backup quorum qdevice dns vpn gitlag" -- "$cur") ); return 0 ;;
+        --check) COMPREPLY=( $(compgen -W "ports sshd files services sudoers sudoaudit secrets auth suid cron handshake tls disk memory containers backup quorum qdevice dns vpn gitlag" -- "$cur") ); return 0 ;;
     esac
     command=""
     for (( i=1; i < COMP_CWORD; i++ )); do
@@ -19,7 +19,7 @@ _luna() {
         esac
     done
     if [[ -z "$command" ]]; then
-        COMPREPLY=( $(compgen -W "run scan proposals show approve deny allowed memory skills plan status baseline check waive unwaive waivers demo mcp context help --config --state-dir --help --version" -- "$cur") )
+        COMPREPLY=( $(compgen -W "run scan proposals show approve deny allowed memory skills plan status baseline check audit secrets waive unwaive waivers demo mcp context help --config --state-dir --help --version" -- "$cur") )
         return 0
     fi
     case "$command" in
@@ -36,6 +36,8 @@ _luna() {
         status) words="--json --help" ;;
         baseline) words="capture diff --host --check --reason --json --help" ;;
         check) words="--json --help" ;;
+        audit) words="--host --json --help" ;;
+        secrets) words="--staged --json --help" ;;
         waive) words="--reason --until --json --help" ;;
         unwaive) words="--help" ;;
         waivers) words="--json --help" ;;

@@ -1,6 +1,7 @@
 import Foundation
 import LunaText
 import LunaFleet
+import LunaSecrets
 
 /// The ops repository, driven through the git CLI.
 ///
@@ -95,14 +96,26 @@ public struct GitRepository: Sendable {
     /// HEAD for these paths only (`repairIndex`), so their other staged or
     /// unstaged changes are never swept in or touched.
     ///
+    /// A file holding a value of one of the Redactor's secret shapes is refused
+    /// before anything is written (the ops repo may be pushed): the error names
+    /// each file:line, key and shape, never the value.
+    ///
     /// - Returns: The new commit id.
-    /// - Throws: `AgentError.invalid` for a path outside the repo (or nothing to remove from),
-    ///   `AgentError.locked` when a git lock is held, `AgentError.io` when git fails or HEAD keeps moving.
+    /// - Throws: `AgentError.invalid` for a path outside the repo (or nothing to remove from) or a
+    ///   secret-shaped value, `AgentError.locked` when a git lock is held, `AgentError.io` when git
+    ///   fails or HEAD keeps moving.
     public func commit(files: [String: String], removing: [String], message: String) throws -> String {
         for relative in Array(files.keys) + removing {
             guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains(".."), !relative.isEmpty else {
                 throw AgentError(.invalid, "refusing to write outside the ops repo: \(relative)")
             }
+        }
+        let secrets = files.keys.sorted().flatMap { Redactor.findSecrets(in: files[$0] ?? "", file: $0) }
+        if !secrets.isEmpty {
+            throw AgentError(.invalid, "refusing to commit a secret-shaped value to the ops repo: "
+                             + secrets.prefix(5).map(\.description).joined(separator: "; ")
+                             + (secrets.count > 5 ? "; and \(secrets.count - 5) more" : "")
+                             + " (keep secrets in a gitignored .env file; nothing was written)")
         }
         try prepare()   // stale locks cleared (or a clear refusal) before anything is written
         for (relative, content) in files { try writeFile(relative, Data(content.utf8)) }

@@ -107,10 +107,12 @@ extension ScanService {
     /// Scans one host (see ``collect(hosts:checks:)``).
     func scanHost(_ host: HostConfig, checks: [String]?) -> [CheckResult] {
         let names = host.checks.filter { checks == nil || checks!.contains($0) }
-        // The sudoers comparison is for this configuration's identity and its groups on
+        // The sudoers comparison and audit are for this configuration's identity and its groups on
         // this host (for %group rules), not the catalog's defaults.
         let selected = names.compactMap(CheckCatalog.named).map { check -> any DriftCheck in
-            check is SudoersCheck ? SudoersCheck(user: config.identity, groups: host.groups) : check
+            if check is SudoersCheck { return SudoersCheck(user: config.identity, groups: host.groups) }
+            if check is SudoAuditCheck { return SudoAuditCheck(user: config.identity, groups: host.groups, local: host.transport == .local) }
+            return check
         }
         let executor: any Executor
         do {

@@ -134,17 +134,21 @@ public final class Redactor: Sendable {
 extension Redactor {
     /// A pattern and the parts of each match that are secret.
     struct Rule: Sendable {
+        /// What the secret is, for a person: "a GitHub token", "the value of a secret-named key".
+        let shape: String
         let regex: NSRegularExpression
         let secrets: @Sendable (NSTextCheckingResult, NSString) -> [NSRange]
 
         /// A rule whose secret is one capture group (0: the whole match).
-        init(_ pattern: String, group: Int = 0) {
+        init(shape: String, _ pattern: String, group: Int = 0) {
+            self.shape = shape
             regex = try! NSRegularExpression(pattern: pattern)
             secrets = { m, _ in [m.range(at: group)] }
         }
 
         /// A rule that decides from the match and the text which ranges are secret.
-        init(_ pattern: String, _ secrets: @escaping @Sendable (NSTextCheckingResult, NSString) -> [NSRange]) {
+        init(shape: String, _ pattern: String, _ secrets: @escaping @Sendable (NSTextCheckingResult, NSString) -> [NSRange]) {
+            self.shape = shape
             regex = try! NSRegularExpression(pattern: pattern)
             self.secrets = secrets
         }
@@ -178,12 +182,12 @@ extension Redactor {
 
     static let rules: [Rule] = [
         // Private key blocks, to their END line or, when cut, to the end of the text.
-        Rule(#"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\z)"#),
-        Rule(#"(?m)^Private-Lines: *\d+\r?\n((?:[A-Za-z0-9+/=]+\r?\n?)+)"#, group: 1),
+        Rule(shape: "a private key block", #"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\z)"#),
+        Rule(shape: "a PuTTY private key", #"(?m)^Private-Lines: *\d+\r?\n((?:[A-Za-z0-9+/=]+\r?\n?)+)"#, group: 1),
 
         // HTTP authorization: the scheme stays, the credential goes. Single-token schemes end at
         // whitespace or a quote; any other scheme (Digest, AWS4-HMAC…) or none: the rest of the value.
-        Rule(#"(?i)(?<![A-Za-z0-9-])(?:proxy-)?authorization["']?\s*[:=]\s*(["']?)(?:(bearer|basic|token|bot|apikey|api-key|key|sso-key|jwt|oauth)\s+([^\s"'\\]+)|(?!(?:bearer|basic|token|bot)\b)([^\r\n]+))"#) { m, ns in
+        Rule(shape: "an HTTP Authorization credential", #"(?i)(?<![A-Za-z0-9-])(?:proxy-)?authorization["']?\s*[:=]\s*(["']?)(?:(bearer|basic|token|bot|apikey|api-key|key|sso-key|jwt|oauth)\s+([^\s"'\\]+)|(?!(?:bearer|basic|token|bot)\b)([^\r\n]+))"#) { m, ns in
             if m.range(at: 3).location != NSNotFound { return unlessBenign(m.range(at: 3), ns) }
             var r = m.range(at: 4)
             guard r.location != NSNotFound else { return [] }
@@ -198,12 +202,12 @@ extension Redactor {
             if value.split(separator: " ").allSatisfy({ $0.allSatisfy(\.isLetter) && $0.count < 16 }) || isBenign(value) { return [] }
             return [r]
         },
-        Rule(#"(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{8,})"#, group: 1),
-        Rule(#"(?i)(?<![A-Za-z0-9-])(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|deploy-token|x-vault-token|x-goog-api-key|x-amz-security-token|x-gitlab-token|x-csrf-token|x-xsrf-token|ocp-apim-subscription-key|x-functions-key|x-shopify-access-token|x-hub-signature(?:-256)?)["']?\s*:\s*["']?([^\s"'\\,;]+)"#) { m, ns in
+        Rule(shape: "a bearer token", #"(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{8,})"#, group: 1),
+        Rule(shape: "an API-key header", #"(?i)(?<![A-Za-z0-9-])(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|deploy-token|x-vault-token|x-goog-api-key|x-amz-security-token|x-gitlab-token|x-csrf-token|x-xsrf-token|ocp-apim-subscription-key|x-functions-key|x-shopify-access-token|x-hub-signature(?:-256)?)["']?\s*:\s*["']?([^\s"'\\,;]+)"#) { m, ns in
             unlessBenign(m.range(at: 1), ns)
         },
         // Cookies: every value of `Cookie:`, the cookie's own value in `Set-Cookie:` (not its attributes).
-        Rule(#"(?im)(?<![A-Za-z0-9-])(set-)?cookie["']?\s*:\s*["']?([^\r\n"']*)"#) { m, ns in
+        Rule(shape: "a cookie value", #"(?im)(?<![A-Za-z0-9-])(set-)?cookie["']?\s*:\s*["']?([^\r\n"']*)"#) { m, ns in
             let body = m.range(at: 2)
             guard body.location != NSNotFound else { return [] }
             let pairs = cookiePair.matches(in: ns as String, range: body)
@@ -211,63 +215,63 @@ extension Redactor {
             return chosen.flatMap { unlessBenign($0.range(at: 1), ns) }
         },
         // scheme://user:password@host (the password may itself hold '@'); scheme://TOKEN@host when it looks random.
-        Rule(#"(?i)\b[a-z][a-z0-9+.-]*://([^\s/?#@:"'<>]*):([^\s/?#"'<>]+)@"#, group: 2),
-        Rule(#"(?i)\b[a-z][a-z0-9+.-]*://([^\s/?#@:"'<>]{16,})@"#) { m, ns in
+        Rule(shape: "a password in a URL", #"(?i)\b[a-z][a-z0-9+.-]*://([^\s/?#@:"'<>]*):([^\s/?#"'<>]+)@"#, group: 2),
+        Rule(shape: "a token in a URL", #"(?i)\b[a-z][a-z0-9+.-]*://([^\s/?#@:"'<>]{16,})@"#) { m, ns in
             looksRandom(ns.substring(with: m.range(at: 1))) ? [m.range(at: 1)] : []
         },
 
         // Command-line passwords.
-        Rule(#"(?<![\w-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlslap|mariadb|mariadb-dump|mariadb-admin)\b[^\n|;&]*?"# + gap + #"-p(?=\S)(?!"\s*,)"# + word) { m, ns in
+        Rule(shape: "a command-line password (mysql -p)", #"(?<![\w-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlshow|mysqlcheck|mysqlslap|mariadb|mariadb-dump|mariadb-admin)\b[^\n|;&]*?"# + gap + #"-p(?=\S)(?!"\s*,)"# + word) { m, ns in
             [unquoted(m.range(at: 1), ns)]
         },
-        Rule(#"\bsshpass\b[^\n|;&]*?"# + gap + #"-p(?:\s*|["']\s*,\s*["'])"# + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
-        Rule(#"\bredis-cli\b[^\n|;&]*?"# + gap + #"(?:-a|--pass)"# + gap + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
-        Rule(#"\b(?:curl|wget)\b[^\n|;&]*?\s(?:-u|--user|-U|--proxy-user)\s*["']?[^\s:"']*:([^\s"']+)"#, group: 1),
-        Rule(#"\bhtpasswd\s+-[A-Za-z]*b[A-Za-z]*\s+(?:-\S+\s+)*\S+\s+\S+\s+"# + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
-        Rule(#"(?<![\w-])pass:([^\s"']+)"#, group: 1),
-        Rule(#"(?im)^\s*(?:requirepass|masterauth|bindpw|rootpw)\s+"# + word) { m, ns in unlessBenign(unquoted(m.range(at: 1), ns), ns) },
-        Rule(#"\b(?:login|machine)\s+\S+\s+password\s+(\S+)"#, group: 1),
+        Rule(shape: "a command-line password (sshpass -p)", #"\bsshpass\b[^\n|;&]*?"# + gap + #"-p(?:\s*|["']\s*,\s*["'])"# + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
+        Rule(shape: "a command-line password (redis-cli -a)", #"\bredis-cli\b[^\n|;&]*?"# + gap + #"(?:-a|--pass)"# + gap + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
+        Rule(shape: "a command-line password (curl -u)", #"\b(?:curl|wget)\b[^\n|;&]*?\s(?:-u|--user|-U|--proxy-user)\s*["']?[^\s:"']*:([^\s"']+)"#, group: 1),
+        Rule(shape: "a command-line password (htpasswd -b)", #"\bhtpasswd\s+-[A-Za-z]*b[A-Za-z]*\s+(?:-\S+\s+)*\S+\s+\S+\s+"# + word) { m, ns in [unquoted(m.range(at: 1), ns)] },
+        Rule(shape: "an openssl pass: password", #"(?<![\w-])pass:([^\s"']+)"#, group: 1),
+        Rule(shape: "a server password setting", #"(?im)^\s*(?:requirepass|masterauth|bindpw|rootpw)\s+"# + word) { m, ns in unlessBenign(unquoted(m.range(at: 1), ns), ns) },
+        Rule(shape: "a .netrc password", #"\b(?:login|machine)\s+\S+\s+password\s+(\S+)"#, group: 1),
         // ~/.pgpass: host:port:database:user:password.
-        Rule(#"(?m)^[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(\S+)$"#, group: 1),
-        Rule(#"(?i)(?<![\w-])--?(?!no-)(?:[a-z0-9]+[-_.])*(?:password|passwd|pass|passphrase|pwd|token|secret|api[-_]?key|access[-_]?key|secret[-_]?key|private[-_]?key|auth[-_]?token|client[-_]?secret)(?:=|[ \t]+|["']\s*,\s*["'])"# + word) { m, ns in
+        Rule(shape: "a .pgpass password", #"(?m)^[^:\s#]+:(?:\d{1,5}|\*):[^:\s]+:[^:\s]+:(\S+)$"#, group: 1),
+        Rule(shape: "a password option", #"(?i)(?<![\w-])--?(?!no-)(?:[a-z0-9]+[-_.])*(?:password|passwd|pass|passphrase|pwd|token|secret|api[-_]?key|access[-_]?key|secret[-_]?key|private[-_]?key|auth[-_]?token|client[-_]?secret)(?:=|[ \t]+|["']\s*,\s*["'])"# + word) { m, ns in
             unlessBenign(unquoted(m.range(at: 1), ns), ns)
         },
 
         // Token shapes.
-        Rule(#"\beyJ[A-Za-z0-9_-]{8,}\.(?:eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*|[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"#),
-        Rule(#"\bsk-ant-[A-Za-z0-9_-]{16,}"#),
+        Rule(shape: "a JWT", #"\beyJ[A-Za-z0-9_-]{8,}\.(?:eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*|[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"#),
+        Rule(shape: "an Anthropic API key", #"\bsk-ant-[A-Za-z0-9_-]{16,}"#),
         // OpenAI keys are generated; a host called sk-production-db-01 is not one.
-        Rule(#"\bsk-(?:proj-|svcacct-|admin-)?([A-Za-z0-9_-]{20,})"#) { m, ns in
+        Rule(shape: "an OpenAI API key", #"\bsk-(?:proj-|svcacct-|admin-)?([A-Za-z0-9_-]{20,})"#) { m, ns in
             looksRandom(ns.substring(with: m.range(at: 1))) ? [m.range] : []
         },
-        Rule(#"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"#),
-        Rule(#"\bgl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt|agent|ffct|suat|wt)-[A-Za-z0-9_.-]{20,}"#),
-        Rule(#"\bxox[abposer]-[A-Za-z0-9-]{10,}"#),
-        Rule(#"\bxapp-[0-9]-[A-Za-z0-9-]{10,}"#),
-        Rule(#"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/-]{8,})"#, group: 1),
-        Rule(#"discord(?:app)?\.com/api/webhooks/[0-9]+/([A-Za-z0-9_-]{20,})"#, group: 1),
-        Rule(#"(?<![A-Za-z0-9_.-])[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])"#),
+        Rule(shape: "a GitHub token", #"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"#),
+        Rule(shape: "a GitLab token", #"\bgl(?:pat|dt|rt|ptt|cbt|oas|soat|ft|imt|agent|ffct|suat|wt)-[A-Za-z0-9_.-]{20,}"#),
+        Rule(shape: "a Slack token", #"\bxox[abposer]-[A-Za-z0-9-]{10,}"#),
+        Rule(shape: "a Slack app token", #"\bxapp-[0-9]-[A-Za-z0-9-]{10,}"#),
+        Rule(shape: "a Slack webhook", #"hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/-]{8,})"#, group: 1),
+        Rule(shape: "a Discord webhook", #"discord(?:app)?\.com/api/webhooks/[0-9]+/([A-Za-z0-9_-]{20,})"#, group: 1),
+        Rule(shape: "a Discord bot token", #"(?<![A-Za-z0-9_.-])[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![A-Za-z0-9_-])"#),
         // An AWS secret key beside its access key id (credentials CSV, `id:secret`), then the id itself.
-        Rule(#"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b[\s,:;="'|]+([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"#, group: 1),
-        Rule(#"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"#),
-        Rule(#"\bAIza[0-9A-Za-z_-]{35}"#),
-        Rule(#"\bGOCSPX-[A-Za-z0-9_-]{20,}"#),
-        Rule(#"\bya29\.[A-Za-z0-9_-]{20,}"#),
-        Rule(#"(?<![A-Za-z0-9/])1//0[A-Za-z0-9_-]{30,}"#),
-        Rule(#"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"#),
-        Rule(#"\bwhsec_[A-Za-z0-9]{20,}"#),
-        Rule(#"\bnpm_[A-Za-z0-9]{36}\b"#),
-        Rule(#"\bpypi-AgE[A-Za-z0-9_-]{50,}"#),
-        Rule(#"\bhv[sbr]\.[A-Za-z0-9_-]{20,}"#),
-        Rule(#"\bhf_[A-Za-z0-9]{30,}"#),
-        Rule(#"\bdo[por]_v1_[a-f0-9]{64}\b"#),
-        Rule(#"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"#),
-        Rule(#"\bAGE-SECRET-KEY-1[0-9A-Z]{50,}"#),
+        Rule(shape: "an AWS secret access key", #"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b[\s,:;="'|]+([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"#, group: 1),
+        Rule(shape: "an AWS access key id", #"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"#),
+        Rule(shape: "a Google API key", #"\bAIza[0-9A-Za-z_-]{35}"#),
+        Rule(shape: "a Google OAuth client secret", #"\bGOCSPX-[A-Za-z0-9_-]{20,}"#),
+        Rule(shape: "a Google OAuth access token", #"\bya29\.[A-Za-z0-9_-]{20,}"#),
+        Rule(shape: "a Google OAuth refresh token", #"(?<![A-Za-z0-9/])1//0[A-Za-z0-9_-]{30,}"#),
+        Rule(shape: "a Stripe key", #"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"#),
+        Rule(shape: "a webhook signing secret", #"\bwhsec_[A-Za-z0-9]{20,}"#),
+        Rule(shape: "an npm token", #"\bnpm_[A-Za-z0-9]{36}\b"#),
+        Rule(shape: "a PyPI token", #"\bpypi-AgE[A-Za-z0-9_-]{50,}"#),
+        Rule(shape: "a Vault token", #"\bhv[sbr]\.[A-Za-z0-9_-]{20,}"#),
+        Rule(shape: "a Hugging Face token", #"\bhf_[A-Za-z0-9]{30,}"#),
+        Rule(shape: "a DigitalOcean token", #"\bdo[por]_v1_[a-f0-9]{64}\b"#),
+        Rule(shape: "a SendGrid key", #"\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}"#),
+        Rule(shape: "an age secret key", #"\bAGE-SECRET-KEY-1[0-9A-Z]{50,}"#),
         // crypt(3) hashes (shadow, htpasswd): crackable, so secret.
-        Rule(#"\$(?:1|2[abxy]?|5|6|y|gy|7|md5|apr1|argon2(?:id|i|d))\$[A-Za-z0-9./+=$,]{16,}"#),
+        Rule(shape: "a crypt(3) password hash", #"\$(?:1|2[abxy]?|5|6|y|gy|7|md5|apr1|argon2(?:id|i|d))\$[A-Za-z0-9./+=$,]{16,}"#),
 
         // Values of secret-named keys: XML elements (Maven settings.xml, Jenkins) and key-value text.
-        Rule(#"<(?:[A-Za-z_][\w-]*:)?([A-Za-z_][\w.-]*)>([^<\n]{1,500})</(?:[A-Za-z_][\w-]*:)?\1>"#) { m, ns in
+        Rule(shape: "a secret-named XML element", #"<(?:[A-Za-z_][\w-]*:)?([A-Za-z_][\w.-]*)>([^<\n]{1,500})</(?:[A-Za-z_][\w-]*:)?\1>"#) { m, ns in
             let range = m.range(at: 2)
             switch keyKind(ns.substring(with: m.range(at: 1))) {
             case .strong: return unlessBenign(range, ns)
@@ -275,7 +279,7 @@ extension Redactor {
             case nil: return []
             }
         },
-        Rule(#"(?<![A-Za-z0-9_.])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*(=>|=|:)[ \t]*"#) { m, ns in
+        Rule(shape: "the value of a secret-named key", #"(?<![A-Za-z0-9_.])(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1[ \t]*(=>|=|:)[ \t]*"#) { m, ns in
             keyedValue(m, ns)
         },
     ]
