@@ -55,7 +55,7 @@ enum InitCommand {
         let verb = report.dryRun ? "would write" : "wrote"
         for file in report.files { out += "\(verb) \(shown(file.path)) (\(file.action))\n" }
         var steps = false
-        for host in report.hosts {
+        for host in report.hosts where !(host.sudoers == "none" && host.nextSteps.isEmpty) {
             var line = "\(shown(host.host)):"
             if host.sudoers != "none" { line += " sudoers \(host.sudoers);" }
             if !host.captured.isEmpty { line += " captured \(host.captured.map(shown).joined(separator: ", "));" }

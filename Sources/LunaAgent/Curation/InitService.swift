@@ -347,7 +347,9 @@ public struct InitService: AgentService {
         } else if entry.sudoers == "kept" {
             steps.append("\(reference) exists and was kept (luna init --force writes the template over it)")
         }
-        for skip in entry.skipped where !skip.reason.hasPrefix("no host key") && !skip.reason.hasPrefix("luna cannot log in") {
+        // Skips the steps above already answer (no key, no login, sudo refusing) are not repeated.
+        for skip in entry.skipped where !skip.reason.hasPrefix("no host key") && !skip.reason.hasPrefix("luna cannot log in")
+            && !skip.reason.contains("sudo refused") {
             if skip.check == "files", skip.reason.contains("paths") {
                 steps.append("files: list the paths to watch, one a line, in configs/files/\(host.name), then: luna baseline capture --host \(host.name) --check files --reason TEXT")
             } else if skip.reason.contains("weaker than Luna's policy") {

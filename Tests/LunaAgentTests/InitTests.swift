@@ -1,0 +1,237 @@
+import Foundation
+import LunaAgent
+import LunaConfig
+import LunaDrift
+import LunaFleet
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `luna init` on a farm of stock sshd hosts behind a bastion, from an ops repo
+/// holding nothing: the host keys through the bastion against a fingerprints
+/// file, the sudoers references from the template, the references captured
+/// (sshd through sudo once the operator installed the sudoers file), one commit
+/// per run, then `luna check` and a clean `luna scan`.
+@Suite("luna init: from the inventory to a clean scan", .serialized,
+       .enabled(if: SSHFarm.available, "needs root, sshd, sudo, visudo and mount namespaces (unshare --mount)"))
+struct InitTests {
+    final class World {
+        let farm: SSHFarm
+        let ops: TemporaryOpsRepo
+        let bastion: SSHFarmHost
+        let hosts: [SSHFarmHost]
+        /// The fingerprints file, as the operator writes it from each host's console.
+        let fingerprints: String
+
+        init(hardened: Bool = true) throws {
+            let farm = try SSHFarm()
+            self.farm = farm
+            do {
+                bastion = try farm.start(name: "bastion", address: "127.0.0.30")
+                hosts = try ["a", "b", "c"].enumerated().map { i, name in try farm.start(name: name, address: "127.0.0.3\(i + 1)") }
+                if hardened {
+                    // The operator's hardening, in the drop-in folder the stock config includes first.
+                    for host in hosts {
+                        try host.sshdDropIn("10-hardening", "PasswordAuthentication no\nPermitRootLogin no\nX11Forwarding no\n")
+                    }
+                }
+                // What `ssh-keygen -lf` prints on each host's console (every farm host presents the machine's key).
+                let printed = try ProcessRunner.run(["ssh-keygen", "-lf", "/etc/ssh/ssh_host_ed25519_key.pub"])
+                let print = try #require(printed.stdoutText.split(separator: " ").dropFirst().first.map(String.init))
+                fingerprints = farm.directory + "/fingerprints"
+                try (["bastion"] + hosts.map(\.name)).map { "\($0) \(print)\n" }.joined()
+                    .write(toFile: fingerprints, atomically: true, encoding: .utf8)
+                let inventory = hosts.map { h in
+                    """
+                    [[hosts]]
+                    name = "\(h.name)"
+                    transport = "ssh"
+                    address = "\(h.address)"
+                    port = \(h.port)
+                    checks = ["sshd", "sudoers"]
+
+                    """
+                }.joined(separator: "\n")
+                ops = try TemporaryOpsRepo(files: [:], config: """
+                    [luna]
+                    ops_repo = "@ROOT@/repo"
+                    state_dir = "@ROOT@/state"
+                    identity = "\(farm.user)"
+                    execution = "sudo"
+                    command_timeout_seconds = 60
+
+                    [ssh]
+                    identity_file = "\(farm.clientKey)"
+                    bastion_address = "\(bastion.address)"
+                    bastion_port = \(bastion.port)
+                    connect_timeout_seconds = 5
+                    control_dir = "\(farm.directory)/c"
+
+                    \(inventory)
+                    """)
+            } catch {
+                farm.shutdown()
+                throw error
+            }
+        }
+
+        func luna(_ args: String...) -> (status: Int32, out: String, err: String) {
+            LunaCLITestRunner.run(["--config", ops.config] + args)
+        }
+
+        var commits: Int { Int((try? ops.git("rev-list", "--count", "HEAD")) ?? "") ?? -1 }
+
+        /// What the operator does on each host after the first run: the printed sudoers file, through visudo.
+        func installSudoers() throws {
+            for host in hosts {
+                try host.installSudoers(try String(contentsOfFile: ops.repo + "/configs/sudoers/luna-" + host.name, encoding: .utf8))
+            }
+        }
+
+        func remove() {
+            farm.shutdown()
+            ops.remove()
+        }
+    }
+
+    @Test("init, the sudoers installed, init again: luna check passes, the scan is clean, and a third init changes nothing")
+    func fromZeroToACleanScan() throws {
+        let world = try World()
+        defer { world.remove() }
+        #expect(world.commits == 1)
+
+        // 1. Keys, sudoers references, what can be captured without root — one commit — and what is left.
+        let first = world.luna("init", "--fingerprints", world.fingerprints)
+        #expect(first.status == 0, "\(first.out)\(first.err)")
+        #expect(world.commits == 2)
+        let pins = try String(contentsOfFile: world.ops.repo + "/configs/known_hosts", encoding: .utf8)
+        for host in [world.bastion] + world.hosts {
+            #expect(pins.contains("[\(host.address)]:\(host.port) ssh-ed25519 "), "\(pins)")
+        }
+        let sudoers = try String(contentsOfFile: world.ops.repo + "/configs/sudoers/luna-a", encoding: .utf8)
+        #expect(sudoers.contains("\(world.farm.user) ALL = (root) NOPASSWD: LUNA_READ") && sudoers.contains("/usr/sbin/sshd -T"), "\(sudoers)")
+        #expect(!sudoers.contains("@HOST@"))
+        // sshd needs root, and the host has no sudoers for luna yet: the step left, not a failure of the run.
+        #expect(first.out.contains("still to do on a:"), "\(first.out)")
+        #expect(first.out.contains("install configs/sudoers/luna-a as /etc/sudoers.d/luna on a, checked first: visudo -cf luna-a"), "\(first.out)")
+        #expect(first.out.contains("then run luna init again"), "\(first.out)")
+        #expect(first.out.contains("not captured: sshd: needs root, and sudo refused it on the host"), "\(first.out)")
+        #expect(!FileManager.default.fileExists(atPath: world.ops.repo + "/configs/sshd/a"))
+        #expect(try world.ops.git("status", "--porcelain") == "", "init leaves nothing uncommitted")
+
+        // 2. On each host, as the operator would.
+        try world.installSudoers()
+
+        // 3. The rest, now through sudo.
+        let second = world.luna("init", "--fingerprints", world.fingerprints)
+        #expect(second.status == 0, "\(second.out)\(second.err)")
+        #expect(world.commits == 3)
+        for host in world.hosts {
+            let sshd = try String(contentsOfFile: world.ops.repo + "/configs/sshd/" + host.name, encoding: .utf8)
+            #expect(sshd.contains("passwordauthentication no") && sshd.contains("permitrootlogin no"), "\(sshd)")
+        }
+        #expect(!second.out.contains("still to do"), "\(second.out)")
+
+        // 4. and 5.
+        let check = world.luna("check")
+        #expect(check.status == 0, "\(check.out)\(check.err)")
+        let scan = world.luna("scan")
+        #expect(scan.status == 0, "\(scan.out)\(scan.err)")
+        #expect(!scan.out.contains("drift") && !scan.out.contains("unavailable"), "\(scan.out)")
+
+        // Idempotent: nothing left to write, no commit, and it says so.
+        let third = world.luna("init", "--fingerprints", world.fingerprints)
+        #expect(third.status == 0, "\(third.out)\(third.err)")
+        #expect(third.out.contains("Nothing to do"), "\(third.out)")
+        #expect(world.commits == 3)
+        // Without a file or a terminal, already-pinned keys need no confirmation either.
+        let unattended = world.luna("init")
+        #expect(unattended.status == 0 && unattended.out.contains("Nothing to do"), "\(unattended.out)\(unattended.err)")
+    }
+
+    @Test("a fingerprint mismatch, a missing line or an unconfirmed key aborts and writes nothing")
+    func aMismatchAbortsAndWritesNothing() throws {
+        let world = try World()
+        defer { world.remove() }
+        let wrong = world.farm.directory + "/wrong"
+        let good = try String(contentsOfFile: world.fingerprints, encoding: .utf8)
+        try good.replacingOccurrences(of: "b SHA256:", with: "b SHA256:AAAA").write(toFile: wrong, atomically: true, encoding: .utf8)
+        let mismatch = world.luna("init", "--fingerprints", wrong)
+        #expect(mismatch.status == 2, "\(mismatch.out)\(mismatch.err)")
+        #expect(mismatch.err.contains("the host key of b ([127.0.0.32]:\(world.hosts[1].port)) does not match the fingerprints file"), "\(mismatch.err)")
+        #expect(mismatch.err.contains("nothing was written"))
+
+        let partial = world.farm.directory + "/partial"
+        try good.split(separator: "\n").filter { !$0.hasPrefix("bastion ") }.map { $0 + "\n" }.joined()
+            .write(toFile: partial, atomically: true, encoding: .utf8)
+        let missing = world.luna("init", "--fingerprints", partial)
+        #expect(missing.status == 2 && missing.err.contains("no line for bastion"), "\(missing.err)")
+
+        // No file, no terminal: the keys cannot be confirmed, so nothing is pinned.
+        let unconfirmed = world.luna("init")
+        #expect(unconfirmed.status == 2 && unconfirmed.err.contains("--fingerprints FILE"), "\(unconfirmed.err)")
+
+        #expect(world.commits == 1)
+        #expect(try world.ops.git("status", "--porcelain", "--untracked-files=all") == "")
+
+        // A dry run shows what it would write and writes nothing either.
+        let dry = world.luna("init", "--fingerprints", world.fingerprints, "--dry-run")
+        #expect(dry.status == 0 && dry.out.contains("would write configs/known_hosts (create)"), "\(dry.out)\(dry.err)")
+        #expect(dry.out.contains("Dry run: nothing was written."))
+        #expect(world.commits == 1)
+        #expect(try world.ops.git("status", "--porcelain", "--untracked-files=all") == "")
+
+        // A key that differs from the one already pinned aborts too, whatever the file says.
+        #expect(world.luna("init", "--fingerprints", world.fingerprints).status == 0)
+        let stray = try world.farm.strayPublicKey()
+        let pinned = world.ops.repo + "/configs/known_hosts"
+        let text = try String(contentsOfFile: pinned, encoding: .utf8)
+        let swapped = text.split(separator: "\n").map { line in
+            line.hasPrefix("[127.0.0.31]:") ? "[127.0.0.31]:\(world.hosts[0].port) " + stray.split(separator: " ").prefix(2).joined(separator: " ") : String(line)
+        }.joined(separator: "\n") + "\n"
+        try world.ops.write("configs/known_hosts", swapped)
+        try world.ops.git("commit", "-qam", "a pin that is not the host's")
+        let before = world.commits
+        let changed = world.luna("init", "--fingerprints", world.fingerprints)
+        #expect(changed.status == 2 && changed.err.contains("is not the one pinned in known_hosts"), "\(changed.err)")
+        #expect(world.commits == before)
+    }
+
+    @Test("stock sshd values weaker than the policy are refused, and with --accept-weaker become waivers")
+    func weakerSSHDIsRefusedOrWaived() throws {
+        let world = try World(hardened: false)
+        defer { world.remove() }
+        #expect(world.luna("init", "--fingerprints", world.fingerprints).status == 0)
+        try world.installSudoers()
+
+        let refused = world.luna("init", "--fingerprints", world.fingerprints)
+        #expect(refused.status == 0, "\(refused.out)\(refused.err)")
+        #expect(refused.out.contains("not captured: sshd: weaker than Luna's policy"), "\(refused.out)")
+        #expect(refused.out.contains("passwordauthentication yes (policy: no)"), "\(refused.out)")
+        #expect(!FileManager.default.fileExists(atPath: world.ops.repo + "/configs/sshd/a"))
+        #expect(!FileManager.default.fileExists(atPath: world.ops.repo + "/configs/waivers.toml"))
+
+        let accepted = world.luna("init", "--fingerprints", world.fingerprints, "--accept-weaker")
+        #expect(accepted.status == 0, "\(accepted.out)\(accepted.err)")
+        // The reference keeps the policy's values; no inline exception.
+        let sshd = try String(contentsOfFile: world.ops.repo + "/configs/sshd/a", encoding: .utf8)
+        #expect(sshd.contains("passwordauthentication no") && !sshd.contains("exception"), "\(sshd)")
+        let config = try LunaConfiguration.load(path: world.ops.config, knownChecks: CheckCatalog.names)
+        let book = try Waivers.load(opsRepo: config.opsRepo)
+        let a = book.waivers.filter { $0.host == "a" }
+        #expect(a.map(\.subject).sorted() == ["passwordauthentication", "permitrootlogin", "x11forwarding"], "\(book.waivers)")
+        #expect(a.allSatisfy { $0.reason == "accepted at init: weaker than policy" && $0.until == nil && !$0.owner.isEmpty })
+        #expect(book.waivers.count == 9)
+
+        // The scan shows each as waived — a finding, not drift.
+        let scan = world.luna("scan")
+        #expect(scan.status == 0, "\(scan.out)\(scan.err)")
+        #expect(scan.out.contains("waived with no expiry by"), "\(scan.out)")
+        #expect(scan.out.contains("accepted at init: weaker than policy"), "\(scan.out)")
+        let again = world.luna("init", "--fingerprints", world.fingerprints, "--accept-weaker")
+        #expect(again.out.contains("Nothing to do"), "\(again.out)")
+    }
+}
