@@ -200,6 +200,25 @@ struct InitTests {
         #expect(world.commits == before)
     }
 
+    @Test("a host luna cannot log in to yet gets its sudoers reference and the steps to authorize the key; the rest goes on")
+    func aHostWithoutLuna() throws {
+        let world = try World()
+        defer { world.remove() }
+        // c's sshd accepts no key for luna yet.
+        try "".write(toFile: world.hosts[2].authorizedKeysFile, atomically: false, encoding: .utf8)
+        let run = world.luna("init", "--fingerprints", world.fingerprints)
+        #expect(run.status == 0, "\(run.out)\(run.err)")
+        #expect(FileManager.default.fileExists(atPath: world.ops.repo + "/configs/sudoers/luna-c"))
+        #expect(run.out.contains("not captured: sshd: luna cannot log in yet"), "\(run.out)")
+        let key = try String(contentsOfFile: world.farm.clientKey + ".pub", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(run.out.contains("authorize luna's key: install -d -m 0700 -o \(world.farm.user)") && run.out.contains(key), "\(run.out)")
+        #expect(run.out.contains("create the \(world.farm.user) user with a normal shell if it is missing"), "\(run.out)")
+        // The key was still fetched and pinned (host keys come before authentication).
+        let pins = try String(contentsOfFile: world.ops.repo + "/configs/known_hosts", encoding: .utf8)
+        #expect(pins.contains("[127.0.0.33]:\(world.hosts[2].port) "), "\(pins)")
+        #expect(world.commits == 2)
+    }
+
     @Test("stock sshd values weaker than the policy are refused, and with --accept-weaker become waivers")
     func weakerSSHDIsRefusedOrWaived() throws {
         let world = try World(hardened: false)
@@ -233,5 +252,46 @@ struct InitTests {
         #expect(scan.out.contains("accepted at init: weaker than policy"), "\(scan.out)")
         let again = world.luna("init", "--fingerprints", world.fingerprints, "--accept-weaker")
         #expect(again.out.contains("Nothing to do"), "\(again.out)")
+    }
+}
+
+/// The template `luna init` writes from, and its fingerprints file.
+@Suite("luna init: the template and the fingerprints file")
+struct SudoersTemplateTests {
+    @Test func theShippedTemplateIsTheRepositorysFile() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try String(contentsOf: root.appendingPathComponent("configs/sudoers/luna.template"), encoding: .utf8)
+        #expect(SudoersTemplate.shipped == file)
+    }
+
+    @Test func renderingNamesTheHostAndTheIdentityOnly() {
+        let text = SudoersTemplate.render(SudoersTemplate.shipped, host: "web1", identity: "ops")
+        #expect(!text.contains("@HOST@") && text.contains("configs/sudoers/luna-web1"))
+        #expect(text.contains("\nops ALL = (root) NOPASSWD: LUNA_READ"))
+        #expect(!text.contains("\nluna ALL"))
+        #expect(SudoersTemplate.render(SudoersTemplate.shipped, host: "h", identity: "luna").contains("\nluna ALL = (root) NOPASSWD: LUNA_READ"))
+    }
+
+    @Test func aFingerprintsFileLineThatIsNotHostAndFingerprintNamesTheLine() throws {
+        let good = try InitOptions.parseFingerprints("# from the consoles\nweb1 SHA256:abc\n\nbastion SHA256:def\nweb1 SHA256:ghi\n", file: "fp")
+        #expect(good == ["web1": ["SHA256:abc", "SHA256:ghi"], "bastion": ["SHA256:def"]])
+        #expect(throws: AgentError.self) { try InitOptions.parseFingerprints("web1 SHA256:abc\nweb2 MD5:aa:bb\n", file: "fp") }
+        do {
+            _ = try InitOptions.parseFingerprints("web1 SHA256:abc\nweb2 MD5:aa:bb\n", file: "fp")
+        } catch {
+            #expect("\(error)".hasPrefix("fp:2: expected 'HOST SHA256:…'"), "\(error)")
+        }
+    }
+
+    @Test func theFingerprintIsOpenSSHs() throws {
+        // ssh-keygen -lf on this public key prints SHA256:… — computed the same way.
+        let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIhZSTcs34MS0ZsvdzhsZ9G8aon17T5M0OYD+482AunV"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fp-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try (key + "\n").write(toFile: dir + "/k.pub", atomically: true, encoding: .utf8)
+        let printed = try ProcessRunner.run(["ssh-keygen", "-lf", dir + "/k.pub"])
+        try #require(printed.exitStatus == 0, "\(printed.stderrText)")
+        #expect(printed.stdoutText.split(separator: " ")[1] == InitService.fingerprint(key)[...])
     }
 }

@@ -40,6 +40,7 @@ Cmnd_Alias LUNA_READ = /usr/sbin/sshd -T, \
 # Cmnd_Alias LUNA_FIX = /usr/bin/systemctl restart ssh.service
 
 luna ALL = (root) NOPASSWD: LUNA_READ
+
 """#
 
     /// The template `luna init` uses: the ops repo's own `configs/sudoers/luna.template`
