@@ -1,5 +1,6 @@
 import Foundation
 import LunaAgent
+import LunaCodec
 import LunaConfig
 import LunaDrift
 import LunaFleet
@@ -198,6 +199,37 @@ struct InitTests {
         let changed = world.luna("init", "--fingerprints", world.fingerprints)
         #expect(changed.status == 2 && changed.err.contains("is not the one pinned in known_hosts"), "\(changed.err)")
         #expect(world.commits == before)
+    }
+
+    @Test("on a terminal the operator is shown each fingerprint and asked; anything but y writes nothing",
+          .enabled(if: SystemRequirements.available(tools: ["script"])))
+    func theOperatorConfirmsOnATerminal() throws {
+        let world = try World()
+        defer { world.remove() }
+        func onTerminal(answer: String) throws -> (status: Int32, screen: String) {
+            let words = [LunaBinary.path, "--config", world.ops.config, "init"]
+            let command = words.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            let r = try ProcessRunner.run(["/usr/bin/script", "-qfec", command, "/dev/null"], input: Data(answer.utf8), timeout: .seconds(120))
+            return (r.exitStatus, r.stdoutText)
+        }
+        let print = try #require(try String(contentsOfFile: world.fingerprints, encoding: .utf8).split(separator: " ").dropFirst().first?
+            .split(separator: "\n").first.map(String.init))
+        let no = try onTerminal(answer: "n\n")
+        #expect(no.screen.contains("New host keys") && no.screen.contains("a [127.0.0.31]:\(world.hosts[0].port) \(print)"), "\(no.screen)")
+        #expect(no.screen.contains("Pin them in known_hosts? [y/N]"), "\(no.screen)")
+        #expect(no.status == 2 && no.screen.contains("not confirmed; nothing was written"), "\(no.screen)")
+        #expect(world.commits == 1)
+        let yes = try onTerminal(answer: "y\n")
+        #expect(yes.status == 0, "\(yes.screen)")
+        #expect(world.commits == 2)
+        #expect(FileManager.default.fileExists(atPath: world.ops.repo + "/configs/known_hosts"))
+
+        // --json: the same report, for a script.
+        let json = world.luna("init", "--json")
+        #expect(json.status == 0, "\(json.err)")
+        let value = try JSONValue.parse(json.out)
+        #expect(value["changed"] == .bool(false), "\(json.out)")
+        #expect(value["report"]?["keys"]?.arrayValue?.count == 4, "\(json.out)")
     }
 
     @Test("a host luna cannot log in to yet gets its sudoers reference and the steps to authorize the key; the rest goes on")
