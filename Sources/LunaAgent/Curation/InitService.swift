@@ -133,6 +133,7 @@ public struct InitService: AgentService {
     ///   configuration cannot be initialized; nothing is written then.
     public func run(_ options: InitOptions, confirm: ([InitKey]) -> Bool) throws -> InitReport {
         var report = InitReport(dryRun: options.dryRun)
+        Self.removeAbandonedScratch(config.stateDirectory)
         let scratch = config.stateDirectory + "/init-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -362,6 +363,15 @@ public struct InitService: AgentService {
             steps.append("then run luna init again: it captures what is still missing and changes nothing else")
         }
         return steps
+    }
+
+    /// Removes the scratch folders of runs that died before their cleanup (their pid is gone).
+    static func removeAbandonedScratch(_ stateDirectory: String) {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: stateDirectory)) ?? [] where entry.hasPrefix("init-") {
+            let parts = entry.split(separator: "-")
+            guard parts.count == 3, let pid = Int32(parts[1]), pid != getpid() else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { try? FileManager.default.removeItem(atPath: stateDirectory + "/" + entry) }
+        }
     }
 
     /// `path` relative to the ops repo; init commits everything it writes there.
