@@ -26,8 +26,12 @@ public final class Agent: AgentService {
 
     /// The gate for a configuration: its inventory, groups and usrmerge settings.
     ///
-    /// - Parameter now: The clock time-bounded sudoers rules are judged by (the agent's environment's).
-    public static func makeGate(_ config: LunaConfiguration, now: @escaping @Sendable () -> Date = { Date() }) -> Gate {
+    /// - Parameters:
+    ///   - now: The clock time-bounded sudoers rules are judged by (the agent's environment's).
+    ///   - sudoersDirectory: Where the `luna-<host>` references are read (default the ops repo's;
+    ///     `luna init` judges references it has not committed yet from a scratch copy).
+    public static func makeGate(_ config: LunaConfiguration, now: @escaping @Sendable () -> Date = { Date() },
+                                sudoersDirectory: String? = nil) -> Gate {
         var hosts: [String: HostPolicy] = [:]
         for h in config.hosts {
             hosts[h.name] = HostPolicy(groups: h.groups, usrmerge: h.usrmerge, local: h.transport == .local,
@@ -35,7 +39,7 @@ public final class Agent: AgentService {
                                        accounts: h.accounts.map { SudoAccount(name: $0.name, uid: $0.uid, shell: $0.shell) },
                                        loginShells: h.loginShells)
         }
-        return Gate(sudoersDirectory: config.sudoersDirectory, hosts: hosts, user: config.identity,
+        return Gate(sudoersDirectory: sudoersDirectory ?? config.sudoersDirectory, hosts: hosts, user: config.identity,
                     readOnlyAliases: Set(config.readOnlyAliases), now: now)
     }
 

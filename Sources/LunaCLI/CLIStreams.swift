@@ -19,16 +19,23 @@ public struct CLIStreams: Sendable {
     public var errorIsTerminal: Bool
     /// Whether standard error is the journal (`JOURNAL_STREAM` names it), where log lines carry sd-daemon priority prefixes.
     public var errorIsJournal: Bool
+    /// Reads one line of standard input (an answer to a question), nil at its end.
+    public var readLine: @Sendable () -> String?
+    /// Whether standard input is a terminal (where a question may be asked).
+    public var inputIsTerminal: Bool
 
     public init(writeOutput: @escaping @Sendable (String) -> Void,
                 writeError: @escaping @Sendable (String) -> Void,
                 readInput: @escaping @Sendable () -> Data,
-                errorIsTerminal: Bool, errorIsJournal: Bool = false) {
+                errorIsTerminal: Bool, errorIsJournal: Bool = false,
+                readLine: @escaping @Sendable () -> String? = { nil }, inputIsTerminal: Bool = false) {
         self.writeOutput = writeOutput
         self.writeError = writeError
         self.readInput = readInput
         self.errorIsTerminal = errorIsTerminal
         self.errorIsJournal = errorIsJournal
+        self.readLine = readLine
+        self.inputIsTerminal = inputIsTerminal
     }
 
     /// The process's own stdout (buffered, as `print` writes it), stderr and stdin.
@@ -38,7 +45,9 @@ public struct CLIStreams: Sendable {
             writeError: { FileHandle.standardError.write(Data($0.utf8)) },
             readInput: { FileHandle.standardInput.readDataToEndOfFile() },
             errorIsTerminal: isatty(STDERR_FILENO) == 1,
-            errorIsJournal: JournalStream.isJournal(fd: STDERR_FILENO)
+            errorIsJournal: JournalStream.isJournal(fd: STDERR_FILENO),
+            readLine: { Swift.readLine(strippingNewline: true) },
+            inputIsTerminal: isatty(STDIN_FILENO) == 1
         )
     }
 

@@ -354,11 +354,11 @@ extension CommandDefinition {
         run: { try StatusCommand.run(&$0, $1) })
 
     static let baseline = CommandDefinition(
-        name: "baseline", synopsis: "capture|diff --host H [--check C] [--reason TEXT] [--json]",
+        name: "baseline", synopsis: "capture|diff --host H|--all-hosts [--check C] [--reason TEXT] [--accept-weaker] [--json]",
         summary: "write the current state as the reference and commit it (capture), or show what that would change",
         usage: [
-            "luna baseline capture --host H [--check C] --reason TEXT [--json]",
-            "luna baseline diff --host H [--check C] [--json]",
+            "luna baseline capture --host H|--all-hosts [--check C] --reason TEXT [--accept-weaker] [--json]",
+            "luna baseline diff --host H|--all-hosts [--check C] [--json]",
         ],
         details: """
             capture collects the host's current state for each capturable check (ports,
@@ -370,16 +370,23 @@ extension CommandDefinition {
 
             The files check captures the mode and owner of the paths its reference
             already lists; the sshd check the keywords its reference lists (or a default
-            hardening set).
+            hardening set). A live sshd value weaker than Luna's policy is refused;
+            with --accept-weaker the reference keeps the policy's value and the finding
+            is waived (configs/waivers.toml, no expiry, you as the owner) in the same
+            commit. --all-hosts captures every host that enables the chosen checks,
+            one commit per host.
             """,
         options: [
-            Option("--host H", "the host (required)"),
+            Option("--host H", "the host"),
+            Option("--all-hosts", "every host (that enables the --check given), instead of --host"),
             Option("--check C", "only this check (repeatable)"),
             Option("--reason TEXT", "why this state becomes the reference (required for capture)"),
+            Option("--accept-weaker", "accept sshd values weaker than the policy, as waivers"),
             Option("--json", #"capture: {"commit","changes":[…]}; diff: [{"host","check","path","added","removed",…}]"#),
         ],
         examples: ["luna baseline diff --host web1 --check ports",
-                   #"luna baseline capture --host web1 --check ports --reason "nginx moved to 8443""#],
+                   #"luna baseline capture --host web1 --check ports --reason "nginx moved to 8443""#,
+                   #"luna baseline capture --all-hosts --check services --reason "after the upgrade""#],
         footer: """
             Exit status: capture 0 done (or nothing to do), 2 error;
             diff 0 no change, 1 a capture would change something, 2 error.
@@ -434,6 +441,40 @@ extension CommandDefinition {
         footer: "Exit status: as `run --once`.",
         run: { try DemoCommand.run(&$0, $1) })
 
+    static let initialize = CommandDefinition(
+        name: "init", synopsis: "[--fingerprints FILE] [--accept-weaker] [--force] [--dry-run] [--reason TEXT] [--json]",
+        summary: "onboard the inventory: pin host keys, write sudoers references, capture references, one commit",
+        usage: ["luna init [--fingerprints FILE] [--accept-weaker] [--force] [--dry-run] [--reason TEXT] [--json]"],
+        details: """
+            From the hosts and the bastion in luna.toml, in one run: fetches each host
+            key through the bastion (nothing is trusted yet) and shows its SHA256
+            fingerprint to confirm on the terminal [y/N], or compares it with
+            --fingerprints FILE (lines HOST SHA256:…, HOST the inventory name,
+            "bastion" or the address); any mismatch, or a key that differs from one
+            already pinned, aborts and writes nothing. Then it writes configs/known_hosts,
+            each host's configs/sudoers/luna-HOST from the template (an existing one is
+            kept unless --force), and the reference of every capturable check that has
+            none yet, root checks through sudo and the read set being written; an sshd
+            value weaker than the policy is refused, or with --accept-weaker kept at the
+            policy's value and waived ("accepted at init: weaker than policy"). All of it
+            is one commit. Last it prints, per host, what is still to do there (install
+            the sudoers file, authorize luna's key, create the user); after that, run it
+            again: it captures what is still missing. Existing references are never
+            re-captured (luna baseline capture does that), so a run with nothing left
+            changes nothing and says so.
+            """,
+        options: [
+            Option("--fingerprints FILE", "compare every key with FILE instead of asking"),
+            Option("--accept-weaker", "accept sshd values weaker than the policy, as waivers"),
+            Option("--force", "write the sudoers template over existing references"),
+            Option("--dry-run", "show what would be written; write nothing"),
+            Option("--reason TEXT", "the commit's reason (default: onboarding the estate in luna.toml)"),
+            Option("--json", #"{"report":{"keys","hosts","files","commit","dryRun","publicKey"},"changed"}"#),
+        ],
+        examples: ["luna init --dry-run", "luna init --fingerprints fingerprints.txt", "luna init --accept-weaker"],
+        footer: "Exit status: 0 done (or nothing to do), 2 error (a key mismatch or not confirmed: nothing written).",
+        run: { try InitCommand.run(&$0, $1) })
+
     static let check = CommandDefinition(
         name: "check", synopsis: "[--json]",
         summary: "the configuration, keys, pins and references, checked before anything connects",
@@ -444,7 +485,9 @@ extension CommandDefinition {
             [ssh] identity_file exists, is private (0600), owned by luna's user and
             readable; known_hosts exists and pins the bastion and every ssh host (port
             included); every host has a sudoers reference (configs/sudoers/luna-HOST)
-            that parses; every enabled check has a reference, and it parses.
+            that parses and holds the read set of every enabled check that needs root
+            (with execution = "sudo"; the missing line is named); every enabled check
+            has a reference, and it parses.
             """,
         options: [Option("--json", #"{"ok","configuration","problems":[{"location","message","fix","host"}]}"#)],
         examples: ["luna check", "luna check --json"],

@@ -34,7 +34,7 @@ enum Exit {
 enum LunaCommand {
     /// Every command, in the order `luna --help` lists them; dispatch and help both come from here.
     static let definitions: [CommandDefinition] = [
-        .run, .scan, .proposals, .show, .approve, .deny, .allowed, .memory, .skills, .plan, .status, .baseline, .check, .audit, .secrets, .waive, .unwaive, .waivers, .demo, .mcp, .context, .help,
+        .run, .scan, .proposals, .show, .approve, .deny, .allowed, .memory, .skills, .plan, .status, .baseline, .initialize, .check, .audit, .secrets, .waive, .unwaive, .waivers, .demo, .mcp, .context, .help,
     ]
 
     /// The command called `name`, or nil.

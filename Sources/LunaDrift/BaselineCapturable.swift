@@ -65,15 +65,29 @@ extension SSHDCheck: BaselineCapturable {
     public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] { SSHDCheck.argv }
 
     /// `keyword value` for each keyword of the current reference (or ``defaultKeywords``).
+    ///
+    /// - Throws: ``CaptureError`` when a live value is weaker than the policy (see
+    ///   ``capture(output:current:acceptWeaker:)``), so a weakening is never captured silently.
     public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        try capture(output: output, current: current, acceptWeaker: false).lines
+    }
+
+    /// The capture, weighing each live value against the hardening policy.
+    ///
+    /// An inline exception already in the reference stays, with its reason, while the
+    /// live value is the same. Any other live value weaker than ``SSHDCheck/policy`` is
+    /// refused, naming every such setting; with `acceptWeaker` the reference records
+    /// the *policy's* value instead and the weaker setting is returned, so the caller
+    /// waives the finding the next scan raises (owner, reason, reviewed in git) rather
+    /// than writing the weakening into the reference.
+    ///
+    /// - Returns: The reference lines and the accepted weaker settings (empty unless `acceptWeaker`).
+    /// - Throws: ``CaptureError`` for a failed collection, or weaker values without `acceptWeaker`.
+    public func capture(output: CommandResult, current: Baseline?, acceptWeaker: Bool) throws(CaptureError) -> (lines: [String], weaker: [WeakerSetting]) {
         try requireSuccess(output, "sshd -T")
         let live = Self.parse(outputText(output))
         guard !live.isEmpty else { throw CaptureError("sshd -T printed no settings") }
         let keys = current.map { $0.lines.compactMap { $0.fields.first?.lowercased() } } ?? Self.defaultKeywords
-        // Exceptions already in the reference stay with their reason while the value is
-        // the same. A value weaker than the policy gets an explicit exception line, so
-        // the capture is valid and the weakening is visible in the diff and the commit,
-        // never silent.
         var reasons: [String: (value: String, reason: String)] = [:]
         for line in current?.lines ?? [] {
             guard let hash = line.text.firstIndex(of: "#") else { continue }
@@ -82,14 +96,39 @@ extension SSHDCheck: BaselineCapturable {
             guard fields.count >= 2, comment.lowercased().hasPrefix("exception:") else { continue }
             reasons[fields[0].lowercased()] = (fields[1...].joined(separator: " ").lowercased(), comment)
         }
-        return keys.compactMap { key in
-            guard let value = live[key] else { return nil }
-            if let kept = reasons[key], kept.value == value.lowercased() { return key + " " + value + "  # " + kept.reason }
+        var lines: [String] = []
+        var weaker: [WeakerSetting] = []
+        for key in keys {
+            guard let value = live[key] else { continue }
+            if let kept = reasons[key], kept.value == value.lowercased() { lines.append(key + " " + value + "  # " + kept.reason); continue }
             if let required = Self.policy[key], required != value.lowercased() {
-                return key + " " + value + "  # exception: captured from the live host, weaker than the policy (\(required)); review"
+                weaker.append(WeakerSetting(setting: key, live: value, policy: required))
+                lines.append(key + " " + required)
+                continue
             }
-            return key + " " + value
+            lines.append(key + " " + value)
         }
+        if !weaker.isEmpty && !acceptWeaker {
+            throw CaptureError("weaker than Luna's policy: " + weaker.map { "\($0.setting) \($0.live) (policy: \($0.policy))" }.joined(separator: ", ")
+                + "; harden sshd on the host, or accept it with --accept-weaker (the reference keeps the policy value and the finding is waived, with its owner and reason)")
+        }
+        return (lines, weaker)
+    }
+}
+
+/// An sshd setting whose live value is weaker than ``SSHDCheck/policy``, accepted at capture.
+public struct WeakerSetting: Sendable, Equatable, Encodable {
+    /// The keyword (the sshd finding's subject).
+    public var setting: String
+    /// The host's value.
+    public var live: String
+    /// The policy's value, which the reference records.
+    public var policy: String
+
+    public init(setting: String, live: String, policy: String) {
+        self.setting = setting
+        self.live = live
+        self.policy = policy
     }
 }
 

@@ -125,6 +125,8 @@ public struct SSHExecutor: Executor {
         case bastionMaster
         /// Use the bastion's master when one runs; never become one (connect alone otherwise).
         case bastionClient
+        /// No shared connection at all (a host-key scan: nothing outlives the one connection).
+        case alone
     }
 
     /// The bastion's shared-connection socket: a fixed name, because the inner ssh
@@ -141,7 +143,7 @@ public struct SSHExecutor: Executor {
     }
 
     /// The pinned connection options for one hop.
-    func sshOptions(for hop: SSHTarget, sharing: Sharing) throws(FleetError) -> [String] {
+    func sshOptions(for hop: SSHTarget, sharing: Sharing, hostKeys: String = "yes") throws(FleetError) -> [String] {
         let identity = try Self.safePath(options.identityFile, what: "identityFile")
         let knownHosts = try Self.safePath(options.knownHostsFile, what: "knownHostsFile")
         _ = try Self.safePath(options.sshPath, what: "sshPath")
@@ -151,7 +153,7 @@ public struct SSHExecutor: Executor {
         var argv = [
             "-F", "/dev/null",
             "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=yes",
+            "-o", "StrictHostKeyChecking=\(hostKeys)",
             "-o", "UserKnownHostsFile=\(knownHosts)",
             "-o", "GlobalKnownHostsFile=/dev/null",
             "-o", "IdentitiesOnly=yes",
@@ -172,6 +174,8 @@ public struct SSHExecutor: Executor {
             argv += ["-o", "ControlMaster=auto", "-o", "ControlPath=\(bastionSocket(directory, hop))", "-o", "ControlPersist=\(Self.persistSeconds(options.bastionPersist))"]
         case .bastionClient:
             argv += ["-o", "ControlMaster=no", "-o", "ControlPath=\(bastionSocket(directory, hop))"]
+        case .alone:
+            argv += ["-o", "ControlMaster=no", "-o", "ControlPath=none"]
         }
         argv += ["-p", String(hop.port), "-l", hop.user]
         return argv

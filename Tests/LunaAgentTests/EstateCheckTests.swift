@@ -105,4 +105,32 @@ struct EstateCheckTests {
             #expect("\(error)".contains("luna.toml:12:1") && "\(error)".contains("needs an [ssh] section"))
         }
     }
+
+    /// With execution = "sudo", web1 enables sshd (root only); its sudoers reference holds `read` as LUNA_READ.
+    static func rootEstate(read: String) throws -> (TemporaryOpsRepo, [EstateProblem]) {
+        try estate({ ops in
+            try ops.write("configs/sshd/web1", "passwordauthentication no\n")
+            try ops.write("configs/sudoers/luna-web1", "Cmnd_Alias LUNA_READ = \(read)\nluna ALL = (root) NOPASSWD: LUNA_READ\n")
+        }, config: { toml in
+            toml.replacingOccurrences(of: "state_dir = \"@ROOT@/state\"\n", with: "state_dir = \"@ROOT@/state\"\nexecution = \"sudo\"\n")
+                .replacingOccurrences(of: "address = \"127.0.0.11\"\nchecks = [\"memory\"]", with: "address = \"127.0.0.11\"\nchecks = [\"memory\", \"sshd\"]")
+        })
+    }
+
+    @Test func aSudoersReferenceMissingARootChecksCollectionNamesTheLineToAdd() throws {
+        let (ops, problems) = try Self.rootEstate(read: "/usr/bin/cat /proc/meminfo")
+        defer { ops.remove() }
+        let problem = try #require(problems.first { $0.message.contains("sshd check needs root") }, "\(problems)")
+        #expect(problem.location.hasSuffix("configs/sudoers/luna-web1"))
+        #expect(problem.host == "web1")
+        #expect(problem.message == "the sshd check needs root on web1, and its collection is not in the read set")
+        // The same words the scan shows as the check's `unavailable` detail.
+        #expect(problem.fix.hasPrefix("add \"/usr/sbin/sshd -T\" to LUNA_READ in configs/sudoers/luna-web1"), "\(problem.fix)")
+        #expect(problems.count == 1, "\(problems)")
+
+        // With the line in the read set, nothing is left to report.
+        let (fixed, none) = try Self.rootEstate(read: "/usr/bin/cat /proc/meminfo, /usr/sbin/sshd -T")
+        defer { fixed.remove() }
+        #expect(none == [], "\(none)")
+    }
 }

@@ -17,7 +17,7 @@ struct HelpTests {
     @Test func everyListedCommandHasHelpAndEveryDefinitionIsListed() {
         let listed = Self.listedCommands()
         #expect(listed == ["run", "scan", "proposals", "show", "approve", "deny", "allowed", "memory", "skills", "plan",
-                           "status", "baseline", "check", "audit", "secrets", "waive", "unwaive", "waivers", "demo", "mcp", "context", "help"])
+                           "status", "baseline", "init", "check", "audit", "secrets", "waive", "unwaive", "waivers", "demo", "mcp", "context", "help"])
         #expect(listed == LunaCommand.definitions.map(\.name))
         let list = LunaCLITestRunner.run(["--help"]).out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for definition in LunaCommand.definitions {

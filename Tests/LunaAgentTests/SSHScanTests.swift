@@ -43,7 +43,11 @@ struct SSHScanTests {
                 b = try farm.start(name: "b", address: "127.0.0.4")
                 try farm.knownHosts("known_hosts", [(bastion, nil), (a, nil), (b, nil)])
                 // The operator's hardening, in the drop-in folder the stock config includes first.
-                for host in [a, b] { try host.sshdDropIn("10-hardening", "X11Forwarding no\n") }
+                // Logins by key only (a capture refuses weaker values); X11 in a drop-in of its own, which a test removes.
+                for host in [a, b] {
+                    try host.sshdDropIn("05-logins", "PasswordAuthentication no\nPermitRootLogin no\n")
+                    try host.sshdDropIn("10-hardening", "X11Forwarding no\n")
+                }
                 // A scanned test path: a root-owned tool, not SUID.
                 for name in ["a", "b"] {
                     try FileManager.default.createDirectory(atPath: farm.directory + "/scanned/" + name, withIntermediateDirectories: true)
@@ -277,6 +281,21 @@ struct SSHScanTests {
         #expect(try world.ops.git("log", "-1", "--format=%B").contains("sshd hardened as of today"))
         let clean = LunaCLITestRunner.run(["--config", world.ops.config, "baseline", "diff", "--host", "a", "--check", "sshd"])
         #expect(clean.status == 0, "\(clean.out)")
+
+        // Every host at once: a is captured already, b is not.
+        let neither = LunaCLITestRunner.run(["--config", world.ops.config, "baseline", "diff"])
+        #expect(neither.status == 2 && neither.err.contains("--all-hosts"), "\(neither.err)")
+        let allDiff = LunaCLITestRunner.run(["--config", world.ops.config, "baseline", "diff", "--all-hosts", "--check", "sshd"])
+        #expect(allDiff.status == 1, "\(allDiff.out)\(allDiff.err)")
+        #expect(allDiff.out.contains("configs/sshd/a (sshd): unchanged") && allDiff.out.contains("configs/sshd/b (sshd):\n"), "\(allDiff.out)")
+        let before = try world.ops.git("rev-list", "--count", "HEAD")
+        let all = LunaCLITestRunner.run(["--config", world.ops.config, "baseline", "capture", "--all-hosts", "--check", "sshd",
+                                        "--reason", "every host's sshd as of today"])
+        #expect(all.status == 0, "\(all.out)\(all.err)")
+        #expect(all.out.contains("a: nothing to capture") && all.out.contains("b: committed "), "\(all.out)")
+        #expect(Int(try world.ops.git("rev-list", "--count", "HEAD")) == Int(before)! + 1)
+        let allClean = LunaCLITestRunner.run(["--config", world.ops.config, "baseline", "diff", "--all-hosts", "--check", "sshd"])
+        #expect(allClean.status == 0, "\(allClean.out)")
     }
 }
 

@@ -204,18 +204,34 @@ struct BaselineTests {
 
 @Suite("sshd baseline capture")
 struct SSHDCaptureTests {
-    @Test func aWeakerLiveValueIsCapturedAsAVisibleExceptionAndKeptReasonsStay() throws {
-        let live = output(Data("permitrootlogin without-password\npasswordauthentication no\nx11forwarding yes\n".utf8))
+    @Test func aWeakerLiveValueIsRefusedNamingEverySettingAndKeptReasonsStay() throws {
+        let live = output(Data("permitrootlogin without-password\npasswordauthentication yes\nx11forwarding yes\n".utf8))
         let current = try baseline("permitrootlogin no\npasswordauthentication no\nx11forwarding yes  # exception: the lab needs X\n", file: "ref")
-        let lines = try SSHDCheck().capture(output: live, current: current)
-        #expect(lines.contains("passwordauthentication no"))
-        #expect(lines.contains("x11forwarding yes  # exception: the lab needs X"))
-        let weak = try #require(lines.first { $0.hasPrefix("permitrootlogin") })
-        #expect(weak.contains("# exception: captured from the live host"))
-        // What capture writes is a valid reference (a silent weakening would be refused).
+        do {
+            _ = try SSHDCheck().capture(output: live, current: current)
+            Issue.record("a weaker value was captured")
+        } catch {
+            #expect(error.message.contains("permitrootlogin without-password (policy: no)"), "\(error)")
+            #expect(error.message.contains("passwordauthentication yes (policy: no)"), "\(error)")
+            #expect(!error.message.contains("x11forwarding"), "an inline exception with the same value stays: \(error)")
+            #expect(error.message.contains("--accept-weaker"))
+        }
+        // Only kept exceptions and policy-conforming values: captured as they are.
+        let fine = output(Data("permitrootlogin no\npasswordauthentication no\nx11forwarding yes\n".utf8))
+        let lines = try SSHDCheck().capture(output: fine, current: current)
+        #expect(lines.sorted() == ["passwordauthentication no", "permitrootlogin no", "x11forwarding yes  # exception: the lab needs X"])
+    }
+
+    @Test func acceptingAWeakerValueKeepsThePolicyInTheReferenceSoTheScanShowsIt() throws {
+        let live = output(Data("permitrootlogin without-password\npasswordauthentication no\n".utf8))
+        let current = try baseline("permitrootlogin no\npasswordauthentication no\n", file: "ref")
+        let (lines, weaker) = try SSHDCheck().capture(output: live, current: current, acceptWeaker: true)
+        #expect(weaker == [WeakerSetting(setting: "permitrootlogin", live: "without-password", policy: "no")])
+        #expect(lines.sorted() == ["passwordauthentication no", "permitrootlogin no"])
+        // What capture writes is a valid reference, and the weaker live value is a finding (to be waived), never ok.
         let written = try Baseline.parse(Baseline.render(lines), file: "ref")
         let result = SSHDCheck().evaluate(host: "h", output: live, reference: written)
-        #expect(result.status == .ok, "\(result.detail)")
+        #expect(result.status == .drift && result.items.map(\.subject) == ["permitrootlogin"], "\(result.detail)")
         let silent = try Baseline.parse("permitrootlogin without-password\n", file: "ref")
         #expect(SSHDCheck().evaluate(host: "h", output: live, reference: silent).status == .error)
     }

@@ -19,7 +19,7 @@ _luna() {
         esac
     done
     if [[ -z "$command" ]]; then
-        COMPREPLY=( $(compgen -W "run scan proposals show approve deny allowed memory skills plan status baseline check audit secrets waive unwaive waivers demo mcp context help --config --state-dir --help --version" -- "$cur") )
+        COMPREPLY=( $(compgen -W "run scan proposals show approve deny allowed memory skills plan status baseline init check audit secrets waive unwaive waivers demo mcp context help --config --state-dir --help --version" -- "$cur") )
         return 0
     fi
     case "$command" in
@@ -34,7 +34,8 @@ _luna() {
         skills) words="list show diff approve reject edit merge retire restore lint --help" ;;
         plan) words="--dry-run --json --help" ;;
         status) words="--json --help" ;;
-        baseline) words="capture diff --host --check --reason --json --help" ;;
+        baseline) words="capture diff --host --all-hosts --check --reason --accept-weaker --json --help" ;;
+        init) words="--fingerprints --accept-weaker --force --dry-run --reason --json --help" ;;
         check) words="--json --help" ;;
         audit) words="--host --json --help" ;;
         secrets) words="--staged --json --help" ;;

@@ -16,6 +16,9 @@ public struct BaselineChange: Sendable, Equatable, Encodable {
     public var content: String?
     /// Why the check could not be captured, or nil.
     public var problem: String?
+    /// sshd settings weaker than the policy that the capture accepted (`--accept-weaker`):
+    /// the reference holds the policy's value and each becomes a waiver.
+    public var weaker: [WeakerSetting] = []
 
     /// Whether the capture changes nothing.
     public var isUnchanged: Bool { added.isEmpty && removed.isEmpty && problem == nil }
@@ -27,10 +30,11 @@ extension CurationService {
     /// - Parameters:
     ///   - host: The inventory name.
     ///   - checks: Check names (all of the host's capturable enabled checks when nil).
+    ///   - acceptWeaker: Accept sshd values weaker than the policy (as waivers) instead of refusing them.
     /// - Returns: One change per check, in check order.
     /// - Throws: `AgentError` for an unknown host or check, or one that cannot be captured;
     ///   `FleetError` when the host cannot be reached.
-    public func baselineDiff(host name: String, checks: [String]? = nil) throws -> [BaselineChange] {
+    public func baselineDiff(host name: String, checks: [String]? = nil, acceptWeaker: Bool = false) throws -> [BaselineChange] {
         guard let host = config.host(name) else { throw AgentError(.invalid, "host '\(name)' is not in the inventory (\(config.file))") }
         var selected: [any BaselineCapturable] = []
         for check in checks ?? host.checks {
@@ -73,7 +77,14 @@ extension CurationService {
                 if entry.elevated, case .success(let out) = output, let refusal = HostCollection.sudoRefusal(out) {
                     throw AgentError(.invalid, "needs root, and sudo refused it on the host: \(refusal)")
                 }
-                let lines = try entry.check.capture(output: output.get(), current: entry.current)
+                let lines: [String]
+                if let sshd = entry.check as? SSHDCheck {
+                    let weighed = try sshd.capture(output: output.get(), current: entry.current, acceptWeaker: acceptWeaker)
+                    lines = weighed.lines
+                    changes[entry.index].weaker = weighed.weaker
+                } else {
+                    lines = try entry.check.capture(output: output.get(), current: entry.current)
+                }
                 let new = Set(lines)
                 let old = Set(entry.current?.lines.map(\.text) ?? [])
                 changes[entry.index].added = new.subtracting(old).sorted()
@@ -92,16 +103,24 @@ extension CurationService {
     ///   - host: The inventory name.
     ///   - checks: Check names (all capturable enabled checks when nil).
     ///   - reason: Why this state becomes the reference; the commit message's body.
+    ///   - acceptWeaker: Accept sshd values weaker than the policy: the reference keeps the
+    ///     policy's value and each weaker setting is waived (no expiry) by `owner`, in the same commit.
+    ///   - owner: Who accepts them (the waivers' owner).
     /// - Returns: The changes and the new commit (nil when nothing changed).
     /// - Throws: `AgentError` for an empty reason, a check that could not be captured, or a git failure.
-    public func captureBaseline(host: String, checks: [String]? = nil, reason: String) throws -> (changes: [BaselineChange], commit: String?) {
+    public func captureBaseline(host: String, checks: [String]? = nil, reason: String, acceptWeaker: Bool = false,
+                                owner: String = "operator") throws -> (changes: [BaselineChange], commit: String?) {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !why.isEmpty else { throw AgentError(.invalid, "a capture needs --reason TEXT: it becomes the commit message") }
-        let changes = try baselineDiff(host: host, checks: checks)
+        let changes = try baselineDiff(host: host, checks: checks, acceptWeaker: acceptWeaker)
         if let bad = changes.first(where: { $0.problem != nil }) {
             throw AgentError(.invalid, "cannot capture \(bad.check) on \(host): \(bad.problem!); nothing was written")
         }
-        let files = Dictionary(uniqueKeysWithValues: changes.filter { !$0.isUnchanged }.compactMap { c in c.content.map { (c.path, $0) } })
+        var files = Dictionary(uniqueKeysWithValues: changes.filter { !$0.isUnchanged }.compactMap { c in c.content.map { (c.path, $0) } })
+        if let book = try waiversAccepting(changes.flatMap { c in c.weaker.map { (c.host, $0) } }, owner: owner,
+                                           reason: "accepted at capture: weaker than policy") {
+            files[Waivers.relativePath] = book.render()
+        }
         guard !files.isEmpty else { return (changes, nil) }
         let summary = why.split(separator: "\n").first.map(String.init) ?? why
         let names = changes.filter { !$0.isUnchanged }.map(\.check).joined(separator: ", ")
@@ -111,5 +130,22 @@ extension CurationService {
         let repo = GitRepository(path: config.opsRepo, authorName: config.gitAuthorName, authorEmail: config.gitAuthorEmail,
                                  scratchIndex: config.stateDirectory + "/baseline.index")
         return (changes, try repo.commit(files: files, message: message))
+    }
+
+    /// The waivers file with a no-expiry waiver for each accepted weaker sshd setting not already
+    /// waived; nil when there is nothing new to waive.
+    func waiversAccepting(_ weaker: [(host: String, setting: WeakerSetting)], owner: String, reason: String) throws -> Waivers? {
+        guard !weaker.isEmpty else { return nil }
+        var book = try waivers()
+        var added = false
+        for (host, setting) in weaker {
+            let key = FindingKey(host: host, check: "sshd", subject: setting.setting)
+            guard book.waiver(for: key) == nil else { continue }
+            book.waivers.append(Waiver(host: host, check: "sshd", subject: setting.setting, until: nil, owner: owner,
+                                       reason: reason,
+                                       created: Timestamp.string(environment.now()), source: Waivers.relativePath))
+            added = true
+        }
+        return added ? book : nil
     }
 }

@@ -112,10 +112,34 @@ public struct EstateCheck: AgentService {
         do {
             let text = try String(contentsOfFile: file, encoding: .utf8)
             _ = try Sudoers.parse(text, file: file)
-            return []
+            return readSetProblems(host, file: file)
         } catch {
             return [EstateProblem(location: file, message: "\(error)", fix: "fix the line; `visudo -cf \(file)` checks it the way sudo will", host: host.name)]
         }
+    }
+
+    /// Each enabled check that needs root and whose collection the host's read set does not
+    /// hold, with the same "add …" line the scan would name (`collectionElevation`).
+    func readSetProblems(_ host: HostConfig, file: String) -> [EstateProblem] {
+        guard config.execution == .sudo else { return [] }
+        let elevate = collectionElevation(host)
+        let references = References(directory: config.configsDirectory)
+        var out: [EstateProblem] = []
+        for name in host.checks {
+            guard let check = CheckCatalog.named(name), check.needsRoot else { continue }
+            // The scan's argv; without a reference yet, the capture's (the same program).
+            var collection: [String]? = nil
+            if case .run(let argv, _) = check.plan(host: host.name, references: references) { collection = argv }
+            if collection == nil, let capturable = check as? any BaselineCapturable {
+                collection = try? capturable.captureArgv(host: host.name, current: nil)
+            }
+            guard let argv = collection else { continue }
+            guard case .refused(let reason) = elevate(check, argv) else { continue }
+            let fix = reason.hasPrefix("needs root — ") ? String(reason.dropFirst("needs root — ".count)) : reason
+            out.append(EstateProblem(location: file, message: "the \(name) check needs root on \(host.name), and its collection is not in the read set",
+                                     fix: fix + "; install the same file on the host (visudo -cf first)", host: host.name))
+        }
+        return out
     }
 
     func referenceProblems(_ host: HostConfig) -> [EstateProblem] {

@@ -8,7 +8,8 @@ import LunaFleet
 /// weaken the hardening policy (`SSHDCheck.policy`) silently: a weaker value
 /// needs an inline exception with its reason, e.g.
 /// `permitrootlogin prohibit-password  # exception: backup pulls`; exceptions
-/// are named in the report.
+/// are named in the report. A capture never writes one: it refuses a weaker live
+/// value, or (accepted) records the policy's value so the finding is waived instead.
 public struct SSHDCheck: DriftCheck {
     public let name = "sshd"
     public let referenceKind = "sshd"
