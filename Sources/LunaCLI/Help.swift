@@ -26,8 +26,8 @@ enum Help {
 
     /// What each exit status means, for every command.
     static let exitStatuses: [(Int, String)] = [
-        (0, "success; `scan`: no drift; `allowed`: sudo would allow it; `check`: no problem"),
-        (1, "`scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan; `check`: problems found"),
+        (0, "success; `scan`: no drift; `allowed`: sudo would allow it; `check`, `audit`, `secrets scan`: nothing found"),
+        (1, "`scan`: drift found; `allowed`: sudo would deny it; `plan`: no plan; `check`: problems found; `audit`: risky rules; `secrets scan`: a secret-shaped value"),
         (2, "error: bad usage, bad configuration or reference, unknown, expired or already-decided proposal, another `luna run` holds the lock, I/O failure"),
         (3, "`scan`: nothing was checked (no host enables the checks asked for, or every check lacked its reference or tool)"),
     ]

@@ -97,8 +97,10 @@ enum BashCompletion {
 
     /// `capture|diff` in a synopsis: the sub-commands.
     static func subcommands(_ d: CommandDefinition) -> [String] {
-        guard let first = d.synopsis.split(separator: " ").first, first.contains("|"), !first.hasPrefix("-"), !first.contains("/") else { return [] }
-        return first.split(separator: "|").map(String.init)
+        // Sub-commands are lowercase words (`capture|diff`, `scan`); placeholders are uppercase (HOST, ID).
+        guard let first = d.synopsis.split(separator: " ").first, !first.hasPrefix("-"), !first.hasPrefix("["), !first.contains("/") else { return [] }
+        let words = first.split(separator: "|").map(String.init)
+        return words.allSatisfy({ $0.allSatisfy { $0.isLowercase || $0 == "-" } && !$0.isEmpty }) ? words : []
     }
 
     static var text: String {

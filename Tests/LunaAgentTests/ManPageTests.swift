@@ -51,6 +51,8 @@ struct ManPageTests {
         #expect(try Self.complete(["luna", "scan", "--ch"]) == ["--check"])
         #expect(try Self.complete(["luna", "scan", "--check", "ss"]) == ["sshd"])
         #expect(try Self.complete(["luna", "baseline", "c"]) == ["capture"])
+        #expect(try Self.complete(["luna", "secrets", "s"]) == ["scan"])
+        #expect(!(try Self.complete(["luna", "waive", ""])).contains("HOST/CHECK/SUBJECT|ID"), "placeholders are not offered")
         #expect(try Self.complete(["luna", "run", "--"]).contains("--once"))
         #expect(try Self.complete(["luna", "--"]).contains("--version"))
     }

@@ -38,7 +38,7 @@ _luna() {
         init) words="--fingerprints --accept-weaker --force --dry-run --reason --json --help" ;;
         check) words="--json --help" ;;
         audit) words="--host --json --help" ;;
-        secrets) words="--staged --json --help" ;;
+        secrets) words="scan --staged --json --help" ;;
         waive) words="--reason --until --json --help" ;;
         unwaive) words="--help" ;;
         waivers) words="--json --help" ;;
