@@ -3,6 +3,7 @@ import Testing
 import LunaAgent
 import LunaConfig
 import LunaDrift
+import LunaFleet
 import TestSupport
 
 /// `luna check`'s findings on broken estates: each names the file (and line) and the fix.
@@ -80,6 +81,26 @@ struct EstateCheckTests {
         ("an enabled check without a reference", { try FileManager.default.removeItem(atPath: $0.repo + "/configs/memory/db1") },
          ["the memory check is enabled on db1 but has no reference", "luna baseline capture --host db1 --check memory"]),
     ]
+
+    @Test(.enabled(if: SystemRequirements.available(tools: ["ssh-keygen"])))
+    func hashedKnownHostsAreLookedUpNotTakenOnTrust() throws {
+        // Hash the healthy file as `ssh-keygen -H` does (HashKnownHosts): names can no longer be read.
+        let (ops, problems) = try Self.estate { ops in
+            let file = ops.repo + "/configs/known_hosts"
+            let r = try ProcessRunner.run(["ssh-keygen", "-H", "-f", file], timeout: .seconds(10))
+            #expect(r.exitStatus == 0, "\(r.stderrText)")
+            try? FileManager.default.removeItem(atPath: file + ".old")
+        }
+        defer { ops.remove() }
+        #expect(problems == [], "every host is found in the hashed file: \(problems)")
+        let (ops2, missing) = try Self.estate { ops in
+            try ops.write("configs/known_hosts", "127.0.0.10 ssh-ed25519 AAAAb\n127.0.0.11 ssh-ed25519 AAAAw\n")
+            let r = try ProcessRunner.run(["ssh-keygen", "-H", "-f", ops.repo + "/configs/known_hosts"], timeout: .seconds(10))
+            #expect(r.exitStatus == 0)
+        }
+        defer { ops2.remove() }
+        #expect(missing.map(\.message) == ["db1 ([127.0.0.12]:2222) has no pinned host key"], "a hashed file still names the host it lacks")
+    }
 
     @Test(arguments: 0..<broken.count)
     func eachBrokenEstateNamesTheFileAndTheFix(_ index: Int) throws {

@@ -68,6 +68,10 @@ struct WaiverTests {
         #expect(throws: AgentError.self) { try agent.curation.waive(key, until: nil, reason: "  ", owner: "a") }
         let (w, _) = try agent.curation.waive(key, until: "30d", reason: "r", owner: "a")
         #expect(w.until == "2026-12-31")
+        // A reason with quotes, a backslash, a line break and a control character survives the file.
+        let odd = "say \"no\" \\ twice\nthen\u{1}stop — ok"
+        let (_, _) = try agent.curation.waive(key, until: nil, reason: odd, owner: "o")
+        #expect(try agent.curation.waivers().waiver(for: key)?.reason == odd)
         let (again, _) = try agent.curation.waive(key, until: nil, reason: "for good", owner: "b")
         #expect(try agent.curation.waivers().waivers == [try #require(try agent.curation.waivers().waiver(for: key))], "one waiver per finding")
         #expect(again.until == nil && again.shown == "waived with no expiry by b (for good)")

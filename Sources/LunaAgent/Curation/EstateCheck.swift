@@ -1,6 +1,7 @@
 import Foundation
 import LunaConfig
 import LunaDrift
+import LunaFleet
 import LunaPolicy
 import LunaSystem
 
@@ -76,7 +77,7 @@ public struct EstateCheck: AgentService {
             return [EstateProblem(location: file, message: "the known_hosts file does not exist or cannot be read",
                                   fix: "pin each host's key (ssh-keyscan through the bastion, checked against the console) into it, or fix known_hosts in [ssh]", host: nil)]
         }
-        // Every name a line pins, as ssh matches them: `host`, `[host]:port`, comma lists; hashed names cannot be listed.
+        // Every name a line pins, as ssh matches them: `host`, `[host]:port`, comma lists; hashed names are looked up below.
         var pinned: Set<String> = []
         var hashed = false
         for line in text.split(separator: "\n") {
@@ -89,12 +90,19 @@ public struct EstateCheck: AgentService {
             for n in names.split(separator: ",") { pinned.insert(String(n)) }
         }
         func isPinned(_ address: String, _ port: Int) -> Bool {
-            port == 22 ? pinned.contains(address) || pinned.contains("[\(address)]:22") : pinned.contains("[\(address)]:\(port)")
+            if port == 22 ? pinned.contains(address) || pinned.contains("[\(address)]:22") : pinned.contains("[\(address)]:\(port)") {
+                return true
+            }
+            // Hashed names (HashKnownHosts) cannot be read back: ssh-keygen looks the name up as ssh would.
+            guard hashed else { return false }
+            let name = port == 22 ? address : "[\(address)]:\(port)"
+            let found = try? ProcessRunner.run(["ssh-keygen", "-F", name, "-f", file], timeout: .seconds(10))
+            return found?.exitStatus == 0 && found?.stdoutText.contains(where: { !$0.isWhitespace }) == true
         }
         var out: [EstateProblem] = []
         var targets: [(name: String, address: String, port: Int)] = hosts.compactMap { h in h.ssh.map { (h.name, $0.address, $0.port) } }
         if let b = ssh.bastion { targets.insert(("the bastion", b.address, b.port), at: 0) }
-        for t in targets where !isPinned(t.address, t.port) && !hashed {
+        for t in targets where !isPinned(t.address, t.port) {
             let name = t.port == 22 ? t.address : "[\(t.address)]:\(t.port)"
             out.append(EstateProblem(location: file, message: "\(t.name) (\(name)) has no pinned host key",
                                      fix: "add its key: ssh-keyscan -p \(t.port) \(t.address) (compare the fingerprint with the host's console) >> \(file)",
