@@ -11,7 +11,8 @@ import LunaSystem
 /// of them would be false drift. The demo copies the example's skills, prompts and
 /// allowlist into a scratch ops repo (DIR/ops, a git repo of its own, so the
 /// outcome's commit lands there and not in this checkout), captures this machine's
-/// ports, sshd, services, SUID and cron inventories as their references, creates
+/// ports, sshd, services, SUID and cron inventories as their references (an sshd
+/// setting weaker than the policy is waived by "luna demo", and shown so), creates
 /// DIR/app.conf world-readable while its reference says 0600, and runs one cycle.
 enum DemoCommand {
     static let marker = ".luna-demo"
@@ -88,8 +89,12 @@ enum DemoCommand {
         emit("Capturing this machine's references (what it runs now is what the demo expects):")
         for check in captured {
             do {
-                _ = try agent.curation.captureBaseline(host: "localhost", checks: [check], reason: "demo: this machine as it is now")
-                emit("  \(check.padding(toLength: 9, withPad: " ", startingAt: 0)) captured")
+                // This machine's sshd may be weaker than the policy: the demo waives it, visibly, rather than hide it.
+                let (changes, _) = try agent.curation.captureBaseline(host: "localhost", checks: [check], reason: "demo: this machine as it is now",
+                                                                      acceptWeaker: true, owner: "luna demo")
+                let weaker = changes.flatMap(\.weaker).map { "\($0.setting) \($0.live)" }
+                emit("  \(check.padding(toLength: 9, withPad: " ", startingAt: 0)) captured"
+                    + (weaker.isEmpty ? "" : "; weaker than the policy, waived: \(shown(weaker.joined(separator: ", ")))"))
             } catch {
                 emit("  \(check.padding(toLength: 9, withPad: " ", startingAt: 0)) not captured (it reports unavailable): \(shown(Self.firstLine("\(error)")))")
             }

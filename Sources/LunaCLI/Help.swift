@@ -362,15 +362,20 @@ extension CommandDefinition {
         ],
         details: """
             capture collects the host's current state for each capturable check (ports,
-            sshd, files, services, suid, cron) and writes it as the reference configs/<kind>/<host>
+            sshd, files, services, suid, cron, containers, tls) and writes it as the
+            reference configs/<kind>/<host>
             in the ops repo: plain text, sorted, one item a line. It commits exactly those
             files with TEXT as the reason; the operator's index is left alone. If any
             check cannot be captured nothing is written. diff shows what capture would
             change (- removed, + added).
 
             The files check captures the mode and owner of the paths its reference
-            already lists; the sshd check the keywords its reference lists (or a default
-            hardening set). A live sshd value weaker than Luna's policy is refused;
+            already lists (a path alone on a line is filled in; a '*' column stays);
+            the sshd check the keywords its reference lists (or a default hardening
+            set); containers the running containers of the engine the reference names
+            (or the one installed); tls the endpoints and files the reference lists,
+            plus each listener on a well-known TLS port (443, 465, 636, 853, 993, 995,
+            5986, 6443, 8006, 8443, 9443) that presents a certificate. A live sshd value weaker than Luna's policy is refused;
             with --accept-weaker the reference keeps the policy's value and the finding
             is waived (configs/waivers.toml, no expiry, you as the owner) in the same
             commit. --all-hosts captures every host that enables the chosen checks,
@@ -442,9 +447,9 @@ extension CommandDefinition {
         run: { try DemoCommand.run(&$0, $1) })
 
     static let initialize = CommandDefinition(
-        name: "init", synopsis: "[--fingerprints FILE] [--accept-weaker] [--force] [--dry-run] [--reason TEXT] [--json]",
+        name: "init", synopsis: "[--fingerprints FILE] [--files PATH,…] [--accept-weaker] [--force] [--dry-run] [--reason TEXT] [--json]",
         summary: "onboard the inventory: pin host keys, write sudoers references, capture references, one commit",
-        usage: ["luna init [--fingerprints FILE] [--accept-weaker] [--force] [--dry-run] [--reason TEXT] [--json]"],
+        usage: ["luna init [--fingerprints FILE] [--files PATH,…] [--accept-weaker] [--force] [--dry-run] [--reason TEXT] [--json]"],
         details: """
             From the hosts and the bastion in luna.toml, in one run: fetches each host
             key through the bastion (nothing is trusted yet) and shows its SHA256
@@ -454,9 +459,15 @@ extension CommandDefinition {
             already pinned, aborts and writes nothing. Then it writes configs/known_hosts,
             each host's configs/sudoers/luna-HOST from the template (an existing one is
             kept unless --force), and the reference of every capturable check that has
-            none yet, root checks through sudo and the read set being written; an sshd
-            value weaker than the policy is refused, or with --accept-weaker kept at the
-            policy's value and waived ("accepted at init: weaker than policy"). All of it
+            none yet, root checks through sudo and the read set being written: ports,
+            sshd, files (the live mode and owner of the --files paths; by default
+            /etc/passwd, group, shadow, gshadow, sudoers, sudoers.d and
+            ssh/sshd_config, each one a host lacks left out with a note), services, suid,
+            cron, containers (the installed engine's running containers) and tls (each
+            listener on a well-known TLS port that presents a certificate, threshold 21
+            days). An sshd value weaker than the policy is refused, or with
+            --accept-weaker kept at the policy's value and waived ("accepted at init:
+            weaker than policy"). All of it
             is one commit. Last it prints, per host, what is still to do there (install
             the sudoers file, authorize luna's key, create the user); after that, run it
             again: it captures what is still missing. Existing references are never
@@ -465,6 +476,7 @@ extension CommandDefinition {
             """,
         options: [
             Option("--fingerprints FILE", "compare every key with FILE instead of asking"),
+            Option("--files PATH,…", "the paths whose mode and owner the files references record (repeatable)"),
             Option("--accept-weaker", "accept sshd values weaker than the policy, as waivers"),
             Option("--force", "write the sudoers template over existing references"),
             Option("--dry-run", "show what would be written; write nothing"),

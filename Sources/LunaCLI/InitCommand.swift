@@ -1,7 +1,7 @@
 import Foundation
 import LunaAgent
 
-/// `luna init [--fingerprints FILE] [--accept-weaker] [--force] [--dry-run] [--reason TEXT] [--json]`.
+/// `luna init [--fingerprints FILE] [--files PATH,…] [--accept-weaker] [--force] [--dry-run] [--reason TEXT] [--json]`.
 enum InitCommand {
     static func run(_ args: inout Arguments, _ context: Context) throws -> Int32 {
         let fingerprintsFile = try args.value("--fingerprints")
@@ -9,9 +9,16 @@ enum InitCommand {
         let force = args.flag("--force")
         let dryRun = args.flag("--dry-run")
         let reason = try args.value("--reason") ?? "onboarding the estate in luna.toml"
+        var filesValues: [String] = []
+        while let value = try args.value("--files") { filesValues.append(value) }
         let json = args.flag("--json")
         try args.finish()
         var options = InitOptions(owner: DecideCommand.localUser(), reason: reason)
+        if !filesValues.isEmpty {
+            do { options.files = try InitOptions.parseFiles(filesValues) } catch {
+                throw UsageError(message: "\(error)", command: "init")
+            }
+        }
         options.acceptWeaker = acceptWeaker
         options.force = force
         options.dryRun = dryRun
@@ -62,6 +69,7 @@ enum InitCommand {
             if !host.existing.isEmpty { line += " kept \(host.existing.map(shown).joined(separator: ", "));" }
             if !host.waived.isEmpty { line += " waived sshd \(host.waived.map(shown).joined(separator: ", "));" }
             out += String(line.dropLast(line.hasSuffix(";") ? 1 : 0)) + "\n"
+            for note in host.notes { out += "  note: \(shown(note))\n" }
             for skip in host.skipped { out += "  not captured: \(shown(skip.check)): \(shown(skip.reason))\n" }
             if !host.nextSteps.isEmpty {
                 steps = true

@@ -14,6 +14,17 @@ public struct CaptureError: Error, CustomStringConvertible, Sendable, Equatable 
 /// plus a pure function from the output to reference lines. The lines are
 /// written sorted and unique, one item a line (``Baseline/render(_:header:)``).
 public protocol BaselineCapturable: DriftCheck {
+    /// An unprivileged, read-only look that decides *what* to capture when that depends on
+    /// the host (which container engine is installed, which ports serve TLS); nil when the
+    /// reference alone decides. Its output goes to ``captureSubjects(probe:current:host:)``.
+    func captureProbe(host: String, current: Baseline?) -> [String]?
+
+    /// The reference-shaped list the capture starts from, given the probe's output
+    /// (``captureArgv(host:current:)`` and ``capture(output:current:)`` receive it as `current`).
+    ///
+    /// - Throws: ``CaptureError`` when the probe shows there is nothing to capture.
+    func captureSubjects(probe: CommandResult, current: Baseline?, host: String) throws(CaptureError) -> Baseline?
+
     /// The argv whose output is the current state.
     ///
     /// - Parameters:
@@ -34,6 +45,10 @@ public protocol BaselineCapturable: DriftCheck {
 }
 
 extension BaselineCapturable {
+    public func captureProbe(host: String, current: Baseline?) -> [String]? { nil }
+
+    public func captureSubjects(probe: CommandResult, current: Baseline?, host: String) throws(CaptureError) -> Baseline? { current }
+
     /// Refuses a failed collection with its stderr.
     func requireSuccess(_ output: CommandResult, _ what: String) throws(CaptureError) {
         guard output.exitStatus == 0 else {
@@ -135,29 +150,58 @@ public struct WeakerSetting: Sendable, Equatable, Encodable {
 extension FileModeCheck: BaselineCapturable {
     public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] {
         guard let current, !current.lines.isEmpty else {
-            throw CaptureError("the files check watches the paths listed in its reference; write configs/files/\(host) with the paths first")
+            throw CaptureError("the files check watches the paths listed in its reference; list them in configs/files/\(host), one a line (a path alone: its mode and owner are captured), or give luna init --files PATH,…")
         }
         do {
-            return ["stat", "-c", "%a|%U:%G|%n", "--"] + (try Self.expectations(current)).map(\.path)
+            return Self.statArgv((try Self.expectations(current, allowUncaptured: true)).map(\.path))
         } catch {
             throw CaptureError("bad reference: \(error)")
         }
     }
 
-    /// `PATH MODE OWNER:GROUP` for each path that exists; a `*` column of the current reference stays `*`.
+    /// `PATH MODE OWNER:GROUP` for each listed path: a path alone gets its live mode and
+    /// owner, a `*` column stays `*`, a captured value is replaced by the live one.
+    ///
+    /// - Throws: ``CaptureError`` when a listed path does not exist: dropping the
+    ///   operator's line silently would stop watching it.
     public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
-        guard let current, let expectations = try? Self.expectations(current) else { throw CaptureError("no usable reference") }
-        var live: [String: (mode: String, owner: String)] = [:]
-        for raw in outputText(output).split(separator: "\n") {
-            let parts = raw.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 3, let mode = Int(parts[0], radix: 8) else { continue }
-            live[parts[2]] = (String(format: "%04o", mode), parts[1])
+        try capture(output: output, current: current, skipMissing: false).lines
+    }
+
+    /// The capture; with `skipMissing` (a path list luna init proposes, not the operator's
+    /// reference) a path that does not exist is left out and returned instead of refused.
+    ///
+    /// - Throws: ``CaptureError`` for a path stat could not read, cut output, or (without
+    ///   `skipMissing`) a path that does not exist.
+    public func capture(output: CommandResult, current: Baseline?, skipMissing: Bool) throws(CaptureError) -> (lines: [String], missing: [String]) {
+        guard let current else { throw CaptureError("no usable reference") }
+        let expectations: [Expectation]
+        do { expectations = try Self.expectations(current, allowUncaptured: true) } catch { throw CaptureError("bad reference: \(error)") }
+        let live = Self.parseStat(outputText(output))
+        if output.stdoutTruncated { throw CaptureError("the stat output was cut; list fewer paths") }
+        var lines: [String] = []
+        var missing: [String] = []
+        for e in expectations {
+            guard let found = live[e.path] else {
+                // Only "No such file" makes a path missing; unreadable or unknown is no capture.
+                guard Self.reportedAbsent(e.path, stderr: output.stderrText) else {
+                    throw CaptureError("stat could not read \(e.path) (exit \(output.exitStatus)): \(stderrExcerpt(output))")
+                }
+                missing.append(e.path)
+                continue
+            }
+            let keepMode = e.captured && e.mode == nil, keepOwner = e.captured && e.owner == nil
+            lines.append("\(e.path) \(keepMode ? "*" : found.mode) \(keepOwner ? "*" : found.owner)")
         }
-        if live.isEmpty && output.exitStatus != 0 { try requireSuccess(output, "stat") }
-        return expectations.compactMap { e in
-            guard let found = live[e.path] else { return nil }
-            return "\(e.path) \(e.mode == nil ? "*" : found.mode) \(e.owner == nil ? "*" : found.owner)"
+        guard missing.isEmpty || skipMissing else {
+            throw CaptureError("\(missing.joined(separator: ", ")) \(missing.count == 1 ? "does" : "do") not exist on the host; remove \(missing.count == 1 ? "its line" : "their lines") from the reference or create \(missing.count == 1 ? "it" : "them") first")
         }
+        return (lines, missing)
+    }
+
+    /// Whether stat said `path` does not exist (`stat: cannot statx '/p': No such file or directory`).
+    static func reportedAbsent(_ path: String, stderr: String) -> Bool {
+        stderr.split(separator: "\n").contains { $0.contains("'\(path)'") && $0.hasSuffix("No such file or directory") }
     }
 }
 

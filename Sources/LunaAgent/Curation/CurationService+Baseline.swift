@@ -19,6 +19,8 @@ public struct BaselineChange: Sendable, Equatable, Encodable {
     /// sshd settings weaker than the policy that the capture accepted (`--accept-weaker`):
     /// the reference holds the policy's value and each becomes a waiver.
     public var weaker: [WeakerSetting] = []
+    /// What the capture left out, and why (a proposed path that does not exist).
+    public var notes: [String] = []
 
     /// Whether the capture changes nothing.
     public var isUnchanged: Bool { added.isEmpty && removed.isEmpty && problem == nil }
@@ -27,14 +29,21 @@ public struct BaselineChange: Sendable, Equatable, Encodable {
 extension CurationService {
     /// Collects the current state of a host's capturable checks and compares it with the references.
     ///
+    /// A check whose subjects depend on the host (the engine, the TLS listeners) is probed
+    /// first, unprivileged, in one round trip; then every capture runs in one more, each
+    /// that needs root through the read set like the check's own collection.
+    ///
     /// - Parameters:
     ///   - host: The inventory name.
     ///   - checks: Check names (all of the host's capturable enabled checks when nil).
     ///   - acceptWeaker: Accept sshd values weaker than the policy (as waivers) instead of refusing them.
+    ///   - seeds: By check name, what to capture when the host has no reference yet (luna
+    ///     init's path list for files); a seeded path that does not exist is left out, with a note.
     /// - Returns: One change per check, in check order.
     /// - Throws: `AgentError` for an unknown host or check, or one that cannot be captured;
     ///   `FleetError` when the host cannot be reached.
-    public func baselineDiff(host name: String, checks: [String]? = nil, acceptWeaker: Bool = false) throws -> [BaselineChange] {
+    public func baselineDiff(host name: String, checks: [String]? = nil, acceptWeaker: Bool = false,
+                             seeds: [String: Baseline] = [:]) throws -> [BaselineChange] {
         guard let host = config.host(name) else { throw AgentError(.invalid, "host '\(name)' is not in the inventory (\(config.file))") }
         var selected: [any BaselineCapturable] = []
         for check in checks ?? host.checks {
@@ -47,43 +56,72 @@ extension CurationService {
         }
         let refs = references
         var changes: [BaselineChange] = []
-        var pending: [(index: Int, check: any BaselineCapturable, argv: [String], elevated: Bool, current: Baseline?)] = []
-        // A capture that needs root goes through the read set like the check's own collection.
-        let elevate = collectionElevation(host)
+        struct Entry { var index: Int; var check: any BaselineCapturable; var current: Baseline?; var subjects: Baseline?; var seeded: Bool }
+        var entries: [Entry] = []
         for check in selected {
             let relative = "configs/\(check.referenceKind)/\(host.name)"
-            var change = BaselineChange(host: host.name, check: check.name, path: relative, added: [], removed: [])
             do {
                 let current = try refs.load(kind: check.referenceKind, host: host.name)
-                var argv = try check.captureArgv(host: host.name, current: current)
+                let seed = current == nil ? seeds[check.name] : nil
+                entries.append(Entry(index: changes.count, check: check, current: current, subjects: current ?? seed, seeded: seed != nil))
+                changes.append(BaselineChange(host: host.name, check: check.name, path: relative, added: [], removed: []))
+            } catch {
+                changes.append(BaselineChange(host: host.name, check: check.name, path: relative, added: [], removed: [], problem: "\(error)"))
+            }
+        }
+        let executor = try environment.executor(host, config)
+        let timeout = Duration.seconds(config.commandTimeoutSeconds)
+
+        // 1. Probes: what to capture where the host decides it.
+        let probing = entries.indices.compactMap { i in entries[i].check.captureProbe(host: host.name, current: entries[i].subjects).map { (i, $0) } }
+        let probed = try HostCollection.run(probing.map(\.1), executor: executor, timeout: timeout)
+        var ready = Array(repeating: true, count: entries.count)
+        for ((i, _), output) in zip(probing, probed) {
+            do {
+                entries[i].subjects = try entries[i].check.captureSubjects(probe: output.get(), current: entries[i].subjects, host: host.name)
+            } catch {
+                changes[entries[i].index].problem = "\(error)"
+                ready[i] = false
+            }
+        }
+
+        // 2. The captures; one that needs root goes through the read set.
+        let elevate = collectionElevation(host)
+        var pending: [(entry: Entry, argv: [String], elevated: Bool)] = []
+        for (i, entry) in entries.enumerated() where ready[i] {
+            do {
+                var argv = try entry.check.captureArgv(host: host.name, current: entry.subjects)
                 var elevated = false
-                if check.needsRoot {
-                    switch elevate(check, argv) {
+                if entry.check.needsRoot {
+                    switch elevate(entry.check, argv) {
                     case .asIs: break
                     case .sudo(let wrapped): argv = wrapped; elevated = true
                     case .refused(let reason): throw AgentError(.invalid, reason)
                     }
                 }
-                pending.append((changes.count, check, argv, elevated, current))
+                pending.append((entry, argv, elevated))
             } catch {
-                change.problem = "\(error)"
+                changes[entry.index].problem = "\(error)"
             }
-            changes.append(change)
         }
-        let executor = try environment.executor(host, config)
-        let outputs = try HostCollection.run(pending.map(\.argv), executor: executor, timeout: .seconds(config.commandTimeoutSeconds))
-        for (entry, output) in zip(pending, outputs) {
+        let outputs = try HostCollection.run(pending.map(\.argv), executor: executor, timeout: timeout)
+        for ((entry, _, elevated), output) in zip(pending, outputs) {
             do {
-                if entry.elevated, case .success(let out) = output, let refusal = HostCollection.sudoRefusal(out) {
+                if elevated, case .success(let out) = output, let refusal = HostCollection.sudoRefusal(out) {
                     throw AgentError(.invalid, "needs root, and sudo refused it on the host: \(refusal)")
                 }
                 let lines: [String]
                 if let sshd = entry.check as? SSHDCheck {
-                    let weighed = try sshd.capture(output: output.get(), current: entry.current, acceptWeaker: acceptWeaker)
+                    let weighed = try sshd.capture(output: output.get(), current: entry.subjects, acceptWeaker: acceptWeaker)
                     lines = weighed.lines
                     changes[entry.index].weaker = weighed.weaker
+                } else if let files = entry.check as? FileModeCheck {
+                    let captured = try files.capture(output: output.get(), current: entry.subjects, skipMissing: entry.seeded)
+                    lines = captured.lines
+                    changes[entry.index].notes = captured.missing.map { "\($0) does not exist on \(host.name); not watched" }
+                    if lines.isEmpty { throw AgentError(.invalid, "none of the paths exists on \(host.name): \(captured.missing.joined(separator: ", "))") }
                 } else {
-                    lines = try entry.check.capture(output: output.get(), current: entry.current)
+                    lines = try entry.check.capture(output: output.get(), current: entry.subjects)
                 }
                 let new = Set(lines)
                 let old = Set(entry.current?.lines.map(\.text) ?? [])

@@ -3,6 +3,7 @@ import LunaCodec
 import LunaConfig
 import LunaDrift
 import LunaFleet
+import Synchronization
 
 /// What `luna init` is asked to do.
 public struct InitOptions: Sendable {
@@ -19,6 +20,32 @@ public struct InitOptions: Sendable {
     public var owner: String
     /// Why; the commit message's body.
     public var reason: String
+    /// The paths whose live mode and owner become each host's files reference (when it has none).
+    public var files: [String] = InitOptions.defaultFiles
+
+    /// What a files reference watches unless `--files` says otherwise: the account
+    /// databases and the sudo and sshd configuration. A path a host lacks is left out.
+    public static let defaultFiles = ["/etc/group", "/etc/gshadow", "/etc/passwd", "/etc/shadow",
+                                      "/etc/ssh/sshd_config", "/etc/sudoers", "/etc/sudoers.d"]
+
+    /// Parses `--files` values (comma-separated, repeatable) into absolute paths.
+    ///
+    /// - Throws: `AgentError.invalid` for a relative path, or one a reference line cannot hold.
+    public static func parseFiles(_ values: [String]) throws -> [String] {
+        var out: [String] = []
+        for value in values {
+            for raw in value.split(separator: ",", omittingEmptySubsequences: true) {
+                let path = String(raw)
+                guard path.hasPrefix("/") else { throw AgentError(.invalid, "--files: '\(path)' is not an absolute path") }
+                guard !path.contains(where: { $0 == " " || $0 == "\t" || $0 == "#" || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false }) else {
+                    throw AgentError(.invalid, "--files: '\(path)' has a blank, '#' or control character, which a files reference line cannot hold")
+                }
+                if !out.contains(path) { out.append(path) }
+            }
+        }
+        guard !out.isEmpty else { throw AgentError(.invalid, "--files needs at least one path") }
+        return out
+    }
 
     public init(owner: String, reason: String) {
         self.owner = owner
@@ -80,6 +107,8 @@ public struct InitHost: Sendable, Encodable, Equatable {
     public var skipped: [Skip] = []
     /// Waived sshd settings (weaker than the policy, accepted with `--accept-weaker`).
     public var waived: [String] = []
+    /// What a capture left out (a proposed path the host lacks).
+    public var notes: [String] = []
     /// What the operator still has to do, in order.
     public var nextSteps: [String] = []
 
@@ -205,7 +234,9 @@ public struct InitService: AgentService {
                 entry.skipped = missing.map { .init(check: $0, reason: why) }
             } else if !missing.isEmpty {
                 do {
-                    for change in try curator.baselineDiff(host: host.name, checks: missing, acceptWeaker: options.acceptWeaker) {
+                    let seeds = ["files": try Baseline.parse(options.files.joined(separator: "\n") + "\n", file: "configs/files/\(host.name)")]
+                    for change in try curator.baselineDiff(host: host.name, checks: missing, acceptWeaker: options.acceptWeaker, seeds: seeds) {
+                        entry.notes += change.notes
                         if let problem = change.problem {
                             entry.skipped.append(.init(check: change.check, reason: problem))
                         } else if let content = change.content {
@@ -289,18 +320,52 @@ public struct InitService: AgentService {
             try record("bastion", result, address: SSHExecutor.pinnedName(address: bastion.address, port: bastion.port))
             if case .failure(let error) = result { bastionProblem = error.message }
         }
-        for host in hosts {
-            guard let endpoint = host.ssh else { continue }
-            let address = SSHExecutor.pinnedName(address: endpoint.address, port: endpoint.port)
-            if let bastionProblem {
-                keys.append(InitKey(host: host.name, address: address, fingerprints: [], state: "unreachable", loginWorks: false,
+        let targets = hosts.compactMap { host in
+            host.ssh.map { SSHTarget(host: host.name, address: $0.address, port: $0.port, user: $0.user) }
+        }
+        if let bastionProblem {
+            for target in targets {
+                keys.append(InitKey(host: target.host, address: SSHExecutor.pinnedName(address: target.address, port: target.port),
+                                    fingerprints: [], state: "unreachable", loginWorks: false,
                                     problem: "the bastion could not be reached: \(bastionProblem)"))
-                continue
             }
-            let target = SSHTarget(host: host.name, address: endpoint.address, port: endpoint.port, user: endpoint.user)
-            try record(host.name, Result { () throws(FleetError) in try SSHExecutor.scanHostKey(target, options: options, timeout: timeout) }, address: address)
+            return (keys, newLines)
+        }
+        // Each host's key through the bastion, a few at a time (each is a few handshakes), recorded in inventory order.
+        // Each client appends to a known_hosts of its own, seeded with the bastion's pin its ProxyCommand checks.
+        let seeded = FileManager.default.contents(atPath: options.knownHostsFile) ?? Data()
+        let jobs = targets.enumerated().map { index, target in
+            var own = options
+            own.knownHostsFile = scratch + "/scanned_known_hosts-\(index)"
+            FileManager.default.createFile(atPath: own.knownHostsFile, contents: seeded)
+            return (target, own)
+        }
+        let results = Self.concurrently(jobs, width: config.fleet.maxParallel) { target, own in
+            Result { () throws(FleetError) in try SSHExecutor.scanHostKey(target, options: own, timeout: timeout) }
+        }
+        for (target, result) in zip(targets, results) {
+            try record(target.host, result, address: SSHExecutor.pinnedName(address: target.address, port: target.port))
         }
         return (keys, newLines)
+    }
+
+    /// `work` on every element, at most `width` at a time, results in the elements' order.
+    static func concurrently<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ work: @escaping @Sendable (T) -> R) -> [R] {
+        let slots = Mutex<[R?]>(Array(repeating: nil, count: items.count))
+        let limit = DispatchSemaphore(value: max(1, width))
+        let group = DispatchGroup()
+        for (index, item) in items.enumerated() {
+            limit.wait()
+            group.enter()
+            Thread.detachNewThread {
+                let result = work(item)
+                slots.withLock { $0[index] = result }
+                limit.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+        return slots.withLock { $0.map { $0! } }
     }
 
     /// Every fetched key against the fingerprints file, or the operator's confirmation of the new ones.
@@ -351,8 +416,8 @@ public struct InitService: AgentService {
         // Skips the steps above already answer (no key, no login, sudo refusing) are not repeated.
         for skip in entry.skipped where !skip.reason.hasPrefix("no host key") && !skip.reason.hasPrefix("luna cannot log in")
             && !skip.reason.contains("sudo refused") {
-            if skip.check == "files", skip.reason.contains("paths") {
-                steps.append("files: list the paths to watch, one a line, in configs/files/\(host.name), then: luna baseline capture --host \(host.name) --check files --reason TEXT")
+            if skip.check == "files" {
+                steps.append("files: \(skip.reason); list the paths to watch with luna init --files PATH,… (or one a line in configs/files/\(host.name), then luna baseline capture --host \(host.name) --check files --reason TEXT)")
             } else if skip.reason.contains("weaker than Luna's policy") {
                 steps.append("sshd: \(skip.reason)")
             } else {
