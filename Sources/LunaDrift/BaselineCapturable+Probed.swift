@@ -190,3 +190,58 @@ extension TLSCheck: BaselineCapturable {
         return lines
     }
 }
+
+extension AuthFailuresCheck: BaselineCapturable {
+    /// Where a capture looks for a log: the journal's folders (volatile, persistent), then rsyslog's file.
+    static let journalFolders = ["/run/log/journal", "/var/log/journal"]
+    static let authLog = "/var/log/auth.log"
+
+    /// With no `source` in the reference, which logs the host keeps.
+    public func captureProbe(host: String, current: Baseline?) -> [String]? {
+        if let current, current.lines.contains(where: { $0.fields.first == "source" }) { return nil }
+        return ["ls", "-1d", "--"] + Self.journalFolders + [Self.authLog]
+    }
+
+    /// The reference's settings, with the source the host has: the journal when it keeps one, else `/var/log/auth.log`.
+    ///
+    /// - Throws: ``CaptureError`` for a bad reference, or a host with neither.
+    public func captureSubjects(probe: CommandResult, current: Baseline?, host: String) throws(CaptureError) -> Baseline? {
+        let file = current?.file ?? "configs/auth/\(host)"
+        let settings: Settings
+        do { settings = try current.map(Self.settings) ?? Settings(sudo: 0, ssh: 10, logFile: nil) } catch { throw CaptureError("bad reference: \(error)") }
+        var source = settings.logFile ?? "journal"
+        if current?.lines.contains(where: { $0.fields.first == "source" }) != true {
+            let listed = Set(outputText(probe).split(separator: "\n").map(String.init))
+            if Self.journalFolders.contains(where: listed.contains) {
+                source = "journal"
+            } else if listed.contains(Self.authLog) {
+                source = Self.authLog
+            } else {
+                throw CaptureError("no journal (\(Self.journalFolders.joined(separator: ", "))) and no \(Self.authLog) on \(host); "
+                    + "name the log with 'source /ABSOLUTE/PATH' in configs/auth/\(host), or drop auth from the host's checks")
+            }
+        }
+        return try? Baseline.parse("source \(source)\nsudo \(settings.sudo)\nssh \(settings.ssh)\n", file: file)
+    }
+
+    /// The check's own first collection (the last 24 hours, or the whole file), so a capture proves the read set works.
+    public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] {
+        guard let current else { throw CaptureError("no source to read") }
+        do {
+            let settings = try Self.settings(current)
+            return settings.logFile.map { Self.logArgv(file: $0, from: LogPosition(lines: 0)) } ?? Self.journalArgv(after: nil)
+        } catch {
+            throw CaptureError("bad reference: \(error)")
+        }
+    }
+
+    /// `source`, `sudo N` and `ssh N` (the thresholds the check uses), once the log could be read as the scan reads it.
+    public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
+        guard let current else { throw CaptureError("no usable reference") }
+        let judged = evaluate(host: "", output: output, reference: current, previous: nil)
+        guard judged.status == .ok || judged.status == .drift else {
+            throw CaptureError("the log cannot be read as the scan reads it: \(judged.detail)")
+        }
+        return current.lines.map(\.text)
+    }
+}

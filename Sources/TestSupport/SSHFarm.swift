@@ -9,13 +9,15 @@ import Glibc
 /// end-to-end tests and the scan benchmark, each as stock as this machine allows.
 ///
 /// Each host's sshd runs in a mount namespace of its own (`unshare --mount
-/// --propagation private`) where three bind mounts make it a host of its own:
+/// --propagation private`) where four bind mounts make it a host of its own:
 /// `/etc/ssh/sshd_config` is that host's copy of Debian's stock file
 /// (`/usr/share/openssh/sshd_config`), `/etc/ssh/sshd_config.d/` is that host's
 /// folder holding the farm's drop-in (`farm.conf`: ListenAddress, PidFile,
 /// AuthorizedKeysFile, AllowUsers, and room for the bench's parallel sessions),
-/// and `/etc/sudoers.d/` is that host's folder, empty until ``SSHFarmHost/installSudoers(_:)``
-/// puts a reference there (after `visudo -cf` passes). Everything a session
+/// `/etc/sudoers.d/` is that host's folder, empty until ``SSHFarmHost/installSudoers(_:)``
+/// puts a reference there (after `visudo -cf` passes), and `/var/log/` is that
+/// host's folder holding an empty `auth.log` as rsyslog creates it (root:adm
+/// 0640; there is no journal, as on a host with rsyslog). Everything a session
 /// starts — the login shell, `sudo`, `sshd -T` — sees that host's files, and
 /// the machine's real host keys, readable by root only. Nothing is hidden: the
 /// login user has a normal shell and sshd's default `PATH` (no `/usr/sbin`), so a
@@ -185,6 +187,10 @@ public final class SSHFarmHost: @unchecked Sendable {
     public var dropInDirectory: String { directory + "/sshd_config.d" }
     /// The host's `/etc/sudoers.d/`.
     public var sudoersDirectory: String { directory + "/sudoers.d" }
+    /// The host's `/var/log/` (its own, so a host's logs are not the machine's).
+    public var logDirectory: String { directory + "/log" }
+    /// The host's `/var/log/auth.log`.
+    public var authLogFile: String { logDirectory + "/auth.log" }
 
     init(name: String, address: String, directory: String, farm: SSHFarm) throws {
         self.name = name
@@ -192,10 +198,13 @@ public final class SSHFarmHost: @unchecked Sendable {
         self.directory = directory
         self.user = farm.user
         hostPublicKey = farm.hostPublicKey
-        for folder in [directory, directory + "/sshd_config.d", directory + "/sudoers.d"] {
+        for folder in [directory, directory + "/sshd_config.d", directory + "/sudoers.d", directory + "/log"] {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             chmod(folder, 0o755)
         }
+        // rsyslog's auth log as Debian installs it: root:adm 0640, unreadable to luna without sudo.
+        FileManager.default.createFile(atPath: authLogFile, contents: Data(), attributes: [.posixPermissions: 0o640])
+        if let adm = getgrnam("adm") { chown(authLogFile, 0, adm.pointee.gr_gid) }
         try FileManager.default.copyItem(atPath: SSHFarm.stockConfig, toPath: directory + "/sshd_config")
         chmod(directory + "/sshd_config", 0o644)
         try FileManager.default.copyItem(atPath: farm.clientKey + ".pub", toPath: directory + "/authorized_keys")
@@ -282,7 +291,7 @@ public final class SSHFarmHost: @unchecked Sendable {
         lock.withLock { self.pid = 0; self.finished = nil }
         // unshare and sh exec in place, so the spawned pid is sshd's.
         let mounts = [(configFile, "/etc/ssh/sshd_config"), (dropInDirectory, "/etc/ssh/sshd_config.d"),
-                      (sudoersDirectory, "/etc/sudoers.d")]
+                      (sudoersDirectory, "/etc/sudoers.d"), (logDirectory, "/var/log")]
         let script = mounts.map { "mount --bind '\($0.0)' '\($0.1)'" }.joined(separator: " && ") + " && exec /usr/sbin/sshd -D -e"
         let argv = ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script]
         let thread = Thread { [self] in

@@ -52,7 +52,7 @@ struct InitTests {
                     transport = "ssh"
                     address = "\(h.address)"
                     port = \(h.port)
-                    checks = ["sshd", "sudoers"]
+                    checks = ["sshd", "sudoers", "auth", "files"]
 
                     """
                 }.joined(separator: "\n")
@@ -121,10 +121,17 @@ struct InitTests {
         #expect(first.out.contains("then run luna init again"), "\(first.out)")
         #expect(first.out.contains("not captured: sshd: needs root, and sudo refused it on the host"), "\(first.out)")
         #expect(!FileManager.default.fileExists(atPath: world.ops.repo + "/configs/sshd/a"))
+        #expect(first.out.contains("not captured: auth: needs root, and sudo refused it on the host"), "\(first.out)")
+        // files needs no root: the default paths' live mode and owner, a path the host lacks left out with a note.
+        let files = try String(contentsOfFile: world.ops.repo + "/configs/files/a", encoding: .utf8)
+        #expect(files.contains("/etc/passwd 0644 root:root\n") && files.contains("/etc/sudoers.d 0755 root:root\n"), "\(files)")
+        #expect(!files.contains("/etc/ssh/sshd_config\n"), "every line is captured: \(files)")
         #expect(try world.ops.git("status", "--porcelain") == "", "init leaves nothing uncommitted")
 
-        // 2. On each host, as the operator would.
+        // 2. On each host, as the operator would. The failed sudo a host logged before its
+        // reference is captured (here: someone's, and on a real host the first init's own) is not news.
         try world.installSudoers()
+        try Self.appendFailedSudo(world.hosts[0])
 
         // 3. The rest, now through sudo.
         let second = world.luna("init", "--fingerprints", world.fingerprints)
@@ -135,6 +142,9 @@ struct InitTests {
             #expect(sshd.contains("passwordauthentication no") && sshd.contains("permitrootlogin no"), "\(sshd)")
         }
         #expect(!second.out.contains("still to do"), "\(second.out)")
+        // No journal on the farm's hosts: the auth log rsyslog keeps, read through sudo.
+        let auth = try String(contentsOfFile: world.ops.repo + "/configs/auth/a", encoding: .utf8)
+        #expect(auth.contains("source /var/log/auth.log\n") && auth.contains("sudo 0\n"), "\(auth)")
 
         // 4. and 5.
         let check = world.luna("check")
@@ -142,6 +152,11 @@ struct InitTests {
         let scan = world.luna("scan")
         #expect(scan.status == 0, "\(scan.out)\(scan.err)")
         #expect(!scan.out.contains("drift") && !scan.out.contains("unavailable"), "\(scan.out)")
+
+        // A failed sudo after the capture is a finding, counted through the allowlist.
+        try Self.appendFailedSudo(world.hosts[0])
+        let after = world.luna("scan", "--check", "auth")
+        #expect(after.out.contains("1 failed sudo attempts since the last scan (threshold 0)"), "\(after.out)\(after.err)")
 
         // Idempotent: nothing left to write, no commit, and it says so.
         let third = world.luna("init", "--fingerprints", world.fingerprints)
@@ -151,6 +166,13 @@ struct InitTests {
         // Without a file or a terminal, already-pinned keys need no confirmation either.
         let unattended = world.luna("init")
         #expect(unattended.status == 0 && unattended.out.contains("Nothing to do"), "\(unattended.out)\(unattended.err)")
+    }
+
+    static func appendFailedSudo(_ host: SSHFarmHost) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: host.authLogFile))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("Dec  1 10:00:01 a sudo:   bob : 1 incorrect password attempt ; TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/sh\n".utf8))
     }
 
     @Test("a fingerprint mismatch, a missing line or an unconfirmed key aborts and writes nothing")

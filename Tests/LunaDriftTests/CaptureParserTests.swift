@@ -115,4 +115,29 @@ struct CaptureParserTests {
         #expect(try TLSCheck.targets(written).count == 2)
         #expect(throws: BaselineError.self) { _ = try TLSCheck.targets(subjects) }
     }
+
+    // MARK: auth
+
+    @Test func theJournalWinsThenRsyslogsLogAndNeitherIsAskedOf() throws {
+        let check = AuthFailuresCheck()
+        #expect(check.captureProbe(host: "h", current: try baseline("source journal\n")) == nil)
+        #expect(check.captureProbe(host: "h", current: nil) == ["ls", "-1d", "--", "/run/log/journal", "/var/log/journal", "/var/log/auth.log"])
+        let both = output(Data("/var/log/journal\n/var/log/auth.log\n".utf8), exit: 2)
+        #expect(try check.captureSubjects(probe: both, current: nil, host: "h")?.lines.map(\.text) == ["source journal", "sudo 0", "ssh 10"])
+        let rsyslog = output(Data("/var/log/auth.log\n".utf8), exit: 2)
+        let subjects = try check.captureSubjects(probe: rsyslog, current: try baseline("sudo 3\n"), host: "h")
+        #expect(subjects?.lines.map(\.text) == ["source /var/log/auth.log", "sudo 3", "ssh 10"])
+        #expect(try check.captureArgv(host: "h", current: subjects).first == "/usr/bin/sed")
+        #expect(throws: CaptureError.self) { _ = try check.captureSubjects(probe: output(Data(), exit: 2), current: nil, host: "h") }
+    }
+
+    @Test func aLogTheScanCannotReadIsNoCapture() throws {
+        let check = AuthFailuresCheck()
+        let journal = try baseline("source journal\nsudo 0\nssh 10\n")
+        #expect(throws: CaptureError.self) {
+            _ = try check.capture(output: output(Data(), exit: 1, stderr: "No journal files were found.\n"), current: journal)
+        }
+        let read = try check.capture(output: output(try fixture("journalctl-auth-sample.txt")), current: journal)
+        #expect(read == ["source journal", "sudo 0", "ssh 10"])
+    }
 }

@@ -21,6 +21,15 @@ public struct BaselineChange: Sendable, Equatable, Encodable {
     public var weaker: [WeakerSetting] = []
     /// What the capture left out, and why (a proposed path that does not exist).
     public var notes: [String] = []
+    /// Where a stateful check's next scan starts once this reference is written (the auth
+    /// log's end): the failures before the capture, the onboarding's own refused sudo among
+    /// them, were the state captured, not news.
+    public var startState: StartState?
+
+    public struct StartState: Sendable, Equatable, Encodable {
+        public var key: String
+        public var value: String
+    }
 
     /// Whether the capture changes nothing.
     public var isUnchanged: Bool { added.isEmpty && removed.isEmpty && problem == nil }
@@ -123,6 +132,10 @@ extension CurationService {
                 } else {
                     lines = try entry.check.capture(output: output.get(), current: entry.subjects)
                 }
+                if let stateful = entry.check as? any StatefulDriftCheck, case .success(let out) = output,
+                   let next = stateful.nextState(host: host.name, output: out, reference: entry.subjects, previous: nil) {
+                    changes[entry.index].startState = .init(key: stateful.stateKey(host: host.name), value: next)
+                }
                 let new = Set(lines)
                 let old = Set(entry.current?.lines.map(\.text) ?? [])
                 changes[entry.index].added = new.subtracting(old).sorted()
@@ -167,7 +180,14 @@ extension CurationService {
             + "\n\nHost: \(host)\nBaseline: \(names)\n"
         let repo = GitRepository(path: config.opsRepo, authorName: config.gitAuthorName, authorEmail: config.gitAuthorEmail,
                                  scratchIndex: config.stateDirectory + "/baseline.index")
-        return (changes, try repo.commit(files: files, message: message))
+        let commit = try repo.commit(files: files, message: message)
+        try saveStartStates(changes.filter { !$0.isUnchanged })
+        return (changes, commit)
+    }
+
+    /// Saves where each written stateful reference's next scan starts.
+    func saveStartStates(_ written: [BaselineChange]) throws {
+        for start in written.compactMap(\.startState) { try ledger.setValue(start.key, start.value) }
     }
 
     /// The waivers file with a no-expiry waiver for each accepted weaker sshd setting not already

@@ -216,6 +216,7 @@ public struct InitService: AgentService {
             config: scratchConfig, ledger: ledger, environment: environment,
             gate: Agent.makeGate(config, now: environment.now, sudoersDirectory: sudoersScratch)))
         var weaker: [(host: String, setting: WeakerSetting)] = []
+        var starts: [BaselineChange] = []
         let refs = references
         for host in config.hosts {
             var entry = hostReports[host.name]!
@@ -241,6 +242,7 @@ public struct InitService: AgentService {
                             entry.skipped.append(.init(check: change.check, reason: problem))
                         } else if let content = change.content {
                             files[change.path] = content
+                            if change.startState != nil { starts.append(change) }
                             entry.captured.append(change.check)
                             entry.waived += change.weaker.map { "\($0.setting) \($0.live) (policy: \($0.policy))" }
                             weaker += change.weaker.map { (host.name, $0) }
@@ -279,6 +281,7 @@ public struct InitService: AgentService {
             + report.files.map { "\($0.path): \($0.action)" }.joined(separator: "\n")
             + "\n\nHosts: \(config.hosts.map(\.name).joined(separator: ", "))\nInitialized-by: \(options.owner)\n"
         report.commit = try repo.commit(files: files, message: message)
+        try curator.saveStartStates(starts)
         return report
     }
 

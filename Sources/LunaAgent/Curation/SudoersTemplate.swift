@@ -13,13 +13,14 @@ public enum SudoersTemplate {
 # LUNA_READ is the declared read set: the only commands Luna runs without an
 # approval. Each entry allows exactly one collection of a check that needs root
 # (no argument wildcard: a '*' in sudo's arguments matches spaces too, and with
-# them any further arguments). The two regular expressions (sudo 1.9.10 and
+# them any further arguments). The three regular expressions (sudo 1.9.10 and
 # later) let only the window of the auth collection vary: a journal cursor or a
 # line number, never a space.
 #
 #   sshd      effective settings (reads the host keys)
 #   sudoers   /etc/sudoers and every file under /etc/sudoers.d
-#   auth      the journal (sudo, sshd, sshd-session) after the saved cursor
+#   auth      the journal (sudo, sshd, sshd-session) after the saved cursor, or
+#             /var/log/auth.log on a host without one (sed --sandbox, read only)
 #   quorum    corosync's quorum service
 #   qdevice   corosync-qdevice's status socket
 #   containers  the engine's socket (docker or podman)
@@ -32,9 +33,8 @@ Cmnd_Alias LUNA_READ = /usr/sbin/sshd -T, \
                        /usr/sbin/corosync-quorumtool -s, \
                        /usr/sbin/corosync-qdevice-tool -s, \
                        /usr/bin/docker ps -a --format json, \
-                       /usr/bin/podman ps -a --format json
-# With 'source /var/log/auth.log' in configs/auth/@HOST@ instead of the journal, add to LUNA_READ:
-#   /usr/bin/sed ^--sandbox -n -e 1p;[0-9]+,\$\{/ sudo\\\(\\\[\\\|:\\\)/\{/incorrect password attempt\\\|NOT in sudoers\\\|command not allowed\\\|a password is required/\{z;s/\^/sudo/p\}\};/ sudo\\\(\\\[\\\|:\\\)/!\{/ sshd\\\(\\\[\\\|:\\\|-session\\\[\\\)/\{/Failed \\\(password\\\|publickey\\\|keyboard-interactive\[\^\[:space:\]\]\*\\\|none\\\|hostbased\\\) for /\{z;s/\^/ssh/p\}\}\}\};\$= -- /var/log/auth\.log$
+                       /usr/bin/podman ps -a --format json, \
+                       /usr/bin/sed ^--sandbox -n -e 1p;[0-9]+,\$\{/ sudo\\\(\\\[\\\|:\\\)/\{/incorrect password attempt\\\|NOT in sudoers\\\|command not allowed\\\|a password is required/\{z;s/\^/sudo/p\}\};/ sudo\\\(\\\[\\\|:\\\)/!\{/ sshd\\\(\\\[\\\|:\\\|-session\\\[\\\)/\{/Failed \\\(password\\\|publickey\\\|keyboard-interactive\[\^\[:space:\]\]\*\\\|none\\\|hostbased\\\) for /\{z;s/\^/ssh/p\}\}\}\};\$= -- /var/log/auth\.log$
 
 # The fixes luna may propose (each still needs an operator's approval), e.g.:
 # Cmnd_Alias LUNA_FIX = /usr/bin/systemctl restart ssh.service
