@@ -163,14 +163,19 @@ struct SudoersLineTests {
             #expect(visudo.exitStatus == 0, "\(file): \(visudo.stdoutText)\(visudo.stderrText)")
         }
         let gate = Gate(sudoersDirectory: dir, hosts: ["h": HostPolicy(), "localhost": HostPolicy()], user: "luna")
-        // The journal is the default source; the auth.log form is a commented line in the template.
-        for (check, argv) in Self.collections() where argv[0] != "/usr/bin/sed" {
-            for host in ["h", "localhost"] {
+        // The template reads either auth source (the journal, or rsyslog's /var/log/auth.log);
+        // the localhost example only the journal it uses.
+        for (check, argv) in Self.collections() {
+            for host in ["h", "localhost"] where host == "h" || argv[0] != "/usr/bin/sed" {
                 #expect(gate.evaluate(host: host, argv: argv, runas: "root").runsWithoutApproval, "\(host) \(check.name): \(argv)")
             }
         }
+        // The regex lets the line number vary, never the file.
+        var other = AuthFailuresCheck.logArgv(file: Self.log, from: .init(lines: 41))
+        other[other.count - 1] = "/etc/shadow"
+        #expect(!gate.evaluate(host: "h", argv: other, runas: "root").runsWithoutApproval, "only the auth log: \(other)")
         let sed = AuthFailuresCheck().sudoersCommand(for: AuthFailuresCheck.logArgv(file: Self.log, from: .init(lines: 0)))!
-        #expect(template.contains("#   " + sed + "\n"))
+        #expect(template.contains("                       " + sed + "\n"))
         #expect(!template.contains("*,") && !template.contains("* "), "no argument wildcard in the template")
     }
 }

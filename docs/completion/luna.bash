@@ -35,7 +35,7 @@ _luna() {
         plan) words="--dry-run --json --help" ;;
         status) words="--json --help" ;;
         baseline) words="capture diff --host --all-hosts --check --reason --accept-weaker --json --help" ;;
-        init) words="--fingerprints --accept-weaker --force --dry-run --reason --json --help" ;;
+        init) words="--fingerprints --files --accept-weaker --force --dry-run --reason --json --help" ;;
         check) words="--json --help" ;;
         audit) words="--host --json --help" ;;
         secrets) words="scan --staged --json --help" ;;
