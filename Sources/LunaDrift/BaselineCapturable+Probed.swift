@@ -196,10 +196,13 @@ extension AuthFailuresCheck: BaselineCapturable {
     static let journalFolders = ["/run/log/journal", "/var/log/journal"]
     static let authLog = "/var/log/auth.log"
 
-    /// With no `source` in the reference, which logs the host keeps.
+    /// With no `source` in the reference, which log the host keeps: the first journal file
+    /// (a folder alone is not a journal: Debian's systemd package creates /var/log/journal
+    /// where journald may never write), else rsyslog's file (the last start point, so printed
+    /// only when no journal file was).
     public func captureProbe(host: String, current: Baseline?) -> [String]? {
         if let current, current.lines.contains(where: { $0.fields.first == "source" }) { return nil }
-        return ["ls", "-1d", "--"] + Self.journalFolders + [Self.authLog]
+        return ["find"] + Self.journalFolders + [Self.authLog, "-maxdepth", "2", "(", "-name", "*.journal", "-o", "-path", Self.authLog, ")", "-print", "-quit"]
     }
 
     /// The reference's settings, with the source the host has: the journal when it keeps one, else `/var/log/auth.log`.
@@ -211,13 +214,13 @@ extension AuthFailuresCheck: BaselineCapturable {
         do { settings = try current.map(Self.settings) ?? Settings(sudo: 0, ssh: 10, logFile: nil) } catch { throw CaptureError("bad reference: \(error)") }
         var source = settings.logFile ?? "journal"
         if current?.lines.contains(where: { $0.fields.first == "source" }) != true {
-            let listed = Set(outputText(probe).split(separator: "\n").map(String.init))
-            if Self.journalFolders.contains(where: listed.contains) {
+            let listed = outputText(probe).split(separator: "\n").map(String.init)
+            if listed.contains(where: { path in path.hasSuffix(".journal") && Self.journalFolders.contains { path.hasPrefix($0 + "/") } }) {
                 source = "journal"
             } else if listed.contains(Self.authLog) {
                 source = Self.authLog
             } else {
-                throw CaptureError("no journal (\(Self.journalFolders.joined(separator: ", "))) and no \(Self.authLog) on \(host); "
+                throw CaptureError("no journal file (under \(Self.journalFolders.joined(separator: ", "))) and no \(Self.authLog) on \(host); "
                     + "name the log with 'source /ABSOLUTE/PATH' in configs/auth/\(host), or drop auth from the host's checks")
             }
         }

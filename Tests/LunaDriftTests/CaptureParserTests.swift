@@ -121,14 +121,18 @@ struct CaptureParserTests {
     @Test func theJournalWinsThenRsyslogsLogAndNeitherIsAskedOf() throws {
         let check = AuthFailuresCheck()
         #expect(check.captureProbe(host: "h", current: try baseline("source journal\n")) == nil)
-        #expect(check.captureProbe(host: "h", current: nil) == ["ls", "-1d", "--", "/run/log/journal", "/var/log/journal", "/var/log/auth.log"])
-        let both = output(Data("/var/log/journal\n/var/log/auth.log\n".utf8), exit: 2)
+        #expect(check.captureProbe(host: "h", current: nil)?.prefix(4) == ["find", "/run/log/journal", "/var/log/journal", "/var/log/auth.log"])
+        let both = output(Data("/var/log/journal/0123abcd/system.journal\n".utf8), exit: 1)
         #expect(try check.captureSubjects(probe: both, current: nil, host: "h")?.lines.map(\.text) == ["source journal", "sudo 0", "ssh 10"])
-        let rsyslog = output(Data("/var/log/auth.log\n".utf8), exit: 2)
+        let rsyslog = output(Data("/var/log/auth.log\n".utf8), exit: 1)
         let subjects = try check.captureSubjects(probe: rsyslog, current: try baseline("sudo 3\n"), host: "h")
         #expect(subjects?.lines.map(\.text) == ["source /var/log/auth.log", "sudo 3", "ssh 10"])
         #expect(try check.captureArgv(host: "h", current: subjects).first == "/usr/bin/sed")
-        #expect(throws: CaptureError.self) { _ = try check.captureSubjects(probe: output(Data(), exit: 2), current: nil, host: "h") }
+        #expect(throws: CaptureError.self) { _ = try check.captureSubjects(probe: output(Data(), exit: 1), current: nil, host: "h") }
+        // The probe itself, on this machine: what it prints is what the choice reads.
+        let live = try LocalExecutor().run(try #require(check.captureProbe(host: "h", current: nil)), timeout: .seconds(20))
+        let printed = live.stdoutText.split(separator: "\n")
+        #expect(printed.count <= 1 && printed.allSatisfy { $0.hasSuffix(".journal") || $0 == "/var/log/auth.log" }, "\(live.stdoutText)")
     }
 
     @Test func aLogTheScanCannotReadIsNoCapture() throws {
