@@ -15,6 +15,7 @@ enum InitCommand {
         try args.finish()
         var options = InitOptions(owner: DecideCommand.localUser(), reason: reason)
         if !filesValues.isEmpty {
+            options.filesGiven = true
             do { options.files = try InitOptions.parseFiles(filesValues) } catch {
                 throw UsageError(message: "\(error)", command: "init")
             }

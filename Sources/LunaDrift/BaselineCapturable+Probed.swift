@@ -42,7 +42,8 @@ extension ContainersCheck: BaselineCapturable {
         }
     }
 
-    /// `engine`, `max_restarts` when the reference sets it, and `expect NAME` for every running container.
+    /// `engine`, `max_restarts` when the reference sets it, every `expect NAME` the reference
+    /// declares (running or not), and `expect NAME` for every other running container.
     public func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String] {
         guard let current, let settings = try? Self.settings(current) else { throw CaptureError("no usable reference") }
         try requireSuccess(output, "\(settings.engine) ps")
@@ -55,8 +56,9 @@ extension ContainersCheck: BaselineCapturable {
             throw CaptureError("container name '\(odd)' cannot be written as an 'expect' line (letters, digits, '_', '.' and '-' only)")
         }
         let restarts = current.lines.contains { $0.fields.first == "max_restarts" } ? ["max_restarts \(settings.maxRestarts)"] : []
+        // A declared container stays declared: the one stopped or gone now is the finding, not a new reference.
         return ["engine " + settings.engine] + restarts
-            + running.map { "expect " + $0 }
+            + (settings.expected + running.filter { !settings.expected.contains($0) }).map { "expect " + $0 }
     }
 
     /// Docker's and podman's container-name alphabet: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
@@ -99,6 +101,9 @@ extension TLSCheck: BaselineCapturable {
             // A dual-stack server listens on 0.0.0.0 and [::]: one endpoint is enough.
             if listener.ipv6 && listener.wildcard && portsOnIPv4.contains(listener.port) { continue }
             if !listener.ipv6 && listener.wildcard { portsOnIPv4.insert(listener.port) }
+            // The host printed this address: it is watched only if it is an endpoint the reference could hold.
+            guard (try? Self.targets(Baseline.parse("endpoint \(listener.location) \(Self.defaultDays)\n", file: "ss"))) != nil,
+                  !listener.location.hasPrefix("-"), !listener.location.contains("#") else { continue }
             seen.insert(listener.location)
             lines.append("\(Self.discovered) \(listener.location) \(Self.defaultDays)")
         }
@@ -246,5 +251,12 @@ extension AuthFailuresCheck: BaselineCapturable {
             throw CaptureError("the log cannot be read as the scan reads it: \(judged.detail)")
         }
         return current.lines.map(\.text)
+    }
+
+    /// What the capture's read of the log found over the thresholds (shown with the capture,
+    /// since the next scan counts from the capture on).
+    public func captureNotes(output: CommandResult, current: Baseline?) -> [String] {
+        guard let current else { return [] }
+        return evaluate(host: "", output: output, reference: current, previous: nil).items.map { "before the capture: " + $0.summary }
     }
 }

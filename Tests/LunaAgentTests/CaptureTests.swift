@@ -57,7 +57,9 @@ struct LiveCaptureTests {
         #expect(before.results.first { $0.check == "files" }?.status == .error, "\(before.text)")
         #expect(before.results.first { $0.check == "files" }?.detail.contains("listed without a mode and owner") == true, "\(before.text)")
         // A listed path that does not exist refuses the capture; nothing is written.
-        #expect(throws: (any Error).self) { _ = try agent.curation.captureBaseline(host: "localhost", checks: ["files"], reason: "r") }
+        #expect { _ = try agent.curation.captureBaseline(host: "localhost", checks: ["files"], reason: "r") } throws: { error in
+            "\(error)".contains("\(later) does not exist on the host") && "\(error)".contains("nothing was written")
+        }
         #expect(try String(contentsOfFile: estate.ops.repo + "/configs/files/localhost", encoding: .utf8).contains("\(later)\n"))
         FileManager.default.createFile(atPath: later, contents: Data(), attributes: [.posixPermissions: 0o640])
         let (_, commit) = try agent.curation.captureBaseline(host: "localhost", checks: ["files"], reason: "watch the account file")
@@ -110,5 +112,26 @@ struct LiveCaptureTests {
         let scan = try agent.scanner.scan()
         let tls = try #require(scan.results.first { $0.check == "tls" })
         #expect(tls.status == .ok && tls.detail.contains("endpoint \(address):8443: 8"), "\(scan.text)")
+    }
+
+    @Test func capturingAnExistingAuthReferenceNeverSkipsWhatHappenedSinceTheLastScan() throws {
+        let estate = try Estate()
+        defer { estate.remove() }
+        let log = estate.ops.root + "/auth.log"
+        try "Dec  1 10:00:00 h sshd[10]: Server listening\n".write(toFile: log, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: estate.ops.repo + "/configs/auth", withIntermediateDirectories: true)
+        try "source \(log)\nsudo 0\nssh 10\n".write(toFile: estate.ops.repo + "/configs/auth/localhost", atomically: true, encoding: .utf8)
+        var config = try estate.configuration()
+        config.hosts[0].checks = ["auth"]
+        let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))
+        #expect(try agent.scanner.scan().results.first { $0.check == "auth" }?.status == .ok)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("Dec  1 10:00:01 h sudo:   bob : 1 incorrect password attempt ; TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/sh\n".utf8))
+        try handle.close()
+        let (changes, commit) = try agent.curation.captureBaseline(host: "localhost", checks: ["auth"], reason: "the same thresholds")
+        #expect(commit == nil && changes.first?.startState == nil, "\(changes)")
+        let scan = try agent.scanner.scan()
+        #expect(scan.results.first { $0.check == "auth" }?.items.map(\.subject) == ["failed sudo"], "\(scan.text)")
     }
 }

@@ -168,6 +168,35 @@ struct InitTests {
         #expect(unattended.status == 0 && unattended.out.contains("Nothing to do"), "\(unattended.out)\(unattended.err)")
     }
 
+    @Test("capturing the source into a hand-written auth reference never skips the failures since the last scan")
+    func recapturingAuthKeepsCounting() throws {
+        let world = try World()
+        defer { world.remove() }
+        #expect(world.luna("init", "--fingerprints", world.fingerprints).status == 0)
+        try world.installSudoers()
+        #expect(world.luna("init", "--fingerprints", world.fingerprints).status == 0)
+        // The operator's own reference from before captures named the source, and a failure after it.
+        try "sudo 0\nssh 10\n".write(toFile: world.ops.repo + "/configs/auth/a", atomically: true, encoding: .utf8)
+        try Self.appendFailedSudo(world.hosts[0])
+        let capture = world.luna("baseline", "capture", "--host", "a", "--check", "auth", "--reason", "name the log")
+        #expect(capture.status == 0, "\(capture.out)\(capture.err)")
+        #expect(try String(contentsOfFile: world.ops.repo + "/configs/auth/a", encoding: .utf8).contains("source /var/log/auth.log"))
+        let scan = world.luna("scan", "--host", "a", "--check", "auth")
+        #expect(scan.out.contains("1 failed sudo attempts since the last scan (threshold 0)"), "\(scan.out)\(scan.err)")
+    }
+
+    @Test("an operator's --files path a host lacks refuses that host's files capture; the default list leaves it out with a note")
+    func explicitFilesAreNotSkipped() throws {
+        let world = try World()
+        defer { world.remove() }
+        let given = world.luna("init", "--fingerprints", world.fingerprints, "--files", "/etc/passwd,/etc/no-such-file", "--dry-run")
+        #expect(given.status == 0, "\(given.out)\(given.err)")
+        #expect(given.out.contains("not captured: files: /etc/no-such-file does not exist on the host"), "\(given.out)")
+        #expect(!given.out.contains("would write configs/files/a"), "\(given.out)")
+        let bad = world.luna("init", "--files", "etc/passwd")
+        #expect(bad.status == 2 && bad.err.contains("--files: 'etc/passwd' is not an absolute path"), "\(bad.err)")
+    }
+
     static func appendFailedSudo(_ host: SSHFarmHost) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: host.authLogFile))
         defer { try? handle.close() }

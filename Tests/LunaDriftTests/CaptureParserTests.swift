@@ -64,10 +64,13 @@ struct CaptureParserTests {
     @Test func theRunningContainersBecomeExpectLinesAndAnOddNameIsRefused() throws {
         let check = ContainersCheck()
         let podman = try check.capture(output: output(try fixture("podman-ps-json.txt")), current: try baseline("engine podman\nmax_restarts 5\nexpect gone\n"))
-        #expect(podman.first == "engine podman" && podman.contains("max_restarts 5") && !podman.contains("expect gone"), "\(podman)")
+        // A declared container stays declared, gone or not: its absence is the finding the check exists for.
+        #expect(podman.first == "engine podman" && podman.contains("max_restarts 5") && podman.contains("expect gone"), "\(podman)")
         let recorded = String(decoding: try fixture("docker-ps-json.txt"), as: UTF8.self)
         let docker = try check.capture(output: output(Data(recorded.utf8)), current: try baseline("engine docker\n"))
         #expect(Set(docker) == ["engine docker", "expect web", "expect redis"], "\(docker)")
+        let declared = try check.capture(output: output(Data(recorded.utf8)), current: try baseline("engine docker\nexpect oneshot\nexpect web\n"))
+        #expect(Set(declared) == ["engine docker", "expect oneshot", "expect web", "expect redis"], "\(declared)")
         // A running container's name no reference line can hold as one field.
         let odd = recorded.replacingOccurrences(of: "\"Names\":\"web\"", with: "\"Names\":\"web server\"")
         #expect(throws: CaptureError.self) { _ = try check.capture(output: output(Data(odd.utf8)), current: try baseline("engine docker\n")) }
@@ -86,6 +89,8 @@ struct CaptureParserTests {
             tcp   LISTEN 0      128     10.0.0.5:8443           0.0.0.0:*
             tcp   LISTEN 0      128            [::]:6443           [::]:*
             tcp   LISTEN 0      128 [fe80::1]%eth0:993             [::]:*
+            tcp   LISTEN 0      128        -oops:443           0.0.0.0:*
+            tcp   LISTEN 0      128    a#b.c:9443           0.0.0.0:*
             udp   UNCONN 0      0            0.0.0.0:443        0.0.0.0:*
             """
         let current = try baseline("file /etc/ssl/site.pem 30\nendpoint 10.0.0.5:8443 14\n")
@@ -122,8 +127,11 @@ struct CaptureParserTests {
         let check = AuthFailuresCheck()
         #expect(check.captureProbe(host: "h", current: try baseline("source journal\n")) == nil)
         #expect(check.captureProbe(host: "h", current: nil)?.prefix(4) == ["find", "/run/log/journal", "/var/log/journal", "/var/log/auth.log"])
-        let both = output(Data("/var/log/journal/0123abcd/system.journal\n".utf8), exit: 1)
-        #expect(try check.captureSubjects(probe: both, current: nil, host: "h")?.lines.map(\.text) == ["source journal", "sudo 0", "ssh 10"])
+        // find prints the first journal file and stops; the auth log is its last start point, printed only without one.
+        let journal = output(Data("/var/log/journal/0123abcd/system.journal\n".utf8), exit: 1)
+        #expect(try check.captureSubjects(probe: journal, current: nil, host: "h")?.lines.map(\.text) == ["source journal", "sudo 0", "ssh 10"])
+        // A folder alone is not a journal.
+        #expect(throws: CaptureError.self) { _ = try check.captureSubjects(probe: output(Data("/var/log/journal\n".utf8)), current: nil, host: "h") }
         let rsyslog = output(Data("/var/log/auth.log\n".utf8), exit: 1)
         let subjects = try check.captureSubjects(probe: rsyslog, current: try baseline("sudo 3\n"), host: "h")
         #expect(subjects?.lines.map(\.text) == ["source /var/log/auth.log", "sudo 3", "ssh 10"])
@@ -133,6 +141,8 @@ struct CaptureParserTests {
         let live = try LocalExecutor().run(try #require(check.captureProbe(host: "h", current: nil)), timeout: .seconds(20))
         let printed = live.stdoutText.split(separator: "\n")
         #expect(printed.count <= 1 && printed.allSatisfy { $0.hasSuffix(".journal") || $0 == "/var/log/auth.log" }, "\(live.stdoutText)")
+        // find accepted the expression: its only complaints are start points this machine lacks.
+        #expect(live.stderrText.split(separator: "\n").allSatisfy { $0.hasSuffix("No such file or directory") }, "\(live.stderrText)")
     }
 
     @Test func aLogTheScanCannotReadIsNoCapture() throws {

@@ -47,12 +47,14 @@ extension CurationService {
     ///   - checks: Check names (all of the host's capturable enabled checks when nil).
     ///   - acceptWeaker: Accept sshd values weaker than the policy (as waivers) instead of refusing them.
     ///   - seeds: By check name, what to capture when the host has no reference yet (luna
-    ///     init's path list for files); a seeded path that does not exist is left out, with a note.
+    ///     init's path list for files).
+    ///   - seedsMayLack: A seeded path that does not exist is left out, with a note (init's
+    ///     default list); otherwise it refuses the capture like a listed one.
     /// - Returns: One change per check, in check order.
     /// - Throws: `AgentError` for an unknown host or check, or one that cannot be captured;
     ///   `FleetError` when the host cannot be reached.
     public func baselineDiff(host name: String, checks: [String]? = nil, acceptWeaker: Bool = false,
-                             seeds: [String: Baseline] = [:]) throws -> [BaselineChange] {
+                             seeds: [String: Baseline] = [:], seedsMayLack: Bool = false) throws -> [BaselineChange] {
         guard let host = config.host(name) else { throw AgentError(.invalid, "host '\(name)' is not in the inventory (\(config.file))") }
         var selected: [any BaselineCapturable] = []
         for check in checks ?? host.checks {
@@ -87,6 +89,9 @@ extension CurationService {
         var ready = Array(repeating: true, count: entries.count)
         for ((i, _), output) in zip(probing, probed) {
             do {
+                if case .success(let out) = output, out.stdoutTruncated {
+                    throw AgentError(.invalid, "the probe's output was cut at the output limit; nothing to capture from it")
+                }
                 entries[i].subjects = try entries[i].check.captureSubjects(probe: output.get(), current: entries[i].subjects, host: host.name)
             } catch {
                 changes[entries[i].index].problem = "\(error)"
@@ -125,16 +130,20 @@ extension CurationService {
                     lines = weighed.lines
                     changes[entry.index].weaker = weighed.weaker
                 } else if let files = entry.check as? FileModeCheck {
-                    let captured = try files.capture(output: output.get(), current: entry.subjects, skipMissing: entry.seeded)
+                    let captured = try files.capture(output: output.get(), current: entry.subjects, skipMissing: entry.seeded && seedsMayLack)
                     lines = captured.lines
                     changes[entry.index].notes = captured.missing.map { "\($0) does not exist on \(host.name); not watched" }
                     if lines.isEmpty { throw AgentError(.invalid, "none of the paths exists on \(host.name): \(captured.missing.joined(separator: ", "))") }
                 } else {
                     lines = try entry.check.capture(output: output.get(), current: entry.subjects)
                 }
-                if let stateful = entry.check as? any StatefulDriftCheck, case .success(let out) = output,
+                // A new stateful reference starts counting at the capture; an existing one (or a
+                // host with saved state) keeps its place, so nothing since the last scan is skipped.
+                if entry.current == nil, let stateful = entry.check as? any StatefulDriftCheck, case .success(let out) = output,
+                   (try? ledger.value(stateful.stateKey(host: host.name))) ?? nil == nil,
                    let next = stateful.nextState(host: host.name, output: out, reference: entry.subjects, previous: nil) {
                     changes[entry.index].startState = .init(key: stateful.stateKey(host: host.name), value: next)
+                    if let auth = entry.check as? AuthFailuresCheck { changes[entry.index].notes += auth.captureNotes(output: out, current: entry.subjects) }
                 }
                 let new = Set(lines)
                 let old = Set(entry.current?.lines.map(\.text) ?? [])

@@ -22,6 +22,9 @@ public struct InitOptions: Sendable {
     public var reason: String
     /// The paths whose live mode and owner become each host's files reference (when it has none).
     public var files: [String] = InitOptions.defaultFiles
+    /// Whether `files` is the operator's list: a path a host lacks then refuses that host's
+    /// files capture (a typo is not skipped); the default list leaves it out with a note.
+    public var filesGiven = false
 
     /// What a files reference watches unless `--files` says otherwise: the account
     /// databases and the sudo and sshd configuration. A path a host lacks is left out.
@@ -218,41 +221,58 @@ public struct InitService: AgentService {
         var weaker: [(host: String, setting: WeakerSetting)] = []
         var starts: [BaselineChange] = []
         let refs = references
+        var missing: [String: [String]] = [:]
+        var capturing: [HostConfig] = []
         for host in config.hosts {
             var entry = hostReports[host.name]!
             let key = report.keys.first { $0.host == host.name }
-            var missing: [String] = []
             for name in host.checks {
                 guard let check = CheckCatalog.named(name), check is any BaselineCapturable else { continue }
                 if FileManager.default.fileExists(atPath: refs.path(kind: check.referenceKind, host: host.name)) {
                     entry.existing.append(name)
                 } else {
-                    missing.append(name)
+                    missing[host.name, default: []].append(name)
                 }
             }
             if let key, key.state == "unreachable" || !key.loginWorks {
                 let why = key.state == "unreachable" ? "no host key: \(key.problem ?? "unreachable")" : "luna cannot log in yet: \(key.problem ?? "login failed")"
-                entry.skipped = missing.map { .init(check: $0, reason: why) }
-            } else if !missing.isEmpty {
-                do {
-                    let seeds = ["files": try Baseline.parse(options.files.joined(separator: "\n") + "\n", file: "configs/files/\(host.name)")]
-                    for change in try curator.baselineDiff(host: host.name, checks: missing, acceptWeaker: options.acceptWeaker, seeds: seeds) {
-                        entry.notes += change.notes
-                        if let problem = change.problem {
-                            entry.skipped.append(.init(check: change.check, reason: problem))
-                        } else if let content = change.content {
-                            files[change.path] = content
-                            if change.startState != nil { starts.append(change) }
-                            entry.captured.append(change.check)
-                            entry.waived += change.weaker.map { "\($0.setting) \($0.live) (policy: \($0.policy))" }
-                            weaker += change.weaker.map { (host.name, $0) }
-                        }
-                    }
-                } catch {
-                    entry.skipped = missing.map { .init(check: $0, reason: "\(error)") }
-                }
+                entry.skipped = (missing[host.name] ?? []).map { .init(check: $0, reason: why) }
+            } else if missing[host.name] != nil {
+                capturing.append(host)
             }
             hostReports[host.name] = entry
+        }
+        // The hosts' captures, max_parallel at once (each is two round trips through the bastion).
+        let seedPaths = options.files.joined(separator: "\n") + "\n"
+        let acceptWeaker = options.acceptWeaker
+        let mayLack = !options.filesGiven
+        let jobs = capturing.map { ($0.name, missing[$0.name] ?? []) }
+        let captured = Self.concurrently(jobs, width: config.fleet.maxParallel) { name, checks in
+            Result { () throws -> [BaselineChange] in
+                let seeds = ["files": try Baseline.parse(seedPaths, file: "configs/files/\(name)")]
+                return try curator.baselineDiff(host: name, checks: checks, acceptWeaker: acceptWeaker, seeds: seeds, seedsMayLack: mayLack)
+            }
+        }
+        for ((name, checks), result) in zip(jobs, captured) {
+            var entry = hostReports[name]!
+            switch result {
+            case .failure(let error):
+                entry.skipped = checks.map { .init(check: $0, reason: "\(error)") }
+            case .success(let changes):
+                for change in changes {
+                    entry.notes += change.notes
+                    if let problem = change.problem {
+                        entry.skipped.append(.init(check: change.check, reason: problem))
+                    } else if let content = change.content {
+                        files[change.path] = content
+                        if change.startState != nil { starts.append(change) }
+                        entry.captured.append(change.check)
+                        entry.waived += change.weaker.map { "\($0.setting) \($0.live) (policy: \($0.policy))" }
+                        weaker += change.weaker.map { (name, $0) }
+                    }
+                }
+            }
+            hostReports[name] = entry
         }
         if let book = try curator.waiversAccepting(weaker, owner: options.owner, reason: "accepted at init: weaker than policy") {
             files[Waivers.relativePath] = book.render()
@@ -294,6 +314,7 @@ public struct InitService: AgentService {
         var keys: [InitKey] = []
         var newLines: [String] = []
         var bastionProblem: String? = nil
+        var fetched: [String: (host: String, keys: Set<String>)] = [:]
         func record(_ host: String, _ result: Result<ScannedHostKey, FleetError>, address: String) throws {
             switch result {
             case .failure(let error):
@@ -302,6 +323,18 @@ public struct InitService: AgentService {
                 let offered = Set(scanned.lines.compactMap(Self.keyPart))
                 let prints = scanned.lines.compactMap(Self.keyPart).map(Self.fingerprint).sorted()
                 var state = "new"
+                // Two inventory names for one address:port must be offered the same key, or neither is pinned.
+                if let other = fetched[scanned.pinnedName] {
+                    guard other.keys == offered else {
+                        throw AgentError(.invalid, "\(other.host) and \(host) share \(scanned.pinnedName) but were offered different host keys "
+                            + "(\(prints.joined(separator: ", ")) here); nothing was written. A load-balanced address cannot be pinned as one host, "
+                            + "and otherwise someone is in the middle: find out on the hosts' consoles")
+                    }
+                    keys.append(InitKey(host: host, address: scanned.pinnedName, fingerprints: prints, state: keys.first { $0.address == scanned.pinnedName }?.state ?? "new",
+                                        loginWorks: scanned.loginWorks, problem: scanned.loginProblem))
+                    return
+                }
+                fetched[scanned.pinnedName] = (host, offered)
                 if let known = pinned[scanned.pinnedName], !known.isEmpty {
                     guard !known.isDisjoint(with: offered) else {
                         throw AgentError(.invalid, "the host key of \(host) (\(scanned.pinnedName)) is not the one pinned in known_hosts: it offers \(prints.joined(separator: ", ")), "
