@@ -6,7 +6,7 @@ import LunaFleet
 import LunaSystem
 import TestSupport
 
-/// `luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S] [--peer]`: a scan of N real
+/// `luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S] [--peer] [--init]`: a scan of N real
 /// sshd "hosts" on loopback through a bastion (stock hosts: `sshd -T` through
 /// sudo and each host's installed sudoers), wall time vs the slowest single
 /// host, then the daemon's idle RSS and CPU between scans.
@@ -129,6 +129,9 @@ func scanBench(_ args: [String]) throws {
     if args.contains("--peer") {
         try ansiblePeer(farm: farm, bastion: bastion, hosts: hosts, parallel: parallel, lunaCold: wall, lunaWarm: warmWall)
     }
+    if args.contains("--init") {
+        try initBench(farm: farm, bastion: bastion, hosts: hosts, parallel: parallel)
+    }
 
     // The daemon between scans: `luna run` with a one-hour interval, sampled after its first scan.
     let luna = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("luna").path
@@ -167,6 +170,51 @@ func scanBench(_ args: [String]) throws {
                  Double(pssKiB(pid)) / 1024, cpu, elapsed))
     daemon.terminate()
     daemon.waitUntilExit()
+}
+
+/// `luna init --dry-run` on the farm from an empty ops repo (every key fetched through the
+/// bastion, every reference captured, sshd through sudo), one host at a time and then
+/// `max_parallel` at once, in the same run on the same hosts.
+func initBench(farm: SSHFarm, bastion: SSHFarmHost, hosts: [SSHFarmHost], parallel: Int) throws {
+    let inventory = hosts.map { h in
+        "[[hosts]]\nname = \"\(h.name)\"\ntransport = \"ssh\"\naddress = \"\(h.address)\"\nport = \(h.port)\nuser = \"\(farm.user)\"\nchecks = [\"ports\", \"sshd\", \"files\"]\n"
+    }.joined(separator: "\n")
+    var seconds: [Int: Double] = [:]
+    var captured: [Int: Int] = [:]
+    for width in [1, parallel] {
+        let ops = try TemporaryOpsRepo(files: [:], config: """
+            [luna]
+            ops_repo = "@ROOT@/repo"
+            state_dir = "@ROOT@/state"
+            identity = "\(farm.user)"
+            execution = "sudo"
+
+            [ssh]
+            identity_file = "\(farm.clientKey)"
+            bastion_address = "\(bastion.address)"
+            bastion_port = \(bastion.port)
+            bastion_user = "\(farm.user)"
+            max_parallel = \(width)
+            control_dir = "\(farm.directory)/init-\(width)"
+
+            \(inventory)
+            """)
+        defer { ops.remove() }
+        let config = try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names)
+        let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))
+        var options = InitOptions(owner: "bench", reason: "bench")
+        options.dryRun = true
+        let start = ContinuousClock.now
+        let report = try InitService(context: agent.context).run(options) { _ in true }
+        let elapsed = ContinuousClock.now - start
+        seconds[width] = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        captured[width] = report.hosts.reduce(0) { $0 + $1.captured.count }
+        guard report.keys.filter({ $0.state == "new" }).count == hosts.count + 1 else {
+            throw BenchError(description: "init did not fetch every key: \(report.keys.filter { $0.state != "new" }.prefix(3))")
+        }
+    }
+    print(String(format: "init: --dry-run from an empty ops repo, %d hosts + bastion (keys through the bastion, %d references captured): one host at a time %.2f s, max_parallel %d %.2f s (%.1f× faster)",
+                 hosts.count, captured[parallel] ?? 0, seconds[1] ?? 0, parallel, seconds[parallel] ?? 0, (seconds[1] ?? 0) / max(0.001, seconds[parallel] ?? 1)))
 }
 
 /// Seconds all CPUs spent busy (not idle or waiting for I/O) since boot, from /proc/stat.

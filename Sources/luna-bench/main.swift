@@ -2,7 +2,7 @@
 //
 //   luna-bench gate [--rules N] [--seconds S]
 //   luna-bench memory [--queries Q] [--sizes 1000,10000,100000]
-//   luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S]   (root: starts sshd instances)
+//   luna-bench scan [--hosts N] [--parallel P] [--idle-seconds S] [--peer] [--init]   (root: starts sshd instances)
 //   luna-bench toml [--repeats R]
 //   luna-bench killloop [--rounds N] [--seed S]   (needs the luna binary beside it)
 //
