@@ -362,21 +362,24 @@ extension CommandDefinition {
         ],
         details: """
             capture collects the host's current state for each capturable check (ports,
-            sshd, files, services, suid, cron, containers, tls) and writes it as the
-            reference configs/<kind>/<host>
-            in the ops repo: plain text, sorted, one item a line. It commits exactly those
-            files with TEXT as the reason; the operator's index is left alone. If any
-            check cannot be captured nothing is written. diff shows what capture would
-            change (- removed, + added).
+            sshd, files, services, suid, cron, containers, tls, auth) and writes it as
+            the reference configs/<kind>/<host> in the ops repo: plain text, sorted, one
+            item a line. It commits exactly those files with TEXT as the reason; the
+            operator's index is left alone. If any check cannot be captured nothing is
+            written. diff shows what capture would change (- removed, + added).
 
             The files check captures the mode and owner of the paths its reference
             already lists (a path alone on a line is filled in; a '*' column stays);
             the sshd check the keywords its reference lists (or a default hardening
             set); containers the running containers of the engine the reference names
-            (or the one installed); tls the endpoints and files the reference lists,
-            plus each listener on a well-known TLS port (443, 465, 636, 853, 993, 995,
-            5986, 6443, 8006, 8443, 9443) that presents a certificate. A live sshd value weaker than Luna's policy is refused;
-            with --accept-weaker the reference keeps the policy's value and the finding
+            (or the one installed), keeping every declared one; auth the thresholds
+            and the log (the journal, else /var/log/auth.log), a new reference
+            counting from the capture on; tls the endpoints and files the reference
+            lists, plus each listener on a well-known TLS port (443, 465, 636, 853,
+            993, 995, 5986, 6443, 8006, 8443, 9443) that presents a certificate.
+
+            A live sshd value weaker than Luna's policy is refused; with
+            --accept-weaker the reference keeps the policy's value and the finding
             is waived (configs/waivers.toml, no expiry, you as the owner) in the same
             commit. --all-hosts captures every host that enables the chosen checks,
             one commit per host.
@@ -462,12 +465,14 @@ extension CommandDefinition {
             none yet, root checks through sudo and the read set being written: ports,
             sshd, files (the live mode and owner of the --files paths; by default
             /etc/passwd, group, shadow, gshadow, sudoers, sudoers.d and
-            ssh/sshd_config, each one a host lacks left out with a note), services, suid,
-            cron, containers (the installed engine's running containers) and tls (each
-            listener on a well-known TLS port that presents a certificate, threshold 21
-            days). An sshd value weaker than the policy is refused, or with
-            --accept-weaker kept at the policy's value and waived ("accepted at init:
-            weaker than policy"). All of it
+            ssh/sshd_config, each one a host lacks left out with a note, while a path
+            given with --files that a host lacks refuses that host's files), services,
+            suid, cron, containers (the installed engine's running containers), tls
+            (each listener on a well-known TLS port that presents a certificate,
+            threshold 21 days) and auth (the journal, else /var/log/auth.log, counted
+            from the capture on). An sshd value weaker than the policy is refused, or
+            with --accept-weaker kept at the policy's value and waived ("accepted at
+            init: weaker than policy"). Hosts are done max_parallel at a time. All of it
             is one commit. Last it prints, per host, what is still to do there (install
             the sudoers file, authorize luna's key, create the user); after that, run it
             again: it captures what is still missing. Existing references are never
