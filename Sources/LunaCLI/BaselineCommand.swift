@@ -93,6 +93,7 @@ enum BaselineCommand {
                 for line in c.removed { out += "  - \(shown(line))\n" }
                 for line in c.added { out += "  + \(shown(line))\n" }
             }
+            for note in c.notes { out += "  note: \(shown(note))\n" }
         }
         return out
     }

@@ -1,10 +1,6 @@
 import Foundation
 import LunaFleet
 
-extension Unicode.Scalar {
-    fileprivate var isASCIIAlphanumeric: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) || ("0"..."9").contains(self) }
-}
-
 // Captures whose subjects depend on the host: a probe (unprivileged, read-only)
 // decides what to collect, then the collection runs like the check's own.
 
@@ -36,7 +32,7 @@ extension ContainersCheck: BaselineCapturable {
     public func captureArgv(host: String, current: Baseline?) throws(CaptureError) -> [String] {
         guard let current else { throw CaptureError("no engine to ask") }
         do {
-            return ["/usr/bin/" + (try Self.settings(current)).engine, "ps", "-a", "--format", "json"]
+            return Self.argv(engine: (try Self.settings(current)).engine)
         } catch {
             throw CaptureError("bad reference: \(error)")
         }
@@ -63,8 +59,9 @@ extension ContainersCheck: BaselineCapturable {
 
     /// Docker's and podman's container-name alphabet: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`.
     static func isPlainName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first.isASCIIAlphanumeric else { return false }
-        return name.unicodeScalars.allSatisfy { $0.isASCIIAlphanumeric || $0 == "_" || $0 == "." || $0 == "-" }
+        let plain: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        guard let first = name.first, plain(first) else { return false }
+        return name.allSatisfy { plain($0) || $0 == "_" || $0 == "." || $0 == "-" }
     }
 }
 
@@ -216,7 +213,7 @@ extension AuthFailuresCheck: BaselineCapturable {
     public func captureSubjects(probe: CommandResult, current: Baseline?, host: String) throws(CaptureError) -> Baseline? {
         let file = current?.file ?? "configs/auth/\(host)"
         let settings: Settings
-        do { settings = try current.map(Self.settings) ?? Settings(sudo: 0, ssh: 10, logFile: nil) } catch { throw CaptureError("bad reference: \(error)") }
+        do { settings = try Self.settings(current ?? Baseline(file: file, lines: [])) } catch { throw CaptureError("bad reference: \(error)") }
         var source = settings.logFile ?? "journal"
         if current?.lines.contains(where: { $0.fields.first == "source" }) != true {
             let listed = outputText(probe).split(separator: "\n").map(String.init)
@@ -251,12 +248,5 @@ extension AuthFailuresCheck: BaselineCapturable {
             throw CaptureError("the log cannot be read as the scan reads it: \(judged.detail)")
         }
         return current.lines.map(\.text)
-    }
-
-    /// What the capture's read of the log found over the thresholds (shown with the capture,
-    /// since the next scan counts from the capture on).
-    public func captureNotes(output: CommandResult, current: Baseline?) -> [String] {
-        guard let current else { return [] }
-        return evaluate(host: "", output: output, reference: current, previous: nil).items.map { "before the capture: " + $0.summary }
     }
 }

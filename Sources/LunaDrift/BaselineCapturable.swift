@@ -42,12 +42,51 @@ public protocol BaselineCapturable: DriftCheck {
     /// - Returns: The new reference's lines (unsorted is fine).
     /// - Throws: ``CaptureError`` when the output is unusable.
     func capture(output: CommandResult, current: Baseline?) throws(CaptureError) -> [String]
+
+    /// The capture with the operator's choices, and what it accepted or left out besides the lines.
+    /// By default ``capture(output:current:)``; sshd (weaker values) and files (proposed paths) differ.
+    func capture(output: CommandResult, current: Baseline?, options: CaptureOptions) throws(CaptureError) -> Captured
+}
+
+/// How a capture may treat what it finds.
+public struct CaptureOptions: Sendable, Equatable {
+    /// Accept sshd values weaker than the policy: the reference keeps the policy's value and
+    /// each weaker setting is returned, to be waived.
+    public var acceptWeaker: Bool
+    /// The subjects are a proposed list (luna init's default paths), not the operator's: one the
+    /// host lacks is left out with a note instead of refusing the capture.
+    public var subjectsMayLack: Bool
+
+    public init(acceptWeaker: Bool = false, subjectsMayLack: Bool = false) {
+        self.acceptWeaker = acceptWeaker
+        self.subjectsMayLack = subjectsMayLack
+    }
+}
+
+/// What a capture produced.
+public struct Captured: Sendable, Equatable {
+    /// The new reference's lines (unsorted is fine).
+    public var lines: [String]
+    /// sshd settings weaker than the policy that were accepted (``CaptureOptions/acceptWeaker``).
+    public var weaker: [WeakerSetting] = []
+    /// What was left out, and why.
+    public var notes: [String] = []
+
+    public init(lines: [String], weaker: [WeakerSetting] = [], notes: [String] = []) {
+        self.lines = lines
+        self.weaker = weaker
+        self.notes = notes
+    }
 }
 
 extension BaselineCapturable {
     public func captureProbe(host: String, current: Baseline?) -> [String]? { nil }
 
     public func captureSubjects(probe: CommandResult, current: Baseline?, host: String) throws(CaptureError) -> Baseline? { current }
+
+    public func capture(output: CommandResult, current: Baseline?, options: CaptureOptions) throws(CaptureError) -> Captured {
+        Captured(lines: try capture(output: output, current: current))
+    }
 
     /// Refuses a failed collection with its stderr.
     func requireSuccess(_ output: CommandResult, _ what: String) throws(CaptureError) {
@@ -129,6 +168,11 @@ extension SSHDCheck: BaselineCapturable {
         }
         return (lines, weaker)
     }
+
+    public func capture(output: CommandResult, current: Baseline?, options: CaptureOptions) throws(CaptureError) -> Captured {
+        let (lines, weaker) = try capture(output: output, current: current, acceptWeaker: options.acceptWeaker)
+        return Captured(lines: lines, weaker: weaker)
+    }
 }
 
 /// An sshd setting whose live value is weaker than ``SSHDCheck/policy``, accepted at capture.
@@ -197,6 +241,13 @@ extension FileModeCheck: BaselineCapturable {
             throw CaptureError("\(missing.joined(separator: ", ")) \(missing.count == 1 ? "does" : "do") not exist on the host; remove \(missing.count == 1 ? "its line" : "their lines") from the reference or create \(missing.count == 1 ? "it" : "them") first")
         }
         return (lines, missing)
+    }
+
+    /// Proposed paths (``CaptureOptions/subjectsMayLack``) the host lacks are notes; none existing is no reference.
+    public func capture(output: CommandResult, current: Baseline?, options: CaptureOptions) throws(CaptureError) -> Captured {
+        let (lines, missing) = try capture(output: output, current: current, skipMissing: options.subjectsMayLack)
+        guard !lines.isEmpty else { throw CaptureError("none of the paths exists on the host: \(missing.joined(separator: ", "))") }
+        return Captured(lines: lines, notes: missing.map { "\($0) does not exist on the host; not watched" })
     }
 
     /// Whether stat said `path` does not exist (`stat: cannot statx '/p': No such file or directory`).

@@ -40,28 +40,8 @@ func scanBench(_ args: [String]) throws {
         // listener: the farm's are all loopback, and comparing them would make N² findings.
         files["configs/ports/\(h.name)"] = "ignore loopback\n"
     }
-    let inventory = hosts.map { h in
-        "[[hosts]]\nname = \"\(h.name)\"\ntransport = \"ssh\"\naddress = \"\(h.address)\"\nport = \(h.port)\nuser = \"\(farm.user)\"\nchecks = [\"ports\", \"sshd\", \"files\"]\n"
-    }.joined(separator: "\n")
-    let ops = try TemporaryOpsRepo(files: files, config: """
-        [luna]
-        ops_repo = "@ROOT@/repo"
-        state_dir = "@ROOT@/state"
-        scan_interval_seconds = 3600
-        identity = "\(farm.user)"
-        execution = "sudo"
-
-        [ssh]
-        identity_file = "\(farm.clientKey)"
-        known_hosts = "\(farm.directory)/known_hosts"
-        bastion_address = "\(bastion.address)"
-        bastion_port = \(bastion.port)
-        bastion_user = "\(farm.user)"
-        max_parallel = \(parallel)
-        control_dir = "\(farm.directory)/c"
-
-        \(inventory)
-        """)
+    let ops = try TemporaryOpsRepo(files: files, config: farmConfig(farm: farm, bastion: bastion, hosts: hosts, maxParallel: parallel,
+                                                                    controlDirectory: farm.directory + "/c", knownHosts: farm.directory + "/known_hosts"))
     defer { ops.remove() }
     let base = try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names)
 
@@ -172,33 +152,42 @@ func scanBench(_ args: [String]) throws {
     daemon.waitUntilExit()
 }
 
+/// The bench's luna.toml: every farm host through the bastion, ports, sshd (through sudo) and files.
+func farmConfig(farm: SSHFarm, bastion: SSHFarmHost, hosts: [SSHFarmHost], maxParallel: Int, controlDirectory: String, knownHosts: String?) -> String {
+    let inventory = hosts.map { h in
+        "[[hosts]]\nname = \"\(h.name)\"\ntransport = \"ssh\"\naddress = \"\(h.address)\"\nport = \(h.port)\nuser = \"\(farm.user)\"\nchecks = [\"ports\", \"sshd\", \"files\"]\n"
+    }.joined(separator: "\n")
+    return """
+        [luna]
+        ops_repo = "@ROOT@/repo"
+        state_dir = "@ROOT@/state"
+        scan_interval_seconds = 3600
+        identity = "\(farm.user)"
+        execution = "sudo"
+
+        [ssh]
+        identity_file = "\(farm.clientKey)"
+        \(knownHosts.map { "known_hosts = \"\($0)\"" } ?? "")
+        bastion_address = "\(bastion.address)"
+        bastion_port = \(bastion.port)
+        bastion_user = "\(farm.user)"
+        max_parallel = \(maxParallel)
+        control_dir = "\(controlDirectory)"
+
+        \(inventory)
+        """
+}
+
 /// `luna init --dry-run` on the farm from an empty ops repo (every key fetched through the
 /// bastion, every reference captured, sshd through sudo), one host at a time and then
 /// `max_parallel` at once, in the same run on the same hosts.
 func initBench(farm: SSHFarm, bastion: SSHFarmHost, hosts: [SSHFarmHost], parallel: Int) throws {
-    let inventory = hosts.map { h in
-        "[[hosts]]\nname = \"\(h.name)\"\ntransport = \"ssh\"\naddress = \"\(h.address)\"\nport = \(h.port)\nuser = \"\(farm.user)\"\nchecks = [\"ports\", \"sshd\", \"files\"]\n"
-    }.joined(separator: "\n")
     var seconds: [Int: Double] = [:]
     var captured: [Int: Int] = [:]
     for width in [1, parallel] {
-        let ops = try TemporaryOpsRepo(files: [:], config: """
-            [luna]
-            ops_repo = "@ROOT@/repo"
-            state_dir = "@ROOT@/state"
-            identity = "\(farm.user)"
-            execution = "sudo"
-
-            [ssh]
-            identity_file = "\(farm.clientKey)"
-            bastion_address = "\(bastion.address)"
-            bastion_port = \(bastion.port)
-            bastion_user = "\(farm.user)"
-            max_parallel = \(width)
-            control_dir = "\(farm.directory)/init-\(width)"
-
-            \(inventory)
-            """)
+        // No known_hosts: init writes the ops repo's own (configs/known_hosts).
+        let ops = try TemporaryOpsRepo(files: [:], config: farmConfig(farm: farm, bastion: bastion, hosts: hosts, maxParallel: width,
+                                                                       controlDirectory: farm.directory + "/init-\(width)", knownHosts: nil))
         defer { ops.remove() }
         let config = try LunaConfiguration.load(path: ops.config, knownChecks: CheckCatalog.names)
         let agent = try Agent(config: config, environment: AgentEnvironment(log: { _ in }))

@@ -142,6 +142,7 @@ struct InitTests {
             #expect(sshd.contains("passwordauthentication no") && sshd.contains("permitrootlogin no"), "\(sshd)")
         }
         #expect(!second.out.contains("still to do"), "\(second.out)")
+        #expect(second.out.contains("note: before the capture: 1 failed sudo attempts"), "\(second.out)")
         // No journal on the farm's hosts: the auth log rsyslog keeps, read through sudo.
         let auth = try String(contentsOfFile: world.ops.repo + "/configs/auth/a", encoding: .utf8)
         #expect(auth.contains("source /var/log/auth.log\n") && auth.contains("sudo 0\n"), "\(auth)")
@@ -174,6 +175,10 @@ struct InitTests {
         defer { world.remove() }
         #expect(world.luna("init", "--fingerprints", world.fingerprints).status == 0)
         try world.installSudoers()
+        // A new auth reference counts from the capture on, and says what it read before that.
+        try Self.appendFailedSudo(world.hosts[1])
+        let first = world.luna("baseline", "capture", "--host", "b", "--check", "auth", "--reason", "onboarding b")
+        #expect(first.status == 0 && first.out.contains("note: before the capture: 1 failed sudo attempts"), "\(first.out)\(first.err)")
         #expect(world.luna("init", "--fingerprints", world.fingerprints).status == 0)
         // The operator's own reference from before captures named the source, and a failure after it.
         try "sudo 0\nssh 10\n".write(toFile: world.ops.repo + "/configs/auth/a", atomically: true, encoding: .utf8)

@@ -124,26 +124,20 @@ extension CurationService {
                 if elevated, case .success(let out) = output, let refusal = HostCollection.sudoRefusal(out) {
                     throw AgentError(.invalid, "needs root, and sudo refused it on the host: \(refusal)")
                 }
-                let lines: [String]
-                if let sshd = entry.check as? SSHDCheck {
-                    let weighed = try sshd.capture(output: output.get(), current: entry.subjects, acceptWeaker: acceptWeaker)
-                    lines = weighed.lines
-                    changes[entry.index].weaker = weighed.weaker
-                } else if let files = entry.check as? FileModeCheck {
-                    let captured = try files.capture(output: output.get(), current: entry.subjects, skipMissing: entry.seeded && seedsMayLack)
-                    lines = captured.lines
-                    changes[entry.index].notes = captured.missing.map { "\($0) does not exist on \(host.name); not watched" }
-                    if lines.isEmpty { throw AgentError(.invalid, "none of the paths exists on \(host.name): \(captured.missing.joined(separator: ", "))") }
-                } else {
-                    lines = try entry.check.capture(output: output.get(), current: entry.subjects)
-                }
+                let captured = try entry.check.capture(output: output.get(), current: entry.subjects,
+                                                       options: CaptureOptions(acceptWeaker: acceptWeaker, subjectsMayLack: entry.seeded && seedsMayLack))
+                let lines = captured.lines
+                changes[entry.index].weaker = captured.weaker
+                changes[entry.index].notes = captured.notes
                 // A new stateful reference starts counting at the capture; an existing one (or a
                 // host with saved state) keeps its place, so nothing since the last scan is skipped.
+                // What the capture read over the thresholds is shown, since the next scan will not count it.
                 if entry.current == nil, let stateful = entry.check as? any StatefulDriftCheck, case .success(let out) = output,
                    (try? ledger.value(stateful.stateKey(host: host.name))) ?? nil == nil,
                    let next = stateful.nextState(host: host.name, output: out, reference: entry.subjects, previous: nil) {
                     changes[entry.index].startState = .init(key: stateful.stateKey(host: host.name), value: next)
-                    if let auth = entry.check as? AuthFailuresCheck { changes[entry.index].notes += auth.captureNotes(output: out, current: entry.subjects) }
+                    changes[entry.index].notes += stateful.evaluate(host: host.name, output: out, reference: entry.subjects, previous: nil)
+                        .items.map { "before the capture: " + $0.summary }
                 }
                 let new = Set(lines)
                 let old = Set(entry.current?.lines.map(\.text) ?? [])

@@ -3,7 +3,7 @@ import LunaCodec
 import LunaConfig
 import LunaDrift
 import LunaFleet
-import Synchronization
+import LunaSystem
 
 /// What `luna init` is asked to do.
 public struct InitOptions: Sendable {
@@ -247,7 +247,7 @@ public struct InitService: AgentService {
         let acceptWeaker = options.acceptWeaker
         let mayLack = !options.filesGiven
         let jobs = capturing.map { ($0.name, missing[$0.name] ?? []) }
-        let captured = Self.concurrently(jobs, width: config.fleet.maxParallel) { name, checks in
+        let captured = Parallel.map(jobs, width: config.fleet.maxParallel) { name, checks in
             Result { () throws -> [BaselineChange] in
                 let seeds = ["files": try Baseline.parse(seedPaths, file: "configs/files/\(name)")]
                 return try curator.baselineDiff(host: name, checks: checks, acceptWeaker: acceptWeaker, seeds: seeds, seedsMayLack: mayLack)
@@ -376,32 +376,13 @@ public struct InitService: AgentService {
             FileManager.default.createFile(atPath: own.knownHostsFile, contents: seeded)
             return (target, own)
         }
-        let results = Self.concurrently(jobs, width: config.fleet.maxParallel) { target, own in
+        let results = Parallel.map(jobs, width: config.fleet.maxParallel) { target, own in
             Result { () throws(FleetError) in try SSHExecutor.scanHostKey(target, options: own, timeout: timeout) }
         }
         for (target, result) in zip(targets, results) {
             try record(target.host, result, address: SSHExecutor.pinnedName(address: target.address, port: target.port))
         }
         return (keys, newLines)
-    }
-
-    /// `work` on every element, at most `width` at a time, results in the elements' order.
-    static func concurrently<T: Sendable, R: Sendable>(_ items: [T], width: Int, _ work: @escaping @Sendable (T) -> R) -> [R] {
-        let slots = Mutex<[R?]>(Array(repeating: nil, count: items.count))
-        let limit = DispatchSemaphore(value: max(1, width))
-        let group = DispatchGroup()
-        for (index, item) in items.enumerated() {
-            limit.wait()
-            group.enter()
-            Thread.detachNewThread {
-                let result = work(item)
-                slots.withLock { $0[index] = result }
-                limit.signal()
-                group.leave()
-            }
-        }
-        group.wait()
-        return slots.withLock { $0.map { $0! } }
     }
 
     /// Every fetched key against the fingerprints file, or the operator's confirmation of the new ones.

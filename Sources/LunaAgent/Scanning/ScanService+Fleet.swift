@@ -2,6 +2,7 @@ import Foundation
 import LunaConfig
 import LunaDrift
 import LunaFleet
+import LunaSystem
 import Synchronization
 
 /// The pseudo-check that reports whether an ssh host could be reached at all.
@@ -83,25 +84,14 @@ extension ScanService {
                  progress: (@Sendable (_ done: Int, _ total: Int, _ host: String) -> Void)? = nil) -> [CheckResult] {
         let finished = Mutex(0)
         if hosts.contains(where: { $0.transport == .ssh }) { environment.prepareFleet(config, environment.log.lines(at: .warning)) }
-        let slots = Mutex<[[CheckResult]]>(Array(repeating: [], count: hosts.count))
-        let limit = DispatchSemaphore(value: max(1, config.fleet.maxParallel))
-        let group = DispatchGroup()
-        for (index, host) in hosts.enumerated() {
-            limit.wait()
-            group.enter()
-            Thread.detachNewThread { [self] in
-                let results = scanHost(host, checks: checks)
-                slots.withLock { $0[index] = results }
-                if let progress {
-                    let done = finished.withLock { n in n += 1; return n }
-                    progress(done, hosts.count, host.name)
-                }
-                limit.signal()
-                group.leave()
+        return Parallel.map(hosts, width: config.fleet.maxParallel) { [self] host in
+            let results = scanHost(host, checks: checks)
+            if let progress {
+                let done = finished.withLock { n in n += 1; return n }
+                progress(done, hosts.count, host.name)
             }
-        }
-        group.wait()
-        return slots.withLock { $0.flatMap { $0 } }
+            return results
+        }.flatMap { $0 }
     }
 
     /// Scans one host (see ``collect(hosts:checks:)``).

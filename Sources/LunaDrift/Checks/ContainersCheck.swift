@@ -41,9 +41,12 @@ public struct ContainersCheck: DriftCheck {
     public func plan(host: String, references: References) -> CollectionPlan {
         switch reference(host: host, references: references, Self.settings) {
         case .failure(let box): return .done(box.result)
-        case .success(let (baseline, s)): return .run(argv: ["/usr/bin/" + s.engine, "ps", "-a", "--format", "json"], reference: baseline)
+        case .success(let (baseline, s)): return .run(argv: Self.argv(engine: s.engine), reference: baseline)
         }
     }
+
+    /// The collection: the engine by absolute path (the read set names it so).
+    static func argv(engine: String) -> [String] { ["/usr/bin/" + engine, "ps", "-a", "--format", "json"] }
 
     public func evaluate(host: String, output: CommandResult, reference: Baseline?) -> CheckResult {
         guard let reference, let s = try? Self.settings(reference) else { return failed(host, "no usable reference") }
